@@ -1,0 +1,100 @@
+# leakscope - offline DNS-leak analyzer.  See README.md.
+
+CC      ?= cc
+PKGS    := libndpi libpcap libxml-2.0
+WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+           -Wpointer-arith -Wcast-qual -Wwrite-strings -Wundef
+# nDPI's and libxml2's headers are included as system headers so that our
+# warnings apply to our code only.
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null | sed 's/-I/-isystem /g')
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+OPT     ?= -O2
+CFLAGS  ?= $(OPT) -g
+ifeq ($(CI),true)
+WERROR  := -Werror
+endif
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(WERROR) $(CFLAGS) $(SAN) $(PKG_CFLAGS) \
+             -DLS_DATADIR='"$(CURDIR)"' -MMD -MP
+LDLIBS  = $(PKG_LIBS) -lm -lpthread
+
+BUILD   ?= build
+SRCS    := $(wildcard analyzer/*.c)
+OBJS    := $(SRCS:analyzer/%.c=$(BUILD)/%.o)
+LIBOBJS := $(filter-out $(BUILD)/main.o,$(OBJS))
+TSRCS   := $(wildcard tests/test_*.c)
+TLIBSRCS:= $(wildcard tests/lib/*.c)
+TOBJS   := $(TSRCS:tests/%.c=$(BUILD)/tests/%.o)
+TLIBOBJS:= $(TLIBSRCS:tests/%.c=$(BUILD)/tests/%.o)
+TESTBIN := $(BUILD)/run-tests
+TOOLS   := $(BUILD)/gencap
+
+# Debian 12 packages: what building needs, and what the tests use.
+BUILD_DEPS := gcc make pkg-config libpcap-dev libndpi-dev libxml2-dev libcriterion-dev
+TEST_DEPS  := libxml2-utils tshark python3
+
+.PHONY: all deps test test-run sanitize sanitize-run demo clean
+
+all: leakscope
+
+leakscope: $(OBJS)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/%.o: analyzer/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/tests/%.o: tests/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Ianalyzer -Itests/lib -c -o $@ $<
+
+$(BUILD)/gencap: $(BUILD)/tests/gencap/gencap.o $(TLIBOBJS)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(TESTBIN): $(LIBOBJS) $(TOBJS) $(TLIBOBJS)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS) -lcriterion
+
+# Installs what is missing, as root or through sudo; says what to install otherwise.
+deps:
+	@missing=""; for p in $(BUILD_DEPS) $(TEST_DEPS); do \
+	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -z "$$missing" ]; then echo "deps: all present"; exit 0; fi; \
+	echo "deps: installing$$missing"; \
+	if [ "$$(id -u)" = 0 ]; then SUDO=; elif command -v sudo >/dev/null; then SUDO=sudo; \
+	else echo "deps: not root and no sudo; run as root: apt-get install$$missing" >&2; exit 1; fi; \
+	$$SUDO apt-get update -qq && \
+	DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing \
+	  || { echo "deps: apt-get failed; install by hand:$$missing" >&2; exit 1; }
+
+# test, sanitize and demo first make sure the dependencies are there, then
+# run a fresh make, so that pkg-config's flags are read after the install.
+test: deps
+	@$(MAKE) --no-print-directory test-run
+
+test-run: leakscope $(TESTBIN)
+	TZ=UTC LS_TOP=$(CURDIR) LEAKSCOPE=$(CURDIR)/leakscope $(TESTBIN) --jobs 2 $(TESTFLAGS)
+	TZ=UTC python3 tests/compare-tshark.py $(CURDIR)/leakscope
+
+# The same suite under AddressSanitizer and UndefinedBehaviorSanitizer, in its own build folder.
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+sanitize: deps
+	@$(MAKE) --no-print-directory sanitize-run
+
+sanitize-run:
+	$(MAKE) BUILD=build-san SAN="$(SANFLAGS)" OPT=-O1 build-san/leakscope build-san/run-tests
+	TZ=UTC LS_TOP=$(CURDIR) LEAKSCOPE=$(CURDIR)/build-san/leakscope ASAN_OPTIONS=detect_leaks=1 \
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 build-san/run-tests --jobs 2 $(TESTFLAGS)
+	TZ=UTC ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  python3 tests/compare-tshark.py $(CURDIR)/build-san/leakscope
+
+build-san/leakscope: $(OBJS)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@rm -rf reports/out
+	@sh samples/demo.sh ./leakscope reports/out
+
+clean:
+	rm -rf build build-san leakscope reports/out tests/out
+
+-include $(OBJS:.o=.d) $(TOBJS:.o=.d) $(TLIBOBJS:.o=.d)

@@ -1,0 +1,847 @@
+/* analyze.c - the pipeline: capture -> decode -> flows -> nDPI -> DNS events -> tunnel timeline, hosts, verdicts. */
+#include "analyze.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "capture.h"
+#include "dpi.h"
+#include "flow.h"
+
+#define ARPHRD_LOOPBACK_ 772
+#define ARPHRD_NONE_ 0xfffe
+#define MACMAP_MAX 65536
+
+/* Address -> MAC, learned from packets a host sent itself (src IP, src MAC),
+ * to join a host's events seen without a link layer to the same host. */
+struct macmap_ent {
+	struct ls_addr addr;
+	uint8_t mac[6];
+	struct macmap_ent *next;
+};
+
+struct an_priv {
+	struct macmap_ent **mm;
+	size_t nmm_buckets, nmm;
+	uint64_t seed;
+	uint32_t last_iface;     /* cache: most packets come from the same interface */
+	struct dns_msg *msg;     /* scratch: large, reused */
+};
+
+void an_options_default(struct an_options *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->gap_sec = AN_DEFAULT_GAP;
+	o->parallel_ms = AN_DEFAULT_PARALLEL_MS;
+	o->max_events = AN_DEFAULT_MAX_EVENTS;
+	o->max_flows = FLOW_DEFAULT_MAX;
+}
+
+struct analysis *an_new(const struct an_options *o, const struct rules *rules)
+{
+	struct analysis *a = xcalloc(1, sizeof(*a));
+	struct an_priv *pv = xcalloc(1, sizeof(*pv));
+	a->priv = pv;
+	if (o)
+		a->opt = *o;
+	else
+		an_options_default(&a->opt);
+	a->rules = rules;
+	/* A fixed seed keeps runs reproducible; hash order never reaches the
+	 * output (everything is sorted), so the seed only spreads buckets. */
+	pv->seed = 0x6c65616b73636f70ULL;
+	pv->nmm_buckets = 4096;
+	pv->mm = xcalloc(pv->nmm_buckets, sizeof(*pv->mm));
+	pv->msg = xmalloc(sizeof(*pv->msg));
+	pv->last_iface = UINT32_MAX;
+	a->dec = decode_new();
+	a->flows = flow_new(a->opt.max_flows, pv->seed, NULL, NULL);
+	a->dpi = dpi_new();
+	if (!a->dpi) {
+		fprintf(stderr, "leakscope: cannot initialise nDPI\n");
+		exit(2);
+	}
+	a->ev = ev_new(a->opt.max_events, pv->seed);
+	if (rules && rules->n_tunnels) {
+		a->tun = xcalloc(rules->n_tunnels, sizeof(*a->tun));
+		for (size_t i = 0; i < rules->n_tunnels; i++)
+			a->tun[i].carrier_host = -1;
+	}
+	return a;
+}
+
+void an_free(struct analysis *a)
+{
+	if (!a)
+		return;
+	struct an_priv *pv = a->priv;
+	flow_free(a->flows);
+	dpi_free(a->dpi);
+	decode_free(a->dec);
+	ev_free(a->ev);
+	for (size_t i = 0; i < a->nfiles; i++) {
+		free(a->files[i].path);
+		free(a->files[i].error);
+	}
+	free(a->files);
+	for (size_t i = 0; i < a->nifaces; i++)
+		free(a->ifaces[i].name);
+	free(a->ifaces);
+	if (a->tun)
+		for (size_t i = 0; i < a->rules->n_tunnels; i++)
+			free(a->tun[i].segs);
+	free(a->tun);
+	for (size_t i = 0; i < a->nhosts; i++) {
+		free(a->hosts[i].key);
+		free(a->hosts[i].id);
+		free(a->hosts[i].addrs);
+	}
+	free(a->hosts);
+	for (size_t b = 0; b < pv->nmm_buckets; b++) {
+		struct macmap_ent *e = pv->mm[b], *nx;
+		for (; e; e = nx) {
+			nx = e->next;
+			free(e);
+		}
+	}
+	free(pv->mm);
+	free(pv->msg);
+	free(pv);
+	free(a);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Interfaces */
+
+static uint32_t iface_ref(struct analysis *a, const struct pkt *p)
+{
+	struct an_priv *pv = a->priv;
+	const struct cap_packet *cp = p->cp;
+	int id = p->ifindex;
+	if (pv->last_iface < a->nifaces) {
+		struct an_iface *c = &a->ifaces[pv->last_iface];
+		if (c->file_idx == p->file_idx && c->id == id && c->linktype == cp->linktype)
+			return pv->last_iface;
+	}
+	for (size_t i = 0; i < a->nifaces; i++) {
+		struct an_iface *c = &a->ifaces[i];
+		if (c->file_idx == p->file_idx && c->id == id && c->linktype == cp->linktype) {
+			pv->last_iface = (uint32_t)i;
+			return (uint32_t)i;
+		}
+	}
+	if (a->nifaces >= AN_MAX_IFACES) {
+		/* A hostile capture may claim thousands of SLL2 interfaces: the
+		 * rest share the last slot, and the report says so. */
+		a->ifaces_capped = true;
+		return (uint32_t)(a->nifaces - 1);
+	}
+	a->ifaces = xgrow(a->ifaces, &a->capifaces, a->nifaces + 1, sizeof(*a->ifaces));
+	struct an_iface *n = &a->ifaces[a->nifaces];
+	memset(n, 0, sizeof(*n));
+	n->file_idx = p->file_idx;
+	n->id = id;
+	n->name = cp->iface_name ? xstrdup(cp->iface_name) : NULL;
+	n->linktype = cp->linktype;
+	n->hatype = p->hatype;
+	n->tunnel_idx = -1;
+	pv->last_iface = (uint32_t)a->nifaces;
+	return (uint32_t)a->nifaces++;
+}
+
+const char *iface_role_str(enum iface_role r)
+{
+	static const char *const n[] = {"unknown", "tunnel", "physical", "loopback"};
+	return (unsigned)r <= IF_LOOPBACK ? n[r] : "?";
+}
+
+const char *an_iface_label(const struct analysis *a, uint32_t ref, char *buf, size_t len)
+{
+	if (ref >= a->nifaces) {
+		snprintf(buf, len, "-");
+		return buf;
+	}
+	const struct an_iface *f = &a->ifaces[ref];
+	if (f->name)
+		snprintf(buf, len, "%s", f->name);
+	else if (f->linktype == 276 && f->id >= 0)
+		snprintf(buf, len, "ifindex%d", f->id);
+	else if (f->id > 0)
+		snprintf(buf, len, "if%d", f->id);
+	else
+		snprintf(buf, len, "-");
+	return buf;
+}
+
+/* ---------------------------------------------------------------------- */
+/* MAC map */
+
+static void macmap_learn(struct analysis *a, const struct pkt *p)
+{
+	struct an_priv *pv = a->priv;
+	static const uint8_t zero[6];
+	if (!p->has_mac || memcmp(p->src_mac, zero, 6) == 0 || (p->src_mac[0] & 1))
+		return;
+	if (addr_is_multicast(&p->src) || addr_is_loopback(&p->src) || p->src.af == 0)
+		return;
+	size_t b = (size_t)(hash_bytes(&p->src, sizeof(p->src), pv->seed) & (pv->nmm_buckets - 1));
+	for (struct macmap_ent *e = pv->mm[b]; e; e = e->next)
+		if (addr_cmp(&e->addr, &p->src) == 0)
+			return; /* first sender wins: stable whatever follows */
+	if (pv->nmm >= MACMAP_MAX)
+		return;
+	struct macmap_ent *e = xcalloc(1, sizeof(*e));
+	e->addr = p->src;
+	memcpy(e->mac, p->src_mac, 6);
+	e->next = pv->mm[b];
+	pv->mm[b] = e;
+	pv->nmm++;
+}
+
+static const uint8_t *macmap_find(const struct analysis *a, const struct ls_addr *x)
+{
+	const struct an_priv *pv = a->priv;
+	size_t b = (size_t)(hash_bytes(x, sizeof(*x), pv->seed) & (pv->nmm_buckets - 1));
+	for (const struct macmap_ent *e = pv->mm[b]; e; e = e->next)
+		if (addr_cmp(&e->addr, x) == 0)
+			return e->mac;
+	return NULL;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Tunnel activity */
+
+static int64_t us_of(int64_t s, uint32_t ns)
+{
+	return s * 1000000 + ns / 1000;
+}
+
+static void tunnel_activity(struct analysis *a, int ti, const struct cap_packet *cp)
+{
+	struct an_tunnel *t = &a->tun[ti];
+	int64_t now = us_of(cp->ts_sec, cp->ts_nsec);
+	int64_t gap = (int64_t)a->opt.gap_sec * 1000000;
+	struct an_segment *last = t->nsegs ? &t->segs[t->nsegs - 1] : NULL;
+	if (last && now <= us_of(last->end_sec, last->end_nsec) + gap) {
+		if (now > us_of(last->end_sec, last->end_nsec)) {
+			last->end_sec = cp->ts_sec;
+			last->end_nsec = cp->ts_nsec;
+		}
+		last->pkts++;
+		return;
+	}
+	if (last && now < us_of(last->start_sec, last->start_nsec)) {
+		/* Out of order (rotated files given in the wrong order): widen
+		 * the first segment rather than invent a gap. */
+		if (now < us_of(t->segs[0].start_sec, t->segs[0].start_nsec)) {
+			t->segs[0].start_sec = cp->ts_sec;
+			t->segs[0].start_nsec = cp->ts_nsec;
+		}
+		t->segs[0].pkts++;
+		return;
+	}
+	if (t->nsegs >= AN_MAX_SEGMENTS) {
+		t->segs_capped = true;
+		last->end_sec = cp->ts_sec;
+		last->end_nsec = cp->ts_nsec;
+		return;
+	}
+	t->segs = xgrow(t->segs, &t->capsegs, t->nsegs + 1, sizeof(*t->segs));
+	struct an_segment *s = &t->segs[t->nsegs++];
+	s->start_sec = s->end_sec = cp->ts_sec;
+	s->start_nsec = s->end_nsec = cp->ts_nsec;
+	s->pkts = 1;
+}
+
+/* Carrier traffic: to or from a declared endpoint.  Never parsed as name
+ * resolution, whatever its port (WireGuard on udp/53, OpenVPN on tcp/443). */
+static int carrier_of(struct analysis *a, const struct pkt *p, bool *outbound)
+{
+	if (!a->rules)
+		return -1;
+	const struct rules_tunnel *t = rules_endpoint_match(a->rules, &p->dst, p->dport, p->proto);
+	*outbound = true;
+	if (!t) {
+		t = rules_endpoint_match(a->rules, &p->src, p->sport, p->proto);
+		*outbound = false;
+	}
+	if (!t)
+		return -1;
+	return (int)(t - a->rules->tunnels);
+}
+
+static void carrier_packet(struct analysis *a, int ti, const struct pkt *p, bool outbound, uint32_t iref)
+{
+	struct an_tunnel *t = &a->tun[ti];
+	t->carrier_pkts++;
+	t->carrier_bytes += p->cp->wirelen;
+	a->carrier_pkts++;
+	a->ifaces[iref].carrier_pkts++;
+	/* WireGuard handshake initiation: type 1, 148 bytes (WireGuard paper 5.4.2). */
+	if (p->proto == 17 && p->payload_len == 148 && p->payload[0] == 1)
+		t->handshakes++;
+	if (outbound && !t->have_sender) {
+		t->have_sender = true;
+		t->addr = p->src;
+		static const uint8_t zero[6];
+		if (p->has_mac && memcmp(p->src_mac, zero, 6) != 0) {
+			t->has_mac = true;
+			memcpy(t->mac, p->src_mac, 6);
+		}
+	}
+	tunnel_activity(a, ti, p->cp);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Name resolution dissection */
+
+static void dissect_dns_udp(struct analysis *a, struct pkt *p, struct flow *f, uint32_t iref)
+{
+	struct an_priv *pv = a->priv;
+	enum ev_proto proto;
+	uint16_t sp = p->sport, dp = p->dport;
+	if (sp == 5353 || dp == 5353)
+		proto = EVP_MDNS;
+	else if (sp == 5355 || dp == 5355)
+		proto = EVP_LLMNR;
+	else if (sp == 137 || dp == 137)
+		proto = EVP_NBNS;
+	else if (sp == 53 || dp == 53)
+		proto = EVP_DNS_UDP;
+	else
+		return;
+	/* nDPI recognised a VPN carrier on a name-resolution port. */
+	enum dpi_class c = f->dpi_res.cls;
+	if (c == DPI_WIREGUARD || c == DPI_OPENVPN || c == DPI_IPSEC || c == DPI_TOR || c == DPI_DNSCRYPT) {
+		a->carrier_veto++;
+		return;
+	}
+	/* A flow that kept failing to parse is not DNS: stop trying. */
+	if (f->dns_good == 0 && f->dns_bad >= 4)
+		return;
+	struct dns_msg *m = pv->msg;
+	if (dns_parse(p->payload, p->payload_len, m) < 0) {
+		f->dns_bad++;
+		a->dns_undecodable++;
+		return;
+	}
+	f->dns_good++;
+	if (proto == EVP_NBNS) {
+		/* The question name is the RFC 1001 first-level encoding: show the
+		 * NetBIOS name itself. */
+		for (size_t i = 0; i < m->nq; i++) {
+			char dec[DNS_NAME_TEXT_MAX];
+			char *nm = m->q[i].name;
+			if (strcspn(nm, ".") != 32 || nbns_decode_name((const uint8_t *)nm, 32, dec, sizeof(dec)) < 0)
+				continue;
+			size_t dl = strlen(dec), tl = strlen(nm + 32); /* tl: the scope id, if any */
+			if (dl + tl >= sizeof(m->q[i].name))
+				continue;
+			memmove(nm + dl, nm + 32, tl + 1);
+			memcpy(nm, dec, dl);
+		}
+	}
+	ev_add_dns(a->ev, p, proto, m, iref, p->truncated ? EV_ANOM_TRUNCATED : 0);
+}
+
+static void process_packet(struct analysis *a, struct pkt *p)
+{
+	uint32_t iref = iface_ref(a, p);
+	struct an_iface *ifc = &a->ifaces[iref];
+	ifc->pkts++;
+	if (!ifc->hatype && p->hatype)
+		ifc->hatype = p->hatype;
+	if (addr_is_loopback(&p->src) || addr_is_loopback(&p->dst))
+		ifc->loopback_pkts++;
+	macmap_learn(a, p);
+
+	if (a->rules) {
+		bool outbound;
+		int ti = carrier_of(a, p, &outbound);
+		if (ti >= 0) {
+			carrier_packet(a, ti, p, outbound, iref);
+			return;
+		}
+		const struct rules_tunnel *in = rules_inside_match(a->rules, &p->src);
+		if (!in)
+			in = rules_inside_match(a->rules, &p->dst);
+		if (in) {
+			int t = (int)(in - a->rules->tunnels);
+			ifc->inside_pkts++;
+			a->tun[t].inside_pkts++;
+			tunnel_activity(a, t, p->cp);
+		}
+	}
+
+	if (p->proto != 17 && p->proto != 6)
+		return;
+	int dir;
+	struct flow *f = flow_lookup(a->flows, p, &dir);
+	if (!f->dpi_res.done)
+		dpi_feed(a->dpi, &f->dpi, p, (uint64_t)us_of(p->cp->ts_sec, p->cp->ts_nsec) / 1000, &f->dpi_res);
+	if (p->proto == 17 && p->payload_len > 0)
+		dissect_dns_udp(a, p, f, iref);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Files */
+
+static void file_note_linktype(struct an_file *fi, int lt)
+{
+	for (int i = 0; i < fi->n_linktypes; i++)
+		if (fi->linktypes[i] == lt)
+			return;
+	if (fi->n_linktypes < (int)(sizeof(fi->linktypes) / sizeof(fi->linktypes[0])))
+		fi->linktypes[fi->n_linktypes++] = lt;
+}
+
+int an_add_file(struct analysis *a, const char *path)
+{
+	a->files = xrealloc(a->files, (a->nfiles + 1) * sizeof(*a->files));
+	uint32_t idx = (uint32_t)a->nfiles++;
+	struct an_file *fi = &a->files[idx];
+	memset(fi, 0, sizeof(*fi));
+	fi->path = xstrdup(path);
+	char err[512];
+	struct cap_file *cf;
+	if (cap_open(path, &cf, err, sizeof(err)) < 0) {
+		fi->error = xstrdup(err);
+		return -1;
+	}
+	fi->format = cap_format(cf);
+	struct cap_packet cp;
+	struct pkt p;
+	int r;
+	while ((r = cap_next(cf, &cp)) == 1) {
+		fi->packets++;
+		fi->bytes += cp.wirelen;
+		a->packets++;
+		if (fi->packets == 1 || cp.ts_sec < fi->first_sec ||
+		    (cp.ts_sec == fi->first_sec && cp.ts_nsec < fi->first_nsec)) {
+			fi->first_sec = cp.ts_sec;
+			fi->first_nsec = cp.ts_nsec;
+		}
+		if (fi->packets == 1 || cp.ts_sec > fi->last_sec ||
+		    (cp.ts_sec == fi->last_sec && cp.ts_nsec > fi->last_nsec)) {
+			fi->last_sec = cp.ts_sec;
+			fi->last_nsec = cp.ts_nsec;
+		}
+		file_note_linktype(fi, cp.linktype);
+		enum decode_status st = decode_packet(a->dec, &cp, idx, &p);
+		if (st == DEC_UNSUPPORTED) {
+			a->unsupported_link++;
+			continue;
+		}
+		if (st != DEC_OK)
+			continue;
+		process_packet(a, &p);
+	}
+	fi->snapped = cap_snapped(cf);
+	if (r < 0) {
+		fi->error = xstrdup(cap_error(cf));
+		fi->truncated = true;
+	}
+	cap_close(cf);
+	return r < 0 ? 1 : 0;
+}
+
+/* ---------------------------------------------------------------------- */
+/* After the last packet: roles, hosts, verdicts */
+
+static void decide_roles(struct analysis *a)
+{
+	const struct rules *r = a->rules;
+	for (size_t i = 0; i < a->nifaces; i++) {
+		struct an_iface *f = &a->ifaces[i];
+		f->role = IF_UNKNOWN;
+		f->role_why = "no evidence";
+		if (r && f->name) {
+			for (size_t t = 0; t < r->n_tunnels; t++) {
+				if (r->tunnels[t].tun_iface && strcmp(r->tunnels[t].tun_iface, f->name) == 0) {
+					f->role = IF_TUNNEL;
+					f->tunnel_idx = (int)t;
+					f->role_why = "named as the tunnel interface in the description";
+					break;
+				}
+				if (r->tunnels[t].phys_iface && strcmp(r->tunnels[t].phys_iface, f->name) == 0) {
+					f->role = IF_PHYSICAL;
+					f->role_why = "named as the physical interface in the description";
+					break;
+				}
+			}
+			if (f->role != IF_UNKNOWN)
+				continue;
+		}
+		if (f->hatype == ARPHRD_LOOPBACK_ || (f->loopback_pkts && f->loopback_pkts == f->pkts)) {
+			f->role = IF_LOOPBACK;
+			f->role_why = "loopback hardware type or only loopback addresses";
+		} else if (f->carrier_pkts > 0) {
+			f->role = IF_PHYSICAL;
+			f->role_why = "carries the tunnel's encrypted carrier traffic";
+		} else if (f->inside_pkts > 0) {
+			f->role = IF_TUNNEL;
+			f->role_why = "carries the host's tunnel addresses and no carrier traffic";
+			if (r) {
+				/* which tunnel: the one whose inside prefixes it carries */
+				f->tunnel_idx = -1;
+			}
+		}
+	}
+}
+
+static int host_find_or_add(struct analysis *a, const char *key, bool has_mac, const uint8_t *mac,
+			    const struct ls_addr *addr)
+{
+	for (size_t i = 0; i < a->nhosts; i++)
+		if (strcmp(a->hosts[i].key, key) == 0)
+			return (int)i;
+	if (a->nhosts >= AN_MAX_HOSTS) {
+		a->hosts_capped = true;
+		return -1;
+	}
+	a->hosts = xgrow(a->hosts, &a->caphosts, a->nhosts + 1, sizeof(*a->hosts));
+	struct an_host *h = &a->hosts[a->nhosts];
+	memset(h, 0, sizeof(*h));
+	h->key = xstrdup(key);
+	char id[64];
+	if (has_mac) {
+		h->has_mac = true;
+		memcpy(h->mac, mac, 6);
+		snprintf(id, sizeof(id), "%02x-%02x-%02x-%02x-%02x-%02x", mac[0], mac[1], mac[2], mac[3], mac[4],
+			 mac[5]);
+	} else {
+		addr_str(addr, id, sizeof(id));
+		for (char *c = id; *c; c++)
+			if (*c == ':')
+				*c = '-';
+	}
+	h->id = xstrdup(id);
+	return (int)a->nhosts++;
+}
+
+static void host_add_addr(struct an_host *h, const struct ls_addr *x)
+{
+	if (x->af == 0 || addr_is_multicast(x))
+		return;
+	for (size_t i = 0; i < h->naddrs; i++)
+		if (addr_cmp(&h->addrs[i], x) == 0)
+			return;
+	if (h->naddrs >= 256)
+		return;
+	h->addrs = xgrow(h->addrs, &h->capaddrs, h->naddrs + 1, sizeof(*h->addrs));
+	h->addrs[h->naddrs++] = *x;
+}
+
+static void key_for(char *key, size_t len, bool has_mac, const uint8_t *mac, const struct ls_addr *addr)
+{
+	if (has_mac) {
+		snprintf(key, len, "mac:%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3], mac[4],
+			 mac[5]);
+	} else {
+		char b[64];
+		snprintf(key, len, "ip:%s", addr_str(addr, b, sizeof(b)));
+	}
+}
+
+static int host_of_tunnel(struct analysis *a, int ti)
+{
+	struct an_tunnel *t = &a->tun[ti];
+	if (!t->have_sender)
+		return -1;
+	if (t->carrier_host >= 0)
+		return t->carrier_host;
+	const uint8_t *mac = t->has_mac ? t->mac : macmap_find(a, &t->addr);
+	char key[96];
+	key_for(key, sizeof(key), mac != NULL, mac, &t->addr);
+	t->carrier_host = host_find_or_add(a, key, mac != NULL, mac, &t->addr);
+	if (t->carrier_host >= 0)
+		host_add_addr(&a->hosts[t->carrier_host], &t->addr);
+	return t->carrier_host;
+}
+
+static enum ev_phase phase_of(const struct analysis *a, int ti, const struct ev *e)
+{
+	if (ti < 0)
+		return PHASE_NONE;
+	const struct an_tunnel *t = &a->tun[ti];
+	if (t->nsegs == 0)
+		return PHASE_DOWN;
+	int64_t now = us_of(e->ts_sec, e->ts_nsec);
+	int64_t gap = (int64_t)a->opt.gap_sec * 1000000;
+	if (now < us_of(t->segs[0].start_sec, t->segs[0].start_nsec))
+		return PHASE_BEFORE;
+	for (size_t i = 0; i < t->nsegs; i++) {
+		int64_t s = us_of(t->segs[i].start_sec, t->segs[i].start_nsec);
+		int64_t en = us_of(t->segs[i].end_sec, t->segs[i].end_nsec);
+		if (now >= s && now <= en + gap)
+			return PHASE_UP;
+		if (i + 1 < t->nsegs && now > en + gap &&
+		    now < us_of(t->segs[i + 1].start_sec, t->segs[i + 1].start_nsec))
+			return PHASE_GAP;
+	}
+	return PHASE_DOWN;
+}
+
+static bool is_encrypted(enum ev_proto p)
+{
+	return p == EVP_DOT || p == EVP_DOH || p == EVP_DOQ;
+}
+
+static bool is_local_link(enum ev_proto p)
+{
+	return p == EVP_MDNS || p == EVP_LLMNR || p == EVP_NBNS;
+}
+
+/* The same name asked inside the tunnel within the window (sorted events). */
+static bool asked_inside_nearby(struct analysis *a, size_t i)
+{
+	struct ev *e = ev_get(a->ev, i);
+	if (!e->qname)
+		return false;
+	int64_t t0 = us_of(e->ts_sec, e->ts_nsec), w = (int64_t)a->opt.parallel_ms * 1000;
+	size_t n = ev_count(a->ev);
+	for (int dirn = -1; dirn <= 1; dirn += 2) {
+		for (size_t j = i;;) {
+			if (dirn < 0 && j == 0)
+				break;
+			j = dirn < 0 ? j - 1 : j + 1;
+			if (j >= n)
+				break;
+			struct ev *o = ev_get(a->ev, j);
+			int64_t d = us_of(o->ts_sec, o->ts_nsec) - t0;
+			if (d > w || d < -w)
+				break;
+			if (o->path == PATH_TUNNEL && o->qname && o->qtype == e->qtype &&
+			    strcasecmp(o->qname, e->qname) == 0)
+				return true;
+		}
+	}
+	return false;
+}
+
+static void decide_path_and_host(struct analysis *a, struct ev *e)
+{
+	const struct rules *r = a->rules;
+	const struct an_iface *ifc = e->iface_ref < a->nifaces ? &a->ifaces[e->iface_ref] : NULL;
+	const struct rules_tunnel *in = r ? rules_inside_match(r, &e->client) : NULL;
+	if (addr_is_loopback(&e->client) || addr_is_loopback(&e->server) || (ifc && ifc->role == IF_LOOPBACK))
+		e->path = PATH_LOCAL;
+	else if (!r)
+		e->path = PATH_UNKNOWN;
+	else if (ifc && ifc->role == IF_TUNNEL)
+		e->path = PATH_TUNNEL;
+	else if (ifc && ifc->role == IF_PHYSICAL && ifc->carrier_pkts > 0)
+		e->path = PATH_OUTSIDE; /* cleartext beside the carrier: outside, whatever its source */
+	else if (in)
+		e->path = PATH_TUNNEL;
+	else
+		e->path = PATH_OUTSIDE;
+
+	/* Which tunnel it relates to. */
+	if (r && r->n_tunnels) {
+		if (ifc && ifc->tunnel_idx >= 0)
+			e->tunnel_idx = ifc->tunnel_idx;
+		else if (in)
+			e->tunnel_idx = (int)(in - r->tunnels);
+	}
+
+	/* Which host. */
+	int h = -1;
+	if (e->tunnel_idx >= 0 && (e->path == PATH_TUNNEL || in))
+		h = host_of_tunnel(a, e->tunnel_idx);
+	if (h < 0 && e->path == PATH_LOCAL && a->tun) {
+		/* loopback belongs to the capturing host: the tunnel's owner
+		 * when the capture has exactly one */
+		int only = -1, count = 0;
+		for (size_t t = 0; t < r->n_tunnels; t++)
+			if (a->tun[t].have_sender) {
+				only = (int)t;
+				count++;
+			}
+		if (count == 1)
+			h = host_of_tunnel(a, only);
+	}
+	if (h < 0) {
+		const uint8_t *mac = e->has_mac ? e->client_mac : macmap_find(a, &e->client);
+		char key[96];
+		key_for(key, sizeof(key), mac != NULL, mac, &e->client);
+		h = host_find_or_add(a, key, mac != NULL, mac, &e->client);
+	}
+	e->host_idx = h;
+	if (h >= 0 && !addr_is_multicast(&e->client))
+		host_add_addr(&a->hosts[h], &e->client);
+
+	/* An outside event's tunnel: the one its host owns, else the only one. */
+	if (r && e->tunnel_idx < 0 && r->n_tunnels) {
+		for (size_t t = 0; t < r->n_tunnels; t++)
+			if (a->tun[t].have_sender && host_of_tunnel(a, (int)t) == h) {
+				e->tunnel_idx = (int)t;
+				break;
+			}
+		if (e->tunnel_idx < 0)
+			e->tunnel_idx = 0;
+	}
+}
+
+static void decide_verdict(struct analysis *a, size_t i)
+{
+	struct ev *e = ev_get(a->ev, i);
+	const struct rules *r = a->rules;
+	e->phase = phase_of(a, e->tunnel_idx, e);
+	switch (e->path) {
+	case PATH_LOCAL:
+		e->verdict = VERDICT_OK;
+		e->category = CAT_LOCAL;
+		return;
+	case PATH_UNKNOWN:
+		e->verdict = VERDICT_NONE;
+		e->category = CAT_OUTSIDE_NO_TUNNEL;
+		return;
+	case PATH_TUNNEL: {
+		e->verdict = VERDICT_OK;
+		e->category = CAT_TUNNEL;
+		const struct rules_tunnel *t = e->tunnel_idx >= 0 ? &r->tunnels[e->tunnel_idx] : NULL;
+		if (t && t->n_resolvers && !addr_is_multicast(&e->server)) {
+			const struct rules_tunnel *rt = NULL;
+			if (!rules_tunnel_resolver_match(r, &e->server, e->server_port, &rt))
+				e->category = CAT_RESOLVER_BYPASS;
+		}
+		return;
+	}
+	case PATH_OUTSIDE:
+		break;
+	}
+	const struct rules_name *an = e->qname ? rules_allow_name(r, e->qname) : NULL;
+	const struct rules_resolver *ar = rules_allow_resolver(r, &e->server, e->server_port);
+	if (!an && e->sni)
+		an = rules_allow_name(r, e->sni);
+	if (an || ar) {
+		e->verdict = VERDICT_ALLOWED;
+		e->category = CAT_ALLOWED;
+		e->reason = an ? an->reason : ar->reason;
+		return;
+	}
+	e->verdict = VERDICT_LEAK;
+	const struct rules_tunnel *t = e->tunnel_idx >= 0 ? &r->tunnels[e->tunnel_idx] : NULL;
+	const struct rules_tunnel *rt = NULL;
+	if (is_local_link(e->proto))
+		e->category = CAT_LOCAL_LINK;
+	else if (e->phase == PHASE_BEFORE)
+		e->category = CAT_BOOTSTRAP;
+	else if (e->phase == PHASE_DOWN || e->phase == PHASE_GAP || e->phase == PHASE_AFTER)
+		e->category = CAT_KILL_SWITCH;
+	else if (is_encrypted(e->proto))
+		e->category = CAT_ENCRYPTED_OUTSIDE;
+	else if (rules_tunnel_resolver_match(r, &e->server, e->server_port, &rt))
+		e->category = CAT_TUNNEL_RESOLVER_OUTSIDE;
+	else if (e->server.af == 6 && t && !t->carries_ipv6)
+		e->category = CAT_IPV6_OUTSIDE;
+	else if (asked_inside_nearby(a, i))
+		e->category = CAT_PARALLEL;
+	else
+		e->category = CAT_SPLIT_TUNNEL;
+}
+
+void an_finish(struct analysis *a)
+{
+	if (a->finished)
+		return;
+	a->finished = true;
+	flow_free(a->flows);
+	a->flows = NULL;
+	ev_sort(a->ev);
+	decide_roles(a);
+	if (a->tun)
+		for (size_t t = 0; t < a->rules->n_tunnels; t++)
+			host_of_tunnel(a, (int)t);
+	size_t n = ev_count(a->ev);
+	for (size_t i = 0; i < n; i++)
+		decide_path_and_host(a, ev_get(a->ev, i));
+	for (size_t i = 0; i < n; i++) {
+		decide_verdict(a, i);
+		struct ev *e = ev_get(a->ev, i);
+		if (e->host_idx >= 0) {
+			struct an_host *h = &a->hosts[e->host_idx];
+			h->events++;
+			h->by_cat[e->category]++;
+			if (e->verdict == VERDICT_LEAK)
+				h->leaks++;
+			else if (e->verdict == VERDICT_ALLOWED)
+				h->allowed++;
+		}
+	}
+}
+
+/* ---------------------------------------------------------------------- */
+/* What each category means.  README.md repeats these; keep them in step. */
+
+struct cat_text {
+	enum ev_category c;
+	const char *severity, *cause, *remedy;
+};
+
+static const struct cat_text cat_texts[] = {
+	{CAT_TUNNEL, "info", "Resolved inside the tunnel by the tunnel's resolver.", "Nothing to change."},
+	{CAT_LOCAL, "info", "Resolved on the host itself (loopback, a local stub resolver).",
+	 "Nothing to change; the stub's upstream queries are judged on their own."},
+	{CAT_RESOLVER_BYPASS, "low",
+	 "Inside the tunnel, but to a resolver other than the tunnel's (an application with its own resolver, e.g. browser DoH).",
+	 "Point the application at the VPN's resolver or block third-party resolvers inside the tunnel."},
+	{CAT_ALLOWED, "info", "Outside the tunnel, but the description's allow list permits it.",
+	 "Nothing to change if the allow-list reason still holds."},
+	{CAT_LOCAL_LINK, "medium",
+	 "Local-link name resolution (mDNS, LLMNR or NetBIOS-NS) on the physical network: names the host looks up are broadcast to the LAN.",
+	 "Disable LLMNR and NetBIOS over TCP/IP and mDNS on the physical interface, or block UDP 5353/5355/137 outside the tunnel."},
+	{CAT_BOOTSTRAP, "medium",
+	 "Resolved outside before the tunnel came up (bootstrap leak).",
+	 "Bring the tunnel up before other applications start, resolve the endpoint by address or allow only its name; block port 53 until the tunnel is up."},
+	{CAT_KILL_SWITCH, "high",
+	 "Resolved outside while the tunnel was down or interrupted: the kill switch did not hold.",
+	 "Enable a firewall-based kill switch that blocks all traffic outside the tunnel (except the carrier) whenever the tunnel is not up."},
+	{CAT_ENCRYPTED_OUTSIDE, "high",
+	 "Encrypted resolution (DoH, DoT or DoQ) outside the tunnel: an application bypasses the system resolver (browser DoH).",
+	 "Force DoH to the VPN's resolver (enterprise policy) or block known DoH/DoT/DoQ resolvers outside the tunnel."},
+	{CAT_TUNNEL_RESOLVER_OUTSIDE, "high",
+	 "The tunnel's own resolver was reached outside the tunnel: a routing error sends it past the tunnel.",
+	 "Route the resolver's address into the tunnel (AllowedIPs / pushed routes) and check for more specific routes on the LAN."},
+	{CAT_IPV6_OUTSIDE, "high",
+	 "IPv6 resolution outside a tunnel that carries no IPv6.",
+	 "Tunnel IPv6 too (an IPv6 default route into the tunnel) or disable IPv6 on the physical interface while the tunnel is up."},
+	{CAT_PARALLEL, "high",
+	 "The same name was asked inside and outside the tunnel at the same time (parallel multi-homed resolution, e.g. Windows smart multi-homed name resolution).",
+	 "Disable smart multi-homed name resolution and block port 53 outside the tunnel."},
+	{CAT_SPLIT_TUNNEL, "high",
+	 "Cleartext resolution to a resolver outside the tunnel while it was up: split tunnel, or the system resolver was not switched to the tunnel's.",
+	 "Set the tunnel's resolver as the only system resolver (DNS= in WireGuard, dhcp-option DNS with a resolver update script in OpenVPN) and block port 53 outside the tunnel."},
+	{CAT_OUTSIDE_NO_TUNNEL, "info", "No tunnel description: the path could not be judged.",
+	 "Give a tunnel description with --tunnel."},
+	{CAT_NONE, NULL, NULL, NULL},
+};
+
+static const struct cat_text *cat_lookup(enum ev_category c)
+{
+	for (const struct cat_text *t = cat_texts; t->severity; t++)
+		if (t->c == c)
+			return t;
+	return NULL;
+}
+
+const char *cat_severity(enum ev_category c)
+{
+	const struct cat_text *t = cat_lookup(c);
+	return t ? t->severity : "info";
+}
+
+const char *cat_cause(enum ev_category c)
+{
+	const struct cat_text *t = cat_lookup(c);
+	return t ? t->cause : "";
+}
+
+const char *cat_remedy(enum ev_category c)
+{
+	const struct cat_text *t = cat_lookup(c);
+	return t ? t->remedy : "";
+}

@@ -1,0 +1,129 @@
+/* analyze.h - one investigation: captures in, events with verdicts, hosts and tunnel timelines out. */
+#ifndef LS_ANALYZE_H
+#define LS_ANALYZE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "decode.h"
+#include "event.h"
+#include "rules.h"
+
+#define AN_MAX_IFACES 1024
+#define AN_MAX_HOSTS 65536
+#define AN_MAX_SEGMENTS 4096
+#define AN_DEFAULT_MAX_EVENTS 5000000
+#define AN_DEFAULT_GAP 10        /* seconds without carrier traffic that make a gap */
+#define AN_DEFAULT_PARALLEL_MS 1000
+
+struct an_options {
+	uint32_t gap_sec;         /* see AN_DEFAULT_GAP */
+	uint32_t parallel_ms;     /* window for parallel multi-homed queries */
+	size_t max_events;
+	size_t max_flows;
+};
+
+enum iface_role { IF_UNKNOWN, IF_TUNNEL, IF_PHYSICAL, IF_LOOPBACK };
+
+struct an_iface {
+	uint32_t file_idx;
+	int id;                  /* SLL2 ifindex / pcapng interface id; -1 none */
+	char *name;              /* as the capture names it, or NULL */
+	int linktype;
+	uint16_t hatype;
+	uint64_t pkts, inside_pkts, carrier_pkts, loopback_pkts;
+	enum iface_role role;
+	const char *role_why;    /* static text */
+	int tunnel_idx;
+};
+
+struct an_file {
+	char *path;
+	const char *format;      /* "pcap" / "pcapng" / NULL if it could not be opened */
+	uint64_t packets, bytes, snapped;
+	int64_t first_sec, last_sec;
+	uint32_t first_nsec, last_nsec;
+	char *error;             /* damage or open failure, NULL if clean */
+	bool truncated;          /* analysed up to the damage */
+	int linktypes[8];
+	int n_linktypes;
+};
+
+struct an_segment {
+	int64_t start_sec, end_sec;
+	uint32_t start_nsec, end_nsec;
+	uint64_t pkts;
+};
+
+struct an_tunnel {
+	uint64_t carrier_pkts, carrier_bytes, inside_pkts;
+	uint32_t handshakes;      /* WireGuard handshake initiations seen */
+	struct an_segment *segs;
+	size_t nsegs, capsegs;
+	bool segs_capped;
+	int carrier_host;         /* host index of the carrier's sender, -1 */
+	/* carrier sender identity while reading */
+	bool has_mac;
+	uint8_t mac[6];
+	struct ls_addr addr;
+	bool have_sender;
+};
+
+struct an_host {
+	char *key;               /* "mac:..." or "ip:..." */
+	char *id;                /* file-name-safe id */
+	bool has_mac;
+	uint8_t mac[6];
+	struct ls_addr *addrs;
+	size_t naddrs, capaddrs;
+	uint64_t events, leaks, allowed;
+	uint64_t by_cat[CAT__N];
+};
+
+struct analysis {
+	struct an_options opt;
+	const struct rules *rules;   /* may be NULL */
+	struct decoder *dec;
+	struct flowtab *flows;
+	struct dpi *dpi;
+	struct evstore *ev;
+	struct an_file *files;
+	size_t nfiles;
+	struct an_iface *ifaces;
+	size_t nifaces, capifaces;
+	struct an_tunnel *tun;       /* one per rules tunnel */
+	struct an_host *hosts;
+	size_t nhosts, caphosts;
+	uint64_t packets;
+	uint64_t unsupported_link;
+	uint64_t carrier_pkts;
+	uint64_t dns_undecodable;    /* payloads on name-resolution ports that were not DNS */
+	uint64_t carrier_veto;       /* name-resolution-port flows nDPI called a VPN carrier */
+	bool ifaces_capped, hosts_capped;
+	bool finished;
+	void *priv;                  /* internal state */
+};
+
+void an_options_default(struct an_options *o);
+/* rules may be NULL: paths are then "unknown" and nothing is a leak. */
+struct analysis *an_new(const struct an_options *o, const struct rules *rules);
+void an_free(struct analysis *a);
+/* Reads one capture into the analysis (files are one investigation: flows
+ * and hosts carry across).  Returns 0 when read to the end, 1 when damaged
+ * (analysed up to the damage: files[i].error says where), -1 when it could
+ * not be opened at all (files[i].error says why). */
+int an_add_file(struct analysis *a, const char *path);
+/* Ends flows, sorts events, derives interface roles, tunnel timelines,
+ * hosts and verdicts.  Call once, after the last file. */
+void an_finish(struct analysis *a);
+
+const char *an_iface_label(const struct analysis *a, uint32_t ref, char *buf, size_t len);
+const char *iface_role_str(enum iface_role r);
+
+/* Severity of a category: "high", "medium", "low", "info". */
+const char *cat_severity(enum ev_category c);
+/* One sentence each: why it happens, what to change. */
+const char *cat_cause(enum ev_category c);
+const char *cat_remedy(enum ev_category c);
+
+#endif

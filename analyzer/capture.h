@@ -1,0 +1,76 @@
+/* capture.h - reading pcap and pcapng files, one raw record at a time. */
+#ifndef LS_CAPTURE_H
+#define LS_CAPTURE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/*
+ * pcap files (either byte order, micro- or nanosecond timestamps) are read
+ * through libpcap.  pcapng files are read by our own bounded block reader,
+ * because libpcap neither reports which interface a packet came from nor
+ * reads a file whose interfaces have different link types; the interface
+ * name (if_name option) is strong evidence for the verdict.
+ */
+
+/* One interface as the capture declares it. */
+struct cap_iface {
+	int linktype;     /* DLT_* / LINKTYPE_* value */
+	uint32_t snaplen; /* 0: not given */
+	char *name;       /* pcapng if_name, sanitised to printable ASCII; NULL if none */
+	char *desc;       /* pcapng if_description; NULL if none */
+};
+
+/* One captured record.  data stays valid until the next cap_next() call. */
+struct cap_packet {
+	uint64_t frame;          /* 1-based packet number in its file, as Wireshark numbers it */
+	uint64_t offset;         /* byte offset of the record in the file */
+	int64_t ts_sec;          /* timestamp, UTC seconds */
+	uint32_t ts_nsec;        /* and nanoseconds */
+	int linktype;            /* link type of this record's interface */
+	int iface;               /* interface id (pcapng IDB index; 0 for pcap).  In a
+	                            pcapng file with several sections this is the index
+	                            into cap_iface_get(), counting the IDBs of all
+	                            sections in file order (section 1's IDBs first), as
+	                            Wireshark numbers them; in the first section it is
+	                            the IDB index itself. */
+	bool has_iface;          /* iface is a pcapng interface (false for pcap) */
+	const char *iface_name;  /* interface name if the file names it, else NULL */
+	uint32_t caplen;         /* bytes present in data */
+	uint32_t wirelen;        /* original length on the wire */
+	const uint8_t *data;
+};
+
+struct cap_file;
+
+/* Opens path.  Returns 0 and *out, or -1 with a message "path: what is wrong"
+ * in err (unreadable, not a capture, unsupported link type). */
+int cap_open(const char *path, struct cap_file **out, char *err, size_t errlen);
+
+/* Reads the next record.  Returns 1 and fills *pkt; 0 at a clean end of
+ * file; -1 when the file is damaged or truncated: records before the damage
+ * were all returned, cap_error() tells what and at which byte offset, and
+ * further calls return -1. */
+int cap_next(struct cap_file *f, struct cap_packet *pkt);
+
+const char *cap_error(const struct cap_file *f);
+const char *cap_path(const struct cap_file *f);
+/* "pcap" or "pcapng" */
+const char *cap_format(const struct cap_file *f);
+/* Interfaces seen so far (pcapng may add more as it goes). */
+size_t cap_iface_count(const struct cap_file *f);
+const struct cap_iface *cap_iface_get(const struct cap_file *f, size_t i);
+/* File size in bytes and current read offset, for progress reports. */
+uint64_t cap_size(const struct cap_file *f);
+uint64_t cap_tell(const struct cap_file *f);
+/* Records whose caplen was shorter than their wire length (cut by snaplen). */
+uint64_t cap_snapped(const struct cap_file *f);
+void cap_close(struct cap_file *f);
+
+/* Name of a link type ("EN10MB", "LINUX_SLL2", ...) or "unknown". */
+const char *cap_linktype_name(int linktype);
+/* True when decode.c can decode this link type. */
+int cap_linktype_supported(int linktype);
+
+#endif

@@ -1,0 +1,64 @@
+/* dpi.h - flow classification, the only door to nDPI 4.2. */
+#ifndef LS_DPI_H
+#define LS_DPI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "packet.h"
+
+/* What we care about of nDPI's verdict. */
+enum dpi_class {
+	DPI_UNKNOWN = 0,
+	DPI_DNS,
+	DPI_MDNS,
+	DPI_LLMNR,
+	DPI_NETBIOS,
+	DPI_TLS,
+	DPI_QUIC,
+	DPI_DOH_DOT,
+	DPI_HTTP,
+	DPI_WIREGUARD,
+	DPI_OPENVPN,
+	DPI_IPSEC,
+	DPI_TOR,
+	DPI_DNSCRYPT,
+	DPI_OTHER, /* known, but none of the above */
+};
+
+/* Per-flow result; lives in the flow, filled by dpi_feed. */
+struct dpi_result {
+	enum dpi_class cls;
+	bool done;            /* classified (or given up): stop feeding */
+	bool guessed;         /* by port only (nDPI confidence) */
+	uint16_t app, master; /* nDPI protocol ids */
+	char name[48];        /* nDPI's name, "DNS", "TLS.DoH_DoT", ... */
+	char sni[80];         /* TLS/QUIC server name or DNS host as nDPI saw it */
+	char alpn[64];        /* client's ALPN list, comma-joined, sanitised */
+};
+
+struct dpi;        /* one per thread: never share */
+struct dpi_flow;   /* nDPI state of one flow */
+
+/* Creates a detection module (~5 MB, 50-100 ms).  Returns NULL on failure. */
+struct dpi *dpi_new(void);
+void dpi_free(struct dpi *d);
+
+/*
+ * Feeds one packet of a flow.  *fs is the flow's nDPI state, created on the
+ * first call (NULL before).  Stops by itself: once res->done is set, further
+ * calls return at once.  Packets stop being fed after a per-flow cap (24 UDP /
+ * 80 TCP, as ndpiReader does), then the flow is given up.
+ */
+void dpi_feed(struct dpi *d, struct dpi_flow **fs, const struct pkt *p, uint64_t time_ms,
+	      struct dpi_result *res);
+/* Gives up on a flow still unknown (at its end) and fills res; frees state. */
+void dpi_flow_end(struct dpi *d, struct dpi_flow **fs, struct dpi_result *res);
+/* Frees a flow's nDPI state; *fs becomes NULL. */
+void dpi_flow_free(struct dpi_flow **fs);
+
+const char *dpi_class_str(enum dpi_class c);
+/* Memory nDPI state takes per flow, for the memory caps. */
+size_t dpi_flow_size(void);
+
+#endif

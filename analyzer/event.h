@@ -1,0 +1,116 @@
+/* event.h - name-resolution events: one per question, queries matched to responses. */
+#ifndef LS_EVENT_H
+#define LS_EVENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dns.h"
+#include "packet.h"
+
+enum ev_proto {
+	EVP_DNS_UDP, EVP_DNS_TCP, EVP_DOT, EVP_DOH, EVP_DOQ, EVP_MDNS, EVP_LLMNR, EVP_NBNS, EVP__N
+};
+
+enum ev_path { PATH_UNKNOWN, PATH_TUNNEL, PATH_OUTSIDE, PATH_LOCAL };
+
+enum ev_verdict { VERDICT_NONE, VERDICT_OK, VERDICT_ALLOWED, VERDICT_LEAK };
+
+/* Categories: README.md "Verdicts and categories" explains each. */
+enum ev_category {
+	CAT_NONE,
+	CAT_TUNNEL,                  /* ok: inside the tunnel, to its resolver */
+	CAT_LOCAL,                   /* ok: loopback (a local stub resolver) */
+	CAT_RESOLVER_BYPASS,         /* ok, reported: inside the tunnel, another resolver */
+	CAT_ALLOWED,                 /* allowed by the description's allow list */
+	CAT_LOCAL_LINK,              /* leak: mDNS/LLMNR/NBNS on the physical network */
+	CAT_BOOTSTRAP,               /* leak: before the tunnel came up */
+	CAT_KILL_SWITCH,             /* leak: while the tunnel was down or in a gap */
+	CAT_ENCRYPTED_OUTSIDE,       /* leak: DoT/DoH/DoQ outside the tunnel */
+	CAT_TUNNEL_RESOLVER_OUTSIDE, /* leak: the tunnel's resolver reached outside it */
+	CAT_IPV6_OUTSIDE,            /* leak: IPv6 outside a tunnel that carries none */
+	CAT_PARALLEL,                /* leak: same name inside and outside within a window */
+	CAT_SPLIT_TUNNEL,            /* leak: any other cleartext resolution outside */
+	CAT_OUTSIDE_NO_TUNNEL,       /* no tunnel description: seen outside, undecided */
+	CAT__N
+};
+
+enum ev_phase { PHASE_NONE, PHASE_BEFORE, PHASE_UP, PHASE_GAP, PHASE_DOWN, PHASE_AFTER };
+
+/* Anomalies recorded on an event besides the DNS parser's bits. */
+#define EV_ANOM_TRUNCATED 0x10000 /* snaplen cut the message */
+
+struct ev {
+	/* where the question was seen first (the query, or the response if the
+	 * query was not captured) */
+	uint32_t file_idx;
+	uint64_t frame;
+	int64_t ts_sec;
+	uint32_t ts_nsec;
+	uint32_t iface_ref;     /* index into the analysis' interface table */
+	enum ev_proto proto;
+	struct ls_addr client, server;
+	uint16_t client_port, server_port;
+	bool has_mac;
+	uint8_t client_mac[6];
+	uint16_t vlan;
+	uint16_t txid;
+	char *qname;            /* presentation format, or NULL when encrypted */
+	uint16_t qtype;         /* 0 when encrypted */
+	char *sni;              /* TLS/QUIC server name, or NULL */
+	/* from the matched response */
+	bool answered;
+	bool from_response;     /* the query itself was not captured */
+	int32_t rcode;          /* -1 when no response */
+	char *answers;          /* "A 192.0.2.1,CNAME x.example." or NULL */
+	uint64_t resp_frame;
+	uint32_t resp_file_idx;
+	int64_t rtt_us;         /* -1 unknown */
+	uint32_t retrans;       /* identical queries resent before an answer */
+	uint32_t anomalies;     /* DNS_ANOM_* | EV_ANOM_* */
+	uint32_t qindex;        /* position of the question in its message */
+	/* filled by the verdict pass */
+	enum ev_path path;
+	enum ev_verdict verdict;
+	enum ev_category category;
+	enum ev_phase phase;
+	int tunnel_idx;         /* the tunnel it relates to, -1 none */
+	int host_idx;           /* the host it belongs to, -1 none */
+	const char *reason;     /* allow-list reason or other short explanation (borrowed) */
+};
+
+struct evstore;
+
+/* max_events: cap on stored events (reaching it is reported, extra dropped). */
+struct evstore *ev_new(size_t max_events, uint64_t seed);
+void ev_free(struct evstore *s);
+
+/* Records a parsed DNS-family message carried by p (UDP payload or one TCP
+ * message).  Queries create one event per question; responses fill the
+ * matching query's events (same proto, endpoints, id and question), or
+ * create events of their own when no query was seen.  iface_ref is stored
+ * as given. */
+void ev_add_dns(struct evstore *s, const struct pkt *p, enum ev_proto proto,
+		const struct dns_msg *m, uint32_t iface_ref, uint32_t extra_anom);
+
+/* Records an encrypted exchange (DoT/DoH/DoQ flow) as one event. */
+struct ev *ev_add_encrypted(struct evstore *s, const struct pkt *p, enum ev_proto proto,
+			    const char *sni, uint32_t iface_ref, bool from_initiator);
+
+size_t ev_count(const struct evstore *s);
+struct ev *ev_get(struct evstore *s, size_t i);
+bool ev_cap_reached(const struct evstore *s);
+uint64_t ev_dropped(const struct evstore *s);
+/* Sorts by time, file, frame, question index (stable, total order). */
+void ev_sort(struct evstore *s);
+
+const char *ev_proto_str(enum ev_proto p);
+const char *ev_path_str(enum ev_path p);
+const char *ev_verdict_str(enum ev_verdict v);
+const char *ev_category_str(enum ev_category c);
+const char *ev_phase_str(enum ev_phase p);
+/* Writes "A", "AAAA" or "TYPE65534" into buf. */
+const char *ev_qtype_str(uint16_t t, char *buf, size_t len);
+
+#endif

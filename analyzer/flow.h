@@ -1,0 +1,61 @@
+/* flow.h - bidirectional flow table: 5-tuple plus VLAN, seeded hash, idle timeouts, a cap. */
+#ifndef LS_FLOW_H
+#define LS_FLOW_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "dpi.h"
+#include "packet.h"
+
+/* Idle timeouts in capture time (seconds), as conntrack's defaults roughly. */
+#define FLOW_UDP_TIMEOUT 180
+#define FLOW_TCP_TIMEOUT 600
+#define FLOW_OTHER_TIMEOUT 60
+/* Default cap on live flows: each costs ~200 bytes, plus ~700 while nDPI
+ * looks at it.  Past the cap the least recently used flow is evicted. */
+#define FLOW_DEFAULT_MAX 262144
+
+/* Canonical key: the lower (address, port) endpoint first. */
+struct flow_key {
+	struct ls_addr a, b;
+	uint16_t pa, pb;
+	uint16_t vlan;
+	uint8_t proto;
+};
+
+struct flow {
+	struct flow_key key;
+	struct flow *hnext;          /* hash chain */
+	struct flow *lprev, *lnext;  /* LRU list, most recent at the head */
+	int64_t first_sec, last_sec;
+	uint32_t first_nsec;
+	uint64_t pkts[2];            /* [0]: from the initiator, [1]: to it */
+	uint64_t bytes[2];
+	struct ls_addr init_addr;    /* who sent the first packet we saw */
+	uint16_t init_port;
+	struct dpi_flow *dpi;        /* nDPI state while it is being fed; owned */
+	struct dpi_result dpi_res;
+	uint32_t dns_bad;            /* payloads that did not parse as DNS */
+	uint32_t dns_good;
+	void *app;                   /* per-flow protocol state (TCP reassembly...), owned by the user */
+};
+
+struct flowtab;
+
+/* Called for every flow that leaves the table (idle, evicted, or at the end),
+ * before it is freed: the user releases f->app here. */
+typedef void (*flow_end_fn)(struct flow *f, void *user);
+
+struct flowtab *flow_new(size_t max_flows, uint64_t seed, flow_end_fn end, void *user);
+/* Ends every remaining flow (callback) and frees the table. */
+void flow_free(struct flowtab *t);
+/* Finds or creates the flow of p; *dir is 0 when p goes from the initiator.
+ * Expires idle flows as capture time passes. Never returns NULL. */
+struct flow *flow_lookup(struct flowtab *t, const struct pkt *p, int *dir);
+/* Flows evicted because the cap was reached. */
+uint64_t flow_evicted(const struct flowtab *t);
+uint64_t flow_count(const struct flowtab *t);
+uint64_t flow_peak(const struct flowtab *t);
+
+#endif

@@ -1,0 +1,73 @@
+/* output-tsv.c - the events table: one tab-separated row per name-resolution question. */
+#include <inttypes.h>
+#include <string.h>
+
+#include "output.h"
+
+const char *out_time(int64_t sec, uint32_t nsec, char *buf, size_t len)
+{
+	return time_iso(sec, nsec, buf, len);
+}
+
+/* Fields come from the capture: the DNS parser already escapes every byte
+ * outside 0x21..0x7e, nDPI strings are made printable, interface names are
+ * sanitised by the capture reader.  Tabs and newlines are replaced here all
+ * the same, so no field can break the table. */
+static void put_field(FILE *out, const char *s)
+{
+	if (!s || !*s) {
+		fputc('-', out);
+		return;
+	}
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '\t' || c == '\n' || c == '\r')
+			fputs("\\t", out);
+		else
+			fputc(c, out);
+	}
+}
+
+int out_events_tsv(struct analysis *a, FILE *out, bool with_verdict)
+{
+	fputs("time\tproto\tclient\tclient_port\tserver\tserver_port\tqname\tqtype\trcode\tanswers\tsni\tiface\tpath\tfile\tframe",
+	      out);
+	if (with_verdict)
+		fputs("\tverdict\tcategory", out);
+	fputc('\n', out);
+	size_t n = ev_count(a->ev);
+	for (size_t i = 0; i < n; i++) {
+		struct ev *e = ev_get(a->ev, i);
+		char tb[40], cb[64], sb[64], qb[16], ib[80];
+		fprintf(out, "%s\t%s\t%s\t%u\t%s\t%u\t", out_time(e->ts_sec, e->ts_nsec, tb, sizeof(tb)),
+			ev_proto_str(e->proto), addr_str(&e->client, cb, sizeof(cb)), e->client_port,
+			addr_str(&e->server, sb, sizeof(sb)), e->server_port);
+		put_field(out, e->qname);
+		fputc('\t', out);
+		put_field(out, e->qname ? ev_qtype_str(e->qtype, qb, sizeof(qb)) : NULL);
+		fputc('\t', out);
+		const char *rc = NULL;
+		char rcb[16];
+		if (e->rcode >= 0) {
+			rc = dns_rcode_name((uint16_t)e->rcode);
+			if (!rc) {
+				snprintf(rcb, sizeof(rcb), "RCODE%d", e->rcode);
+				rc = rcb;
+			}
+		}
+		put_field(out, rc);
+		fputc('\t', out);
+		put_field(out, e->answers);
+		fputc('\t', out);
+		put_field(out, e->sni);
+		fputc('\t', out);
+		put_field(out, an_iface_label(a, e->iface_ref, ib, sizeof(ib)));
+		fprintf(out, "\t%s\t", ev_path_str(e->path));
+		put_field(out, a->files[e->file_idx].path);
+		fprintf(out, "\t%" PRIu64, e->frame);
+		if (with_verdict)
+			fprintf(out, "\t%s\t%s", ev_verdict_str(e->verdict), ev_category_str(e->category));
+		fputc('\n', out);
+	}
+	return ferror(out) ? -1 : 0;
+}

@@ -1,0 +1,410 @@
+/* output-xml.c - per-host XML reports and summary.xml (schema: reports/report.xsd). */
+#include <errno.h>
+#include <inttypes.h>
+#include <libxml/xmlstring.h>
+#include <libxml/xmlwriter.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "capture.h"
+#include "output.h"
+
+/* Text for XML: valid UTF-8 without control bytes passes; anything else
+ * (a file name in another encoding) has its odd bytes written as \xHH, so
+ * the document is always well-formed.  Markup characters are escaped by
+ * the writer itself. */
+static const xmlChar *xs(const char *s, char *buf, size_t len)
+{
+	if (!s)
+		return (const xmlChar *)"";
+	bool clean = xmlCheckUTF8((const unsigned char *)s) != 0;
+	for (const unsigned char *p = (const unsigned char *)s; clean && *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			clean = false;
+	if (clean)
+		return (const xmlChar *)s;
+	size_t j = 0;
+	for (const unsigned char *p = (const unsigned char *)s; *p && j + 5 < len; p++) {
+		if (*p < 0x20 || *p >= 0x7f)
+			j += (size_t)snprintf(buf + j, len - j, "\\x%02x", *p);
+		else
+			buf[j++] = (char)*p;
+	}
+	buf[j] = '\0';
+	return (const xmlChar *)buf;
+}
+
+#define TXT_MAX 4096
+
+static void attr(xmlTextWriterPtr w, const char *name, const char *val)
+{
+	char b[TXT_MAX];
+	xmlTextWriterWriteAttribute(w, (const xmlChar *)name, xs(val, b, sizeof(b)));
+}
+
+static void attr_u64(xmlTextWriterPtr w, const char *name, uint64_t v)
+{
+	xmlTextWriterWriteFormatAttribute(w, (const xmlChar *)name, "%" PRIu64, v);
+}
+
+static void elem(xmlTextWriterPtr w, const char *name, const char *val)
+{
+	char b[TXT_MAX];
+	if (!val)
+		return;
+	xmlTextWriterWriteElement(w, (const xmlChar *)name, xs(val, b, sizeof(b)));
+}
+
+static void start(xmlTextWriterPtr w, const char *name)
+{
+	xmlTextWriterStartElement(w, (const xmlChar *)name);
+}
+
+static void end(xmlTextWriterPtr w)
+{
+	xmlTextWriterEndElement(w);
+}
+
+static xmlTextWriterPtr open_doc(const char *path, const char *root)
+{
+	xmlTextWriterPtr w = xmlNewTextWriterFilename(path, 0);
+	if (!w)
+		return NULL;
+	xmlTextWriterSetIndent(w, 1);
+	xmlTextWriterSetIndentString(w, (const xmlChar *)"  ");
+	xmlTextWriterStartDocument(w, NULL, "UTF-8", NULL);
+	start(w, root);
+	attr(w, "xmlns", LS_REPORT_NS);
+	attr(w, "version", "1");
+	attr(w, "generator", "leakscope " LS_VERSION);
+	return w;
+}
+
+static int close_doc(xmlTextWriterPtr w)
+{
+	int r = xmlTextWriterEndDocument(w);
+	xmlFreeTextWriter(w);
+	return r < 0 ? -1 : 0;
+}
+
+static const char *host_status(const struct analysis *a, const struct an_host *h)
+{
+	if (!a->rules)
+		return "undecided";
+	return h->leaks ? "leak" : "clean";
+}
+
+static void write_time(xmlTextWriterPtr w, const char *name, int64_t s, uint32_t ns)
+{
+	char tb[40];
+	attr(w, name, out_time(s, ns, tb, sizeof(tb)));
+}
+
+static void write_event(struct analysis *a, xmlTextWriterPtr w, const struct ev *e)
+{
+	char b[128], qb[16];
+	start(w, "event");
+	write_time(w, "time", e->ts_sec, e->ts_nsec);
+	attr(w, "phase", ev_phase_str(e->phase));
+	attr(w, "proto", ev_proto_str(e->proto));
+	attr(w, "client", addr_str(&e->client, b, sizeof(b)));
+	attr_u64(w, "client-port", e->client_port);
+	attr(w, "server", addr_str(&e->server, b, sizeof(b)));
+	attr_u64(w, "server-port", e->server_port);
+	attr(w, "iface", an_iface_label(a, e->iface_ref, b, sizeof(b)));
+	attr(w, "path", ev_path_str(e->path));
+	attr(w, "verdict", ev_verdict_str(e->verdict));
+	attr(w, "category", ev_category_str(e->category));
+	attr(w, "severity", cat_severity(e->category));
+	if (a->rules && e->tunnel_idx >= 0)
+		attr(w, "tunnel", a->rules->tunnels[e->tunnel_idx].name);
+	if (e->retrans)
+		attr_u64(w, "retransmissions", e->retrans);
+	if (e->rtt_us >= 0)
+		attr_u64(w, "rtt-us", (uint64_t)e->rtt_us);
+	elem(w, "qname", e->qname);
+	if (e->qname)
+		elem(w, "qtype", ev_qtype_str(e->qtype, qb, sizeof(qb)));
+	if (e->rcode >= 0) {
+		const char *rc = dns_rcode_name((uint16_t)e->rcode);
+		char rcb[16];
+		if (!rc) {
+			snprintf(rcb, sizeof(rcb), "RCODE%d", e->rcode);
+			rc = rcb;
+		}
+		elem(w, "rcode", rc);
+	}
+	elem(w, "answers", e->answers);
+	elem(w, "sni", e->sni);
+	elem(w, "reason", e->reason);
+	if (e->verdict == VERDICT_LEAK || e->category == CAT_RESOLVER_BYPASS) {
+		elem(w, "cause", cat_cause(e->category));
+		elem(w, "remedy", cat_remedy(e->category));
+	}
+	if (e->anomalies)
+		xmlTextWriterWriteFormatElement(w, (const xmlChar *)"anomalies", "0x%x", e->anomalies);
+	start(w, "evidence");
+	attr(w, "file", a->files[e->file_idx].path);
+	attr_u64(w, "frame", e->frame);
+	attr(w, "role", e->from_response ? "response" : "query");
+	end(w);
+	if (e->answered && !e->from_response) {
+		start(w, "evidence");
+		attr(w, "file", a->files[e->resp_file_idx].path);
+		attr_u64(w, "frame", e->resp_frame);
+		attr(w, "role", "response");
+		end(w);
+	}
+	end(w);
+}
+
+static void write_host_elem(xmlTextWriterPtr w, const struct analysis *a, const struct an_host *h)
+{
+	char b[64];
+	attr(w, "id", h->id);
+	if (h->has_mac) {
+		snprintf(b, sizeof(b), "%02x:%02x:%02x:%02x:%02x:%02x", h->mac[0], h->mac[1], h->mac[2], h->mac[3],
+			 h->mac[4], h->mac[5]);
+		attr(w, "mac", b);
+	}
+	attr(w, "verdict", host_status(a, h));
+	attr_u64(w, "events", h->events);
+	attr_u64(w, "leaks", h->leaks);
+	attr_u64(w, "allowed", h->allowed);
+}
+
+static int addr_qcmp(const void *x, const void *y)
+{
+	return addr_cmp(x, y);
+}
+
+static int write_host(struct analysis *a, const char *dir, size_t hi, char *err, size_t errlen)
+{
+	struct an_host *h = &a->hosts[hi];
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/hosts/%s.xml", dir, h->id);
+	xmlTextWriterPtr w = open_doc(path, "host-report");
+	if (!w) {
+		snprintf(err, errlen, "%s: cannot write: %s", path, strerror(errno));
+		return -1;
+	}
+	start(w, "host");
+	write_host_elem(w, a, h);
+	qsort(h->addrs, h->naddrs, sizeof(*h->addrs), addr_qcmp);
+	for (size_t i = 0; i < h->naddrs; i++) {
+		char b[64];
+		elem(w, "address", addr_str(&h->addrs[i], b, sizeof(b)));
+	}
+	end(w);
+	start(w, "counts");
+	for (int c = 1; c < CAT__N; c++) {
+		if (!h->by_cat[c])
+			continue;
+		start(w, "count");
+		attr(w, "category", ev_category_str((enum ev_category)c));
+		attr(w, "severity", cat_severity((enum ev_category)c));
+		attr_u64(w, "n", h->by_cat[c]);
+		end(w);
+	}
+	end(w);
+	start(w, "events");
+	size_t n = ev_count(a->ev);
+	for (size_t i = 0; i < n; i++) {
+		struct ev *e = ev_get(a->ev, i);
+		if (e->host_idx == (int)hi)
+			write_event(a, w, e);
+	}
+	end(w);
+	if (close_doc(w) < 0) {
+		snprintf(err, errlen, "%s: write failed", path);
+		return -1;
+	}
+	return 0;
+}
+
+static int host_idx_cmp_ctx(const void *x, const void *y, void *ctx)
+{
+	const struct analysis *a = ctx;
+	return strcmp(a->hosts[*(const size_t *)x].id, a->hosts[*(const size_t *)y].id);
+}
+
+static void write_summary_body(struct analysis *a, xmlTextWriterPtr w, const size_t *order)
+{
+	uint64_t leaks = 0;
+	for (size_t i = 0; i < a->nhosts; i++)
+		leaks += a->hosts[i].leaks;
+	start(w, "verdict");
+	attr(w, "status", !a->rules ? "undecided" : leaks ? "leak" : "clean");
+	attr_u64(w, "leaks", leaks);
+	attr_u64(w, "hosts", a->nhosts);
+	attr_u64(w, "events", ev_count(a->ev));
+	end(w);
+
+	start(w, "tunnel-description");
+	if (a->rules)
+		attr(w, "path", a->rules->path);
+	else
+		attr(w, "none", "true");
+	end(w);
+
+	start(w, "captures");
+	for (size_t i = 0; i < a->nfiles; i++) {
+		struct an_file *f = &a->files[i];
+		start(w, "capture");
+		attr(w, "path", f->path);
+		attr(w, "format", f->format ? f->format : "unreadable");
+		attr_u64(w, "packets", f->packets);
+		attr_u64(w, "bytes", f->bytes);
+		if (f->packets) {
+			write_time(w, "first", f->first_sec, f->first_nsec);
+			write_time(w, "last", f->last_sec, f->last_nsec);
+		}
+		attr_u64(w, "snapped", f->snapped);
+		attr(w, "truncated", f->truncated ? "true" : "false");
+		for (int l = 0; l < f->n_linktypes; l++) {
+			start(w, "linktype");
+			attr_u64(w, "id", (uint64_t)f->linktypes[l]);
+			attr(w, "name", cap_linktype_name(f->linktypes[l]));
+			end(w);
+		}
+		elem(w, "error", f->error);
+		end(w);
+	}
+	end(w);
+
+	start(w, "interfaces");
+	for (size_t i = 0; i < a->nifaces; i++) {
+		struct an_iface *f = &a->ifaces[i];
+		char b[80];
+		start(w, "interface");
+		attr_u64(w, "capture", f->file_idx);
+		attr(w, "label", an_iface_label(a, (uint32_t)i, b, sizeof(b)));
+		attr(w, "linktype", cap_linktype_name(f->linktype));
+		attr(w, "role", iface_role_str(f->role));
+		attr(w, "why", f->role_why);
+		attr_u64(w, "packets", f->pkts);
+		end(w);
+	}
+	end(w);
+
+	start(w, "tunnels");
+	for (size_t t = 0; a->rules && t < a->rules->n_tunnels; t++) {
+		struct an_tunnel *tu = &a->tun[t];
+		start(w, "tunnel");
+		attr(w, "name", a->rules->tunnels[t].name);
+		attr(w, "kind", rules_kind_str(a->rules->tunnels[t].kind));
+		attr_u64(w, "carrier-packets", tu->carrier_pkts);
+		attr_u64(w, "carrier-bytes", tu->carrier_bytes);
+		attr_u64(w, "inside-packets", tu->inside_pkts);
+		attr_u64(w, "handshakes", tu->handshakes);
+		attr(w, "seen", tu->nsegs ? "true" : "false");
+		for (size_t s = 0; s < tu->nsegs; s++) {
+			start(w, "up");
+			write_time(w, "from", tu->segs[s].start_sec, tu->segs[s].start_nsec);
+			write_time(w, "to", tu->segs[s].end_sec, tu->segs[s].end_nsec);
+			attr_u64(w, "packets", tu->segs[s].pkts);
+			end(w);
+		}
+		end(w);
+	}
+	end(w);
+
+	start(w, "hosts");
+	for (size_t k = 0; k < a->nhosts; k++) {
+		struct an_host *h = &a->hosts[order[k]];
+		start(w, "host");
+		write_host_elem(w, a, h);
+		char rp[300];
+		snprintf(rp, sizeof(rp), "hosts/%s.xml", h->id);
+		attr(w, "report", rp);
+		for (int c = 1; c < CAT__N; c++) {
+			if (!h->by_cat[c])
+				continue;
+			start(w, "count");
+			attr(w, "category", ev_category_str((enum ev_category)c));
+			attr(w, "severity", cat_severity((enum ev_category)c));
+			attr_u64(w, "n", h->by_cat[c]);
+			end(w);
+		}
+		end(w);
+	}
+	end(w);
+
+	const struct decode_stats *ds = decode_get_stats(a->dec);
+	start(w, "anomalies");
+	attr_u64(w, "malformed-packets", ds->malformed);
+	attr_u64(w, "snapped-packets", ds->snapped);
+	attr_u64(w, "unsupported-link-packets", a->unsupported_link);
+	attr_u64(w, "fragments-dropped", ds->frag_dropped);
+	attr_u64(w, "undecodable-dns", a->dns_undecodable);
+	attr_u64(w, "carrier-on-dns-port", a->carrier_veto);
+	attr_u64(w, "events-dropped", ev_dropped(a->ev));
+	attr(w, "interface-cap-reached", a->ifaces_capped ? "true" : "false");
+	attr(w, "host-cap-reached", a->hosts_capped ? "true" : "false");
+	attr(w, "fragment-cap-reached", ds->frag_cap_reached ? "true" : "false");
+	end(w);
+}
+
+static int mkdir_p(const char *d)
+{
+	if (mkdir(d, 0777) == 0 || errno == EEXIST)
+		return 0;
+	return -1;
+}
+
+int out_xml_reports(struct analysis *a, const char *dir, char *err, size_t errlen)
+{
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/hosts", dir);
+	if (mkdir_p(dir) < 0 || mkdir_p(path) < 0) {
+		snprintf(err, errlen, "%s: cannot create: %s", path, strerror(errno));
+		return -1;
+	}
+	size_t *order = xcalloc(a->nhosts ? a->nhosts : 1, sizeof(*order));
+	for (size_t i = 0; i < a->nhosts; i++)
+		order[i] = i;
+	qsort_r(order, a->nhosts, sizeof(*order), host_idx_cmp_ctx, a);
+	int rc = 0;
+	for (size_t k = 0; k < a->nhosts && rc == 0; k++)
+		rc = write_host(a, dir, order[k], err, errlen);
+	if (rc == 0) {
+		snprintf(path, sizeof(path), "%s/summary.xml", dir);
+		xmlTextWriterPtr w = open_doc(path, "summary");
+		if (!w) {
+			snprintf(err, errlen, "%s: cannot write: %s", path, strerror(errno));
+			rc = -1;
+		} else {
+			write_summary_body(a, w, order);
+			if (close_doc(w) < 0) {
+				snprintf(err, errlen, "%s: write failed", path);
+				rc = -1;
+			}
+		}
+	}
+	free(order);
+	return rc;
+}
+
+void out_summary_table(struct analysis *a, FILE *out)
+{
+	size_t *order = xcalloc(a->nhosts ? a->nhosts : 1, sizeof(*order));
+	for (size_t i = 0; i < a->nhosts; i++)
+		order[i] = i;
+	qsort_r(order, a->nhosts, sizeof(*order), host_idx_cmp_ctx, a);
+	fprintf(out, "%-24s %-10s %7s %7s %7s  %s\n", "host", "verdict", "events", "leaks", "allowed", "leaks by category");
+	for (size_t k = 0; k < a->nhosts; k++) {
+		struct an_host *h = &a->hosts[order[k]];
+		fprintf(out, "%-24s %-10s %7" PRIu64 " %7" PRIu64 " %7" PRIu64 " ", h->id, host_status(a, h), h->events,
+			h->leaks, h->allowed);
+		bool first = true;
+		for (int c = 1; c < CAT__N; c++) {
+			if (!h->by_cat[c] || c == CAT_TUNNEL || c == CAT_LOCAL || c == CAT_ALLOWED || c == CAT_OUTSIDE_NO_TUNNEL)
+				continue;
+			fprintf(out, "%s%s=%" PRIu64, first ? " " : ", ", ev_category_str((enum ev_category)c), h->by_cat[c]);
+			first = false;
+		}
+		fputc('\n', out);
+	}
+	free(order);
+}

@@ -1,0 +1,27 @@
+/* output.h - writers: the events TSV, the XML reports. */
+#ifndef LS_OUTPUT_H
+#define LS_OUTPUT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "analyze.h"
+
+#define LS_VERSION "0.1.0"
+#define LS_REPORT_NS "urn:leakscope:report:1"
+
+/* One row per question, header first.  with_verdict adds the verdict and
+ * category columns.  Returns 0 or -1 on a write error. */
+int out_events_tsv(struct analysis *a, FILE *out, bool with_verdict);
+
+/* Writes DIR/summary.xml and DIR/hosts/<host>.xml (creating the folders).
+ * Returns 0, or -1 with a message in err. */
+int out_xml_reports(struct analysis *a, const char *dir, char *err, size_t errlen);
+
+/* Prints the short per-host summary table for the terminal. */
+void out_summary_table(struct analysis *a, FILE *out);
+
+/* Text of a capture time for reports: ISO 8601 UTC, microseconds. */
+const char *out_time(int64_t sec, uint32_t nsec, char *buf, size_t len);
+
+#endif

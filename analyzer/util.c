@@ -1,0 +1,232 @@
+/* util.c - allocation policy, addresses, string buffers, time formatting, hashing. */
+#include "util.h"
+
+#include <arpa/inet.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+static void oom(size_t n)
+{
+	fprintf(stderr, "leakscope: out of memory (asked for %zu bytes)\n", n);
+	exit(2);
+}
+
+void *xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+	if (!p)
+		oom(n);
+	return p;
+}
+
+void *xcalloc(size_t nmemb, size_t size)
+{
+	void *p = calloc(nmemb ? nmemb : 1, size ? size : 1);
+	if (!p)
+		oom(nmemb * size);
+	return p;
+}
+
+void *xrealloc(void *p, size_t n)
+{
+	void *q = realloc(p, n ? n : 1);
+	if (!q)
+		oom(n);
+	return q;
+}
+
+char *xstrdup(const char *s)
+{
+	size_t n = strlen(s) + 1;
+	char *p = xmalloc(n);
+	memcpy(p, s, n);
+	return p;
+}
+
+void *xgrow(void *arr, size_t *cap, size_t need, size_t elem)
+{
+	if (need <= *cap)
+		return arr;
+	size_t nc = *cap ? *cap : 8;
+	while (nc < need) {
+		if (nc > SIZE_MAX / 2 / elem)
+			oom(SIZE_MAX);
+		nc *= 2;
+	}
+	arr = xrealloc(arr, nc * elem);
+	*cap = nc;
+	return arr;
+}
+
+char *addr_str(const struct ls_addr *x, char *buf, size_t len)
+{
+	if (x->af == 4)
+		inet_ntop(AF_INET, x->a, buf, (socklen_t)len);
+	else if (x->af == 6)
+		inet_ntop(AF_INET6, x->a, buf, (socklen_t)len);
+	else
+		snprintf(buf, len, "-");
+	return buf;
+}
+
+int addr_parse(const char *s, struct ls_addr *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (inet_pton(AF_INET, s, out->a) == 1) {
+		out->af = 4;
+		return 0;
+	}
+	if (inet_pton(AF_INET6, s, out->a) == 1) {
+		out->af = 6;
+		return 0;
+	}
+	memset(out, 0, sizeof(*out));
+	return -1;
+}
+
+int prefix_parse(const char *s, struct ls_addr *out, uint8_t *plen)
+{
+	char buf[64];
+	const char *slash = strchr(s, '/');
+	size_t n = slash ? (size_t)(slash - s) : strlen(s);
+	if (n == 0 || n >= sizeof(buf))
+		return -1;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	if (addr_parse(buf, out) < 0)
+		return -1;
+	unsigned max = out->af == 4 ? 32 : 128;
+	if (!slash) {
+		*plen = (uint8_t)max;
+		return 0;
+	}
+	const char *d = slash + 1;
+	if (*d == '\0' || strlen(d) > 3)
+		return -1;
+	unsigned v = 0;
+	for (; *d; d++) {
+		if (*d < '0' || *d > '9')
+			return -1;
+		v = v * 10 + (unsigned)(*d - '0');
+	}
+	if (v > max)
+		return -1;
+	*plen = (uint8_t)v;
+	return 0;
+}
+
+bool addr_in_prefix(const struct ls_addr *x, const struct ls_addr *net, uint8_t plen)
+{
+	if (x->af != net->af)
+		return false;
+	unsigned full = plen / 8, rest = plen % 8;
+	if (memcmp(x->a, net->a, full) != 0)
+		return false;
+	if (rest) {
+		uint8_t mask = (uint8_t)(0xff << (8 - rest));
+		if ((x->a[full] & mask) != (net->a[full] & mask))
+			return false;
+	}
+	return true;
+}
+
+int addr_cmp(const struct ls_addr *x, const struct ls_addr *y)
+{
+	if (x->af != y->af)
+		return x->af < y->af ? -1 : 1;
+	return memcmp(x->a, y->a, 16);
+}
+
+bool addr_is_loopback(const struct ls_addr *x)
+{
+	static const uint8_t v6lo[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+	if (x->af == 4)
+		return x->a[0] == 127;
+	if (x->af == 6)
+		return memcmp(x->a, v6lo, 16) == 0;
+	return false;
+}
+
+bool addr_is_multicast(const struct ls_addr *x)
+{
+	if (x->af == 4)
+		return (x->a[0] & 0xf0) == 0xe0 || (x->a[0] == 255 && x->a[1] == 255 && x->a[2] == 255 && x->a[3] == 255);
+	if (x->af == 6)
+		return x->a[0] == 0xff;
+	return false;
+}
+
+bool addr_is_linklocal(const struct ls_addr *x)
+{
+	if (x->af == 4)
+		return x->a[0] == 169 && x->a[1] == 254;
+	if (x->af == 6)
+		return x->a[0] == 0xfe && (x->a[1] & 0xc0) == 0x80;
+	return false;
+}
+
+void sb_addn(struct sbuf *b, const char *s, size_t n)
+{
+	b->s = xgrow(b->s, &b->cap, b->len + n + 1, 1);
+	memcpy(b->s + b->len, s, n);
+	b->len += n;
+	b->s[b->len] = '\0';
+}
+
+void sb_add(struct sbuf *b, const char *s)
+{
+	sb_addn(b, s, strlen(s));
+}
+
+void sb_addf(struct sbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	b->s = xgrow(b->s, &b->cap, b->len + (size_t)n + 1, 1);
+	va_start(ap, fmt);
+	vsnprintf(b->s + b->len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	b->len += (size_t)n;
+}
+
+void sb_free(struct sbuf *b)
+{
+	free(b->s);
+	b->s = NULL;
+	b->len = b->cap = 0;
+}
+
+char *time_iso(int64_t sec, uint32_t nsec, char *buf, size_t len)
+{
+	struct tm tm;
+	time_t t = (time_t)sec;
+	if (!gmtime_r(&t, &tm)) {
+		snprintf(buf, len, "-");
+		return buf;
+	}
+	snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%06uZ", tm.tm_year + 1900, tm.tm_mon + 1,
+		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (unsigned)(nsec / 1000));
+	return buf;
+}
+
+/* FNV-1a over the bytes, mixed with the seed; good enough for bucket choice,
+ * and the seed stops a crafted capture from choosing its own collisions. */
+uint64_t hash_bytes(const void *p, size_t n, uint64_t seed)
+{
+	const uint8_t *b = p;
+	uint64_t h = 0xcbf29ce484222325ULL ^ seed;
+	for (size_t i = 0; i < n; i++) {
+		h ^= b[i];
+		h *= 0x100000001b3ULL;
+	}
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	return h;
+}
