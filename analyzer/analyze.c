@@ -9,10 +9,15 @@
 #include "capture.h"
 #include "dpi.h"
 #include "flow.h"
+#include "resolvers.h"
 
 #define ARPHRD_LOOPBACK_ 772
 #define ARPHRD_NONE_ 0xfffe
 #define MACMAP_MAX 65536
+/* The same packet captured twice, on two interfaces of one `tcpdump -i any`
+ * (a VLAN and its parent, a bridge and its port) is one question, not two. */
+#define DUP_SLOTS 4096
+#define DUP_WINDOW_US 200000
 
 /* Address -> MAC, learned from packets a host sent itself (src IP, src MAC),
  * to join a host's events seen without a link layer to the same host. */
@@ -28,12 +33,17 @@ struct an_priv {
 	uint64_t seed;
 	uint32_t last_iface;     /* cache: most packets come from the same interface */
 	struct dns_msg *msg;     /* scratch: large, reused */
+	struct dup_slot {
+		uint64_t sig;
+		int64_t ts_us;
+		uint32_t iface;
+	} dup[DUP_SLOTS];
 };
 
 void an_options_default(struct an_options *o)
 {
 	memset(o, 0, sizeof(*o));
-	o->gap_sec = AN_DEFAULT_GAP;
+	o->gap_sec = 0; /* automatic */
 	o->parallel_ms = AN_DEFAULT_PARALLEL_MS;
 	o->max_events = AN_DEFAULT_MAX_EVENTS;
 	o->max_flows = FLOW_DEFAULT_MAX;
@@ -220,11 +230,11 @@ static int64_t us_of(int64_t s, uint32_t ns)
 
 static void tunnel_activity(struct analysis *a, int ti, const struct cap_packet *cp)
 {
+	(void)a;
 	struct an_tunnel *t = &a->tun[ti];
 	int64_t now = us_of(cp->ts_sec, cp->ts_nsec);
-	int64_t gap = (int64_t)a->opt.gap_sec * 1000000;
 	struct an_segment *last = t->nsegs ? &t->segs[t->nsegs - 1] : NULL;
-	if (last && now <= us_of(last->end_sec, last->end_nsec) + gap) {
+	if (last && now <= us_of(last->end_sec, last->end_nsec) + AN_FINE_GAP_US) {
 		if (now > us_of(last->end_sec, last->end_nsec)) {
 			last->end_sec = cp->ts_sec;
 			last->end_nsec = cp->ts_nsec;
@@ -234,18 +244,25 @@ static void tunnel_activity(struct analysis *a, int ti, const struct cap_packet 
 	}
 	if (last && now < us_of(last->start_sec, last->start_nsec)) {
 		/* Out of order (rotated files given in the wrong order): widen
-		 * the first segment rather than invent a gap. */
-		if (now < us_of(t->segs[0].start_sec, t->segs[0].start_nsec)) {
-			t->segs[0].start_sec = cp->ts_sec;
-			t->segs[0].start_nsec = cp->ts_nsec;
+		 * the segment it falls before rather than invent a gap. */
+		size_t i = 0;
+		while (i + 1 < t->nsegs && now >= us_of(t->segs[i + 1].start_sec, t->segs[i + 1].start_nsec))
+			i++;
+		if (now < us_of(t->segs[i].start_sec, t->segs[i].start_nsec)) {
+			t->segs[i].start_sec = cp->ts_sec;
+			t->segs[i].start_nsec = cp->ts_nsec;
 		}
-		t->segs[0].pkts++;
+		t->segs[i].pkts++;
 		return;
 	}
 	if (t->nsegs >= AN_MAX_SEGMENTS) {
+		/* A hostile capture could pulse the carrier once every two
+		 * seconds for days: past the cap, activity joins the last
+		 * segment (a gap could be missed; the report says so). */
 		t->segs_capped = true;
 		last->end_sec = cp->ts_sec;
 		last->end_nsec = cp->ts_nsec;
+		last->pkts++;
 		return;
 	}
 	t->segs = xgrow(t->segs, &t->capsegs, t->nsegs + 1, sizeof(*t->segs));
@@ -253,6 +270,59 @@ static void tunnel_activity(struct analysis *a, int ti, const struct cap_packet 
 	s->start_sec = s->end_sec = cp->ts_sec;
 	s->start_nsec = s->end_nsec = cp->ts_nsec;
 	s->pkts = 1;
+}
+
+static int cmp_i64(const void *x, const void *y)
+{
+	int64_t a = *(const int64_t *)x, b = *(const int64_t *)y;
+	return a < b ? -1 : a > b;
+}
+
+/* Picks each tunnel's gap threshold and merges the fine-grained activity
+ * segments with it.  A tunnel with a keepalive rhythm (WireGuard
+ * PersistentKeepalive, OpenVPN ping) is silent for at most one interval
+ * while up, so 2.5 intervals of silence means it was down; without a
+ * rhythm an idle tunnel is simply silent, and only a long silence (the
+ * default 10 s, or --gap) counts. */
+static void finish_timeline(struct analysis *a)
+{
+	for (size_t ti = 0; a->rules && ti < a->rules->n_tunnels; ti++) {
+		struct an_tunnel *t = &a->tun[ti];
+		if (t->n_ka >= 3) {
+			uint32_t n = t->n_ka < AN_KEEPALIVE_SAMPLES ? t->n_ka : AN_KEEPALIVE_SAMPLES;
+			int64_t v[AN_KEEPALIVE_SAMPLES];
+			memcpy(v, t->ka_intervals, n * sizeof(v[0]));
+			qsort(v, n, sizeof(v[0]), cmp_i64);
+			t->keepalive_us = v[n / 2];
+		}
+		if (a->opt.gap_sec) {
+			t->gap_us = (int64_t)a->opt.gap_sec * 1000000;
+			t->gap_why = "set with --gap";
+		} else if (t->keepalive_us > 0) {
+			t->gap_us = t->keepalive_us * 5 / 2;
+			if (t->gap_us < AN_FINE_GAP_US)
+				t->gap_us = AN_FINE_GAP_US;
+			t->gap_why = "2.5 times the keepalive interval seen in the carrier";
+		} else {
+			t->gap_us = (int64_t)AN_DEFAULT_GAP * 1000000;
+			t->gap_why = "default: no keepalive rhythm seen in the carrier";
+		}
+		size_t w = 0;
+		for (size_t r = 0; r < t->nsegs; r++) {
+			if (w > 0 && us_of(t->segs[r].start_sec, t->segs[r].start_nsec) -
+					     us_of(t->segs[w - 1].end_sec, t->segs[w - 1].end_nsec) <= t->gap_us) {
+				if (us_of(t->segs[r].end_sec, t->segs[r].end_nsec) >
+				    us_of(t->segs[w - 1].end_sec, t->segs[w - 1].end_nsec)) {
+					t->segs[w - 1].end_sec = t->segs[r].end_sec;
+					t->segs[w - 1].end_nsec = t->segs[r].end_nsec;
+				}
+				t->segs[w - 1].pkts += t->segs[r].pkts;
+			} else {
+				t->segs[w++] = t->segs[r];
+			}
+		}
+		t->nsegs = w;
+	}
 }
 
 /* Carrier traffic: to or from a declared endpoint.  Never parsed as name
@@ -282,6 +352,14 @@ static void carrier_packet(struct analysis *a, int ti, const struct pkt *p, bool
 	/* WireGuard handshake initiation: type 1, 148 bytes (WireGuard paper 5.4.2). */
 	if (p->proto == 17 && p->payload_len == 148 && p->payload[0] == 1)
 		t->handshakes++;
+	/* WireGuard keepalive: a transport message (type 4) with no data is
+	 * 16 bytes of header and a 16-byte tag. */
+	if (outbound && p->proto == 17 && p->payload_len == 32 && p->payload[0] == 4) {
+		int64_t now = us_of(p->cp->ts_sec, p->cp->ts_nsec);
+		if (t->last_keepalive_us && now > t->last_keepalive_us)
+			t->ka_intervals[t->n_ka++ % AN_KEEPALIVE_SAMPLES] = now - t->last_keepalive_us;
+		t->last_keepalive_us = now;
+	}
 	if (outbound && !t->have_sender) {
 		t->have_sender = true;
 		t->addr = p->src;
@@ -296,6 +374,39 @@ static void carrier_packet(struct analysis *a, int ti, const struct pkt *p, bool
 
 /* ---------------------------------------------------------------------- */
 /* Name resolution dissection */
+
+/* True when p repeats a name-resolution packet seen an instant ago on
+ * another interface.  Direct-mapped by signature: O(1) per packet. */
+static bool seen_on_other_iface(struct analysis *a, const struct pkt *p, uint32_t iref)
+{
+	struct an_priv *pv = a->priv;
+	struct {
+		struct ls_addr s, d;
+		uint16_t sp, dp;
+		uint8_t proto;
+		uint32_t len;
+	} k;
+	memset(&k, 0, sizeof(k));
+	k.s = p->src;
+	k.d = p->dst;
+	k.sp = p->sport;
+	k.dp = p->dport;
+	k.proto = p->proto;
+	k.len = p->payload_len;
+	uint64_t sig = hash_bytes(&k, sizeof(k), pv->seed);
+	sig = hash_bytes(p->payload, p->payload_len < 512 ? p->payload_len : 512, sig);
+	struct dup_slot *d = &pv->dup[sig % DUP_SLOTS];
+	int64_t now = us_of(p->cp->ts_sec, p->cp->ts_nsec);
+	int64_t dt = now - d->ts_us;
+	if (d->sig == sig && d->iface != iref && dt <= DUP_WINDOW_US && dt >= -DUP_WINDOW_US) {
+		a->dup_pkts++;
+		return true;
+	}
+	d->sig = sig;
+	d->ts_us = now;
+	d->iface = iref;
+	return false;
+}
 
 static void dissect_dns_udp(struct analysis *a, struct pkt *p, struct flow *f, uint32_t iref)
 {
@@ -321,6 +432,8 @@ static void dissect_dns_udp(struct analysis *a, struct pkt *p, struct flow *f, u
 	/* A flow that kept failing to parse is not DNS: stop trying. */
 	if (f->dns_good == 0 && f->dns_bad >= 4)
 		return;
+	if (seen_on_other_iface(a, p, iref))
+		return;
 	struct dns_msg *m = pv->msg;
 	if (dns_parse(p->payload, p->payload_len, m) < 0) {
 		f->dns_bad++;
@@ -344,6 +457,61 @@ static void dissect_dns_udp(struct analysis *a, struct pkt *p, struct flow *f, u
 		}
 	}
 	ev_add_dns(a->ev, p, proto, m, iref, p->truncated ? EV_ANOM_TRUNCATED : 0);
+}
+
+static bool alpn_has(const char *list, const char *proto)
+{
+	size_t n = strlen(proto);
+	for (const char *s = list; s && *s;) {
+		const char *e = strchr(s, ',');
+		size_t l = e ? (size_t)(e - s) : strlen(s);
+		if (l >= n && strncmp(s, proto, n) == 0 && (l == n || s[n] == '-'))
+			return true; /* "doq" matches "doq" and drafts "doq-i02" */
+		s = e ? e + 1 : s + l;
+	}
+	return false;
+}
+
+static bool name_is_tunnel_resolver(const struct rules *r, const char *sni)
+{
+	for (size_t t = 0; r && t < r->n_tunnels; t++)
+		for (size_t i = 0; i < r->tunnels[t].n_resolvers; i++)
+			if (r->tunnels[t].resolvers[i].name && sni && strcasecmp(r->tunnels[t].resolvers[i].name, sni) == 0)
+				return true;
+	return false;
+}
+
+/*
+ * Encrypted name resolution: decided once per flow, when nDPI has seen the
+ * TLS ClientHello or QUIC Initial.  DoT (RFC 7858): TCP 853 or ALPN "dot";
+ * DoQ (RFC 9250): QUIC with ALPN "doq" or UDP 853; DoH (RFC 8484): TLS/QUIC
+ * to a known resolver name or address, or nDPI's DoH_DoT verdict.
+ */
+static void check_encrypted(struct analysis *a, struct pkt *p, struct flow *f, int dir, uint32_t iref)
+{
+	const struct dpi_result *r = &f->dpi_res;
+	bool tls = r->cls == DPI_TLS || r->cls == DPI_DOH_DOT;
+	bool quic = p->proto == 17 && (r->cls == DPI_QUIC || (r->cls == DPI_DOH_DOT && r->master == 188));
+	if (r->cls == DPI_UNKNOWN && !r->done)
+		return; /* wait for nDPI */
+	f->enc_state = 1;
+	/* The server is the flow's responder; dir 0 is a packet from the initiator. */
+	const struct ls_addr *server = dir == 0 ? &p->dst : &p->src;
+	uint16_t sport = dir == 0 ? p->dport : p->sport;
+	enum ev_proto proto;
+	const char *sni = r->sni[0] ? r->sni : NULL;
+	bool named = (sni && (resolver_name_known(sni) || name_is_tunnel_resolver(a->rules, sni))) ||
+		     resolver_addr_known(server);
+	if (p->proto == 6 && (sport == 853 || alpn_has(r->alpn, "dot")) && (tls || r->cls == DPI_UNKNOWN))
+		proto = EVP_DOT;
+	else if (p->proto == 17 && (alpn_has(r->alpn, "doq") || (sport == 853 && (quic || r->cls == DPI_UNKNOWN))))
+		proto = EVP_DOQ;
+	else if ((tls || quic) && (r->cls == DPI_DOH_DOT || named))
+		proto = EVP_DOH;
+	else
+		return;
+	/* The event is keyed from the client's side: the flow's initiator. */
+	ev_add_encrypted(a->ev, p, proto, sni, iref, dir == 0);
 }
 
 static void process_packet(struct analysis *a, struct pkt *p)
@@ -381,6 +549,8 @@ static void process_packet(struct analysis *a, struct pkt *p)
 	struct flow *f = flow_lookup(a->flows, p, &dir);
 	if (!f->dpi_res.done)
 		dpi_feed(a->dpi, &f->dpi, p, (uint64_t)us_of(p->cp->ts_sec, p->cp->ts_nsec) / 1000, &f->dpi_res);
+	if (!f->enc_state && p->payload_len > 0)
+		check_encrypted(a, p, f, dir, iref);
 	if (p->proto == 17 && p->payload_len > 0)
 		dissect_dns_udp(a, p, f, iref);
 }
@@ -569,15 +739,14 @@ static enum ev_phase phase_of(const struct analysis *a, int ti, const struct ev 
 	if (t->nsegs == 0)
 		return PHASE_DOWN;
 	int64_t now = us_of(e->ts_sec, e->ts_nsec);
-	int64_t gap = (int64_t)a->opt.gap_sec * 1000000;
 	if (now < us_of(t->segs[0].start_sec, t->segs[0].start_nsec))
 		return PHASE_BEFORE;
 	for (size_t i = 0; i < t->nsegs; i++) {
 		int64_t s = us_of(t->segs[i].start_sec, t->segs[i].start_nsec);
 		int64_t en = us_of(t->segs[i].end_sec, t->segs[i].end_nsec);
-		if (now >= s && now <= en + gap)
+		if (now >= s && now <= en + t->gap_us)
 			return PHASE_UP;
-		if (i + 1 < t->nsegs && now > en + gap &&
+		if (i + 1 < t->nsegs && now > en + t->gap_us &&
 		    now < us_of(t->segs[i + 1].start_sec, t->segs[i + 1].start_nsec))
 			return PHASE_GAP;
 	}
@@ -752,6 +921,7 @@ void an_finish(struct analysis *a)
 	flow_free(a->flows);
 	a->flows = NULL;
 	ev_sort(a->ev);
+	finish_timeline(a);
 	decide_roles(a);
 	if (a->tun)
 		for (size_t t = 0; t < a->rules->n_tunnels; t++)

@@ -11,13 +11,15 @@
 
 #define AN_MAX_IFACES 1024
 #define AN_MAX_HOSTS 65536
-#define AN_MAX_SEGMENTS 4096
+#define AN_MAX_SEGMENTS 65536
 #define AN_DEFAULT_MAX_EVENTS 5000000
-#define AN_DEFAULT_GAP 10        /* seconds without carrier traffic that make a gap */
+#define AN_DEFAULT_GAP 10        /* seconds of tunnel silence that make a gap, when no keepalive rhythm is seen */
+#define AN_FINE_GAP_US 1000000   /* activity is first kept at this grain, then merged with the gap */
+#define AN_KEEPALIVE_SAMPLES 64
 #define AN_DEFAULT_PARALLEL_MS 1000
 
 struct an_options {
-	uint32_t gap_sec;         /* see AN_DEFAULT_GAP */
+	uint32_t gap_sec;         /* 0: automatic (2.5 keepalive intervals, else AN_DEFAULT_GAP) */
 	uint32_t parallel_ms;     /* window for parallel multi-homed queries */
 	size_t max_events;
 	size_t max_flows;
@@ -62,6 +64,13 @@ struct an_tunnel {
 	size_t nsegs, capsegs;
 	bool segs_capped;
 	int carrier_host;         /* host index of the carrier's sender, -1 */
+	/* keepalive rhythm (WireGuard: 32-byte transport messages with no data) */
+	int64_t last_keepalive_us;
+	int64_t ka_intervals[AN_KEEPALIVE_SAMPLES];
+	uint32_t n_ka;
+	int64_t keepalive_us;     /* median interval, 0 when not seen */
+	int64_t gap_us;           /* the gap threshold used for this tunnel */
+	const char *gap_why;      /* static text */
 	/* carrier sender identity while reading */
 	bool has_mac;
 	uint8_t mac[6];
@@ -99,6 +108,7 @@ struct analysis {
 	uint64_t carrier_pkts;
 	uint64_t dns_undecodable;    /* payloads on name-resolution ports that were not DNS */
 	uint64_t carrier_veto;       /* name-resolution-port flows nDPI called a VPN carrier */
+	uint64_t dup_pkts;           /* the same packet seen again on another interface */
 	bool ifaces_capped, hosts_capped;
 	bool finished;
 	void *priv;                  /* internal state */

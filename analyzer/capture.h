@@ -66,6 +66,12 @@ uint64_t cap_size(const struct cap_file *f);
 uint64_t cap_tell(const struct cap_file *f);
 /* Records whose caplen was shorter than their wire length (cut by snaplen). */
 uint64_t cap_snapped(const struct cap_file *f);
+/* pcap records whose caplen exceeded the file header's snaplen (a broken
+ * writer).  libpcap reads them but keeps only snaplen bytes, as tcpdump
+ * does; such a record comes back with caplen = snaplen and its true wire
+ * length, so it also counts in cap_snapped().  A caplen over libpcap's
+ * 256 KiB limit is damage (cap_next returns -1). */
+uint64_t cap_over_snaplen(const struct cap_file *f);
 void cap_close(struct cap_file *f);
 
 /* Name of a link type ("EN10MB", "LINUX_SLL2", ...) or "unknown". */

@@ -408,3 +408,16 @@ const char *ev_qtype_str(uint16_t t, char *buf, size_t len)
 		snprintf(buf, len, "TYPE%u", (unsigned)t);
 	return buf;
 }
+
+const char *ev_qtype_label(const struct ev *e, char *buf, size_t len)
+{
+	if (!e->qname) {
+		snprintf(buf, len, "-");
+		return buf;
+	}
+	if (e->proto == EVP_NBNS && (e->qtype == 0x20 || e->qtype == 0x21)) {
+		snprintf(buf, len, "%s", e->qtype == 0x20 ? "NB" : "NBSTAT");
+		return buf;
+	}
+	return ev_qtype_str(e->qtype, buf, len);
+}

@@ -112,5 +112,8 @@ const char *ev_category_str(enum ev_category c);
 const char *ev_phase_str(enum ev_phase p);
 /* Writes "A", "AAAA" or "TYPE65534" into buf. */
 const char *ev_qtype_str(uint16_t t, char *buf, size_t len);
+/* The event's question type as shown in reports: NetBIOS-NS types by their
+ * RFC 1002 names (NB, NBSTAT), "-" for encrypted exchanges. */
+const char *ev_qtype_label(const struct ev *e, char *buf, size_t len);
 
 #endif

@@ -38,6 +38,7 @@ struct flow {
 	struct dpi_result dpi_res;
 	uint32_t dns_bad;            /* payloads that did not parse as DNS */
 	uint32_t dns_good;
+	uint8_t enc_state;           /* encrypted-resolution decision: 0 open, 1 decided */
 	void *app;                   /* per-flow protocol state (TCP reassembly...), owned by the user */
 };
 

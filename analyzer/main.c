@@ -41,8 +41,9 @@ static void usage_analyze(FILE *out)
 	      "options:\n"
 	      "  -t, --tunnel FILE.xml      the tunnel description (see rules/README.md)\n"
 	      "  -o, --output DIR           where reports go (default: leakscope-report)\n"
-	      "      --gap SECONDS          carrier silence that counts as the tunnel being down\n"
-	      "                             (default 10)\n"
+	      "      --gap SECONDS          tunnel silence that counts as the tunnel being down\n"
+	      "                             (default: 2.5 keepalive intervals if the carrier has a\n"
+	      "                             keepalive rhythm, else 10)\n"
 	      "      --parallel-window MS   same name inside and outside within MS is a parallel\n"
 	      "                             multi-homed query (default 1000)\n"
 	      "      --max-events N         stop recording events past N (default 5000000)\n"
@@ -161,7 +162,7 @@ static int parse_common(int argc, char **argv, struct common_opts *o, void (*usa
 static struct analysis *run(const struct common_opts *o, int nfiles, char **files, struct rules **rules_out)
 {
 	struct rules *rules = NULL;
-	char err[1024];
+	char err[2048];
 	if (o->tunnel && rules_load(o->tunnel, &rules, err, sizeof(err)) < 0) {
 		fprintf(stderr, "leakscope: %s\n", err);
 		return NULL;
@@ -217,7 +218,7 @@ static int cmd_analyze(int argc, char **argv)
 	struct analysis *a = run(&o, argc - optind, argv + optind, &rules);
 	if (!a)
 		return EXIT_UNUSABLE;
-	char err[1024];
+	char err[2048];
 	if (out_xml_reports(a, dir, err, sizeof(err)) < 0) {
 		fprintf(stderr, "leakscope: %s\n", err);
 		an_free(a);
@@ -277,7 +278,7 @@ static int cmd_check_rules(int argc, char **argv)
 		return EXIT_UNUSABLE;
 	}
 	struct rules *r;
-	char err[1024];
+	char err[2048];
 	if (rules_load(argv[1], &r, err, sizeof(err)) < 0) {
 		fprintf(stderr, "%s\n", err);
 		return EXIT_UNUSABLE;

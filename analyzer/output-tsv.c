@@ -44,7 +44,7 @@ int out_events_tsv(struct analysis *a, FILE *out, bool with_verdict)
 			addr_str(&e->server, sb, sizeof(sb)), e->server_port);
 		put_field(out, e->qname);
 		fputc('\t', out);
-		put_field(out, e->qname ? ev_qtype_str(e->qtype, qb, sizeof(qb)) : NULL);
+		put_field(out, e->qname ? ev_qtype_label(e, qb, sizeof(qb)) : NULL);
 		fputc('\t', out);
 		const char *rc = NULL;
 		char rcb[16];

@@ -125,7 +125,7 @@ static void write_event(struct analysis *a, xmlTextWriterPtr w, const struct ev 
 		attr_u64(w, "rtt-us", (uint64_t)e->rtt_us);
 	elem(w, "qname", e->qname);
 	if (e->qname)
-		elem(w, "qtype", ev_qtype_str(e->qtype, qb, sizeof(qb)));
+		elem(w, "qtype", ev_qtype_label(e, qb, sizeof(qb)));
 	if (e->rcode >= 0) {
 		const char *rc = dns_rcode_name((uint16_t)e->rcode);
 		char rcb[16];
@@ -299,6 +299,11 @@ static void write_summary_body(struct analysis *a, xmlTextWriterPtr w, const siz
 		attr_u64(w, "inside-packets", tu->inside_pkts);
 		attr_u64(w, "handshakes", tu->handshakes);
 		attr(w, "seen", tu->nsegs ? "true" : "false");
+		xmlTextWriterWriteFormatAttribute(w, (const xmlChar *)"gap-seconds", "%.3f", (double)tu->gap_us / 1e6);
+		attr(w, "gap-why", tu->gap_why ? tu->gap_why : "-");
+		if (tu->keepalive_us)
+			xmlTextWriterWriteFormatAttribute(w, (const xmlChar *)"keepalive-seconds", "%.3f",
+							  (double)tu->keepalive_us / 1e6);
 		for (size_t s = 0; s < tu->nsegs; s++) {
 			start(w, "up");
 			write_time(w, "from", tu->segs[s].start_sec, tu->segs[s].start_nsec);
@@ -339,6 +344,7 @@ static void write_summary_body(struct analysis *a, xmlTextWriterPtr w, const siz
 	attr_u64(w, "fragments-dropped", ds->frag_dropped);
 	attr_u64(w, "undecodable-dns", a->dns_undecodable);
 	attr_u64(w, "carrier-on-dns-port", a->carrier_veto);
+	attr_u64(w, "duplicate-packets", a->dup_pkts);
 	attr_u64(w, "events-dropped", ev_dropped(a->ev));
 	attr(w, "interface-cap-reached", a->ifaces_capped ? "true" : "false");
 	attr(w, "host-cap-reached", a->hosts_capped ? "true" : "false");

@@ -73,8 +73,12 @@ struct rules {
  * Loads and validates path against the schema (rules/tunnel.xsd, looked up
  * via rules_set_schema_dir() or the compiled-in default).  No network access,
  * no external entities, no DTD loading; file size capped at 1 MiB.
- * Returns 0 and *out (free with rules_free), or -1 with "file:line: what is
- * wrong" in err.
+ * Returns 0 and *out (free with rules_free), or -1 with *out NULL and
+ * "file:line: what is wrong" in err (the first error, then "(and N more
+ * errors)" when there were more; "file: ..." when no line applies, and the
+ * schema's path instead of file when the schema itself cannot be used).
+ * A DOCTYPE of any kind is refused.  Not thread-safe; libxml2's global
+ * error handlers and entity loader are restored before it returns.
  */
 int rules_load(const char *path, struct rules **out, char *err, size_t errlen);
 /* The same from memory; name is used in messages and as r->path.  The

@@ -1,0 +1,345 @@
+/* capture.c - opening captures: pcap through libpcap, pcapng through pcapng.c; link-type names. */
+#include "capture.h"
+
+#include <errno.h>
+#include <pcap/pcap.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "pcapng.h"
+#include "util.h"
+
+#define CAP_IOBUF (1u << 20) /* stdio buffer: captures are read sequentially */
+#define CAP_ERR_MAX 512
+
+enum cap_fmt { FMT_PCAP, FMT_PCAPNG };
+
+struct cap_file {
+	char *path;
+	enum cap_fmt fmt;
+	FILE *fp;                /* pcap: owned by pc once pcap_fopen succeeded */
+	char *iobuf;             /* setvbuf buffer; freed after fp is closed */
+	pcap_t *pc;
+	struct png_reader *png;
+	struct cap_iface pcap_if; /* the single interface of a pcap file */
+	uint64_t size;
+	uint64_t frames;
+	uint64_t snapped;
+	uint64_t over_snaplen;
+	bool failed;
+	char err[CAP_ERR_MAX];
+};
+
+/* Link types (https://www.tcpdump.org/linktypes.html), LINKTYPE_ values as
+ * they appear in files.  Ends with a sentinel. */
+static const struct {
+	int lt;
+	const char *name;
+	int supported;
+} linktypes[] = {
+	{0, "NULL", 1},
+	{1, "EN10MB", 1},
+	{6, "IEEE802_5", 0},
+	{8, "SLIP", 0},
+	{9, "PPP", 1},
+	{10, "FDDI", 0},
+	{12, "RAW", 1}, /* DLT_RAW on most systems; files should say 101 */
+	{50, "PPP_HDLC", 1},
+	{51, "PPP_ETHER", 0},
+	{100, "ATM_RFC1483", 0},
+	{101, "RAW", 1},
+	{104, "C_HDLC", 0},
+	{105, "IEEE802_11", 0},
+	{107, "FRELAY", 0},
+	{108, "LOOP", 1},
+	{113, "LINUX_SLL", 1},
+	{119, "IEEE802_11_PRISM", 0},
+	{127, "IEEE802_11_RADIOTAP", 0},
+	{143, "DOCSIS", 0},
+	{147, "USER0", 0},
+	{163, "IEEE802_11_AVS", 0},
+	{187, "BLUETOOTH_HCI_H4", 0},
+	{189, "USB_LINUX", 0},
+	{192, "PPI", 0},
+	{195, "IEEE802_15_4", 0},
+	{201, "BLUETOOTH_HCI_H4_WITH_PHDR", 0},
+	{204, "PPP_WITH_DIR", 0},
+	{220, "USB_LINUX_MMAPPED", 0},
+	{227, "CAN_SOCKETCAN", 0},
+	{228, "IPV4", 1},
+	{229, "IPV6", 1},
+	{239, "NFLOG", 1},
+	{240, "NETANALYZER", 0},
+	{249, "USBPCAP", 0},
+	{253, "NETLINK", 0},
+	{276, "LINUX_SLL2", 1},
+	{-1, NULL, 0},
+};
+
+const char *cap_linktype_name(int linktype)
+{
+	for (size_t i = 0; linktypes[i].name; i++)
+		if (linktypes[i].lt == linktype)
+			return linktypes[i].name;
+	return "unknown";
+}
+
+int cap_linktype_supported(int linktype)
+{
+	for (size_t i = 0; linktypes[i].name; i++)
+		if (linktypes[i].lt == linktype)
+			return linktypes[i].supported;
+	return 0;
+}
+
+static void set_err(struct cap_file *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void set_err(struct cap_file *f, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(f->err, sizeof(f->err), fmt, ap);
+	va_end(ap);
+}
+
+static uint32_t le32(const uint8_t *p)
+{
+	return ((uint32_t)p[3] << 24) | ((uint32_t)p[2] << 16) | ((uint32_t)p[1] << 8) | p[0];
+}
+
+static uint32_t be32(const uint8_t *p)
+{
+	return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
+}
+
+/*
+ * pcap file header (draft-ietf-opsawg-pcap section 4): magic, version,
+ * reserved x2, snaplen, linktype.  We read it ourselves, before libpcap, to
+ * give clear errors and to get the LINKTYPE_ value as written (libpcap maps
+ * it to a DLT_ value, which differs for RAW) with the FCS bits masked off.
+ */
+static int open_pcap(struct cap_file *f, const uint8_t *hdr, size_t got, bool swapped)
+{
+	char errbuf[PCAP_ERRBUF_SIZE];
+	if (got < 24) {
+		set_err(f, "%s: truncated pcap file header (%zu of 24 bytes)", f->path, got);
+		return -1;
+	}
+	uint32_t snaplen = swapped ? be32(hdr + 16) : le32(hdr + 16);
+	uint32_t lt = swapped ? be32(hdr + 20) : le32(hdr + 20);
+	lt &= 0x03FFFFFFu; /* LINKTYPE_LINK_TYPE_MASK: upper bits describe FCS */
+	if (!cap_linktype_supported((int)lt)) {
+		set_err(f, "%s: link type %u (%s) is not supported", f->path, lt,
+			cap_linktype_name((int)lt));
+		return -1;
+	}
+	if (fseeko(f->fp, 0, SEEK_SET) != 0) {
+		set_err(f, "%s: cannot seek: %s", f->path, strerror(errno));
+		return -1;
+	}
+	/* Ask for nanoseconds whatever the file holds, so ts is always ns. */
+	f->pc = pcap_fopen_offline_with_tstamp_precision(f->fp, PCAP_TSTAMP_PRECISION_NANO, errbuf);
+	if (!f->pc) {
+		set_err(f, "%s: %s", f->path, errbuf);
+		return -1;
+	}
+	f->pcap_if.linktype = (int)lt;
+	f->pcap_if.snaplen = snaplen;
+	return 0;
+}
+
+int cap_open(const char *path, struct cap_file **out, char *err, size_t errlen)
+{
+	struct cap_file *f = xcalloc(1, sizeof(*f));
+	uint8_t hdr[24];
+	size_t got;
+	struct stat st;
+
+	*out = NULL;
+	f->path = xstrdup(path);
+	f->fp = fopen(path, "rb");
+	if (!f->fp) {
+		set_err(f, "%s: %s", path, strerror(errno));
+		goto bad;
+	}
+	f->iobuf = xmalloc(CAP_IOBUF);
+	setvbuf(f->fp, f->iobuf, _IOFBF, CAP_IOBUF); /* before any other I/O on fp */
+	if (fstat(fileno(f->fp), &st) == 0) {
+		if (S_ISDIR(st.st_mode)) {
+			set_err(f, "%s: is a directory", path);
+			goto bad;
+		}
+		f->size = (uint64_t)st.st_size;
+	}
+	got = fread(hdr, 1, sizeof(hdr), f->fp);
+	if (ferror(f->fp)) {
+		set_err(f, "%s: read error: %s", path, strerror(errno));
+		goto bad;
+	}
+	if (got == 0) {
+		set_err(f, "%s: empty file (0 bytes), not a capture", path);
+		goto bad;
+	}
+	if (got < 4) {
+		set_err(f, "%s: truncated file header (%zu bytes), not a capture", path, got);
+		goto bad;
+	}
+	uint32_t magic = le32(hdr);
+	switch (magic) {
+	case 0xa1b2c3d4: /* micro, little-endian file */
+	case 0xa1b23c4d: /* nano */
+	case 0xa1b2cd34: /* Kuznetzov's modified format; libpcap reads it */
+		f->fmt = FMT_PCAP;
+		if (open_pcap(f, hdr, got, false) < 0)
+			goto bad;
+		break;
+	case 0xd4c3b2a1:
+	case 0x4d3cb2a1:
+	case 0x34cdb2a1:
+		f->fmt = FMT_PCAP;
+		if (open_pcap(f, hdr, got, true) < 0)
+			goto bad;
+		break;
+	case 0x0a0d0d0a:
+		f->fmt = FMT_PCAPNG;
+		if (fseeko(f->fp, 0, SEEK_SET) != 0) {
+			set_err(f, "%s: cannot seek: %s", path, strerror(errno));
+			goto bad;
+		}
+		f->png = png_open(f->fp, f->path, f->err, sizeof(f->err));
+		if (!f->png)
+			goto bad;
+		break;
+	default:
+		set_err(f, "%s: not a pcap or pcapng file (magic %02x %02x %02x %02x)", path, hdr[0],
+			hdr[1], hdr[2], hdr[3]);
+		goto bad;
+	}
+	*out = f;
+	return 0;
+bad:
+	snprintf(err, errlen, "%s", f->err);
+	cap_close(f);
+	return -1;
+}
+
+static int next_pcap(struct cap_file *f, struct cap_packet *pkt)
+{
+	struct pcap_pkthdr *h;
+	const u_char *data;
+	off_t at = ftello(f->fp);
+	int rc = pcap_next_ex(f->pc, &h, &data);
+	if (rc == PCAP_ERROR_BREAK)
+		return 0;
+	if (rc != 1) {
+		/* libpcap says "truncated dump file; tried to read N ..." for a cut
+		 * record and "invalid packet capture length" for a caplen over the
+		 * 256 KiB limit. */
+		const char *msg = pcap_geterr(f->pc);
+		set_err(f, "%s: %s record at byte %lld (packet %llu): %s", f->path,
+			strstr(msg, "truncated") ? "truncated" : "damaged", (long long)at,
+			(unsigned long long)f->frames + 1, msg);
+		return -1;
+	}
+	/* libpcap consumed the whole record but may have kept only snaplen
+	 * bytes of it: the file offsets tell. */
+	off_t end = ftello(f->fp);
+	if (at >= 0 && end >= at && (uint64_t)(end - at) > 16 + (uint64_t)h->caplen)
+		f->over_snaplen++;
+	memset(pkt, 0, sizeof(*pkt));
+	pkt->frame = ++f->frames;
+	pkt->offset = (uint64_t)at;
+	pkt->ts_sec = (int64_t)h->ts.tv_sec;
+	pkt->ts_nsec = (uint32_t)h->ts.tv_usec; /* nanoseconds: see pcap_fopen above */
+	pkt->linktype = f->pcap_if.linktype;
+	pkt->iface = 0;
+	pkt->caplen = h->caplen;
+	pkt->wirelen = h->len;
+	pkt->data = data;
+	return 1;
+}
+
+int cap_next(struct cap_file *f, struct cap_packet *pkt)
+{
+	int rc;
+	if (f->failed)
+		return -1;
+	if (f->fmt == FMT_PCAP) {
+		rc = next_pcap(f, pkt);
+	} else {
+		rc = png_next(f->png, pkt, f->err, sizeof(f->err));
+		if (rc == 1)
+			f->frames = pkt->frame;
+	}
+	if (rc < 0)
+		f->failed = true;
+	if (rc == 1 && pkt->caplen < pkt->wirelen)
+		f->snapped++;
+	return rc;
+}
+
+const char *cap_error(const struct cap_file *f)
+{
+	return f->err;
+}
+
+const char *cap_path(const struct cap_file *f)
+{
+	return f->path;
+}
+
+const char *cap_format(const struct cap_file *f)
+{
+	return f->fmt == FMT_PCAPNG ? "pcapng" : "pcap";
+}
+
+size_t cap_iface_count(const struct cap_file *f)
+{
+	return f->fmt == FMT_PCAPNG ? png_iface_count(f->png) : 1;
+}
+
+const struct cap_iface *cap_iface_get(const struct cap_file *f, size_t i)
+{
+	if (f->fmt == FMT_PCAPNG)
+		return png_iface_get(f->png, i);
+	return i == 0 ? &f->pcap_if : NULL;
+}
+
+uint64_t cap_size(const struct cap_file *f)
+{
+	return f->size;
+}
+
+uint64_t cap_tell(const struct cap_file *f)
+{
+	if (f->fmt == FMT_PCAPNG)
+		return png_tell(f->png);
+	off_t o = ftello(f->fp);
+	return o < 0 ? 0 : (uint64_t)o;
+}
+
+uint64_t cap_snapped(const struct cap_file *f)
+{
+	return f->snapped;
+}
+
+uint64_t cap_over_snaplen(const struct cap_file *f)
+{
+	return f->over_snaplen;
+}
+
+void cap_close(struct cap_file *f)
+{
+	if (!f)
+		return;
+	png_close(f->png);
+	if (f->pc)
+		pcap_close(f->pc); /* closes fp too */
+	else if (f->fp)
+		fclose(f->fp);
+	free(f->iobuf);
+	free(f->path);
+	free(f);
+}

@@ -1,0 +1,182 @@
+/* test_event.c - questions become events; responses matched by endpoints, id and question. */
+#include <criterion/criterion.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "event.h"
+
+static struct cap_packet cps[8];
+static int ncp;
+
+static struct pkt mk(const char *src, uint16_t sp, const char *dst, uint16_t dp, int64_t ts, uint64_t frame)
+{
+	struct pkt p;
+	memset(&p, 0, sizeof(p));
+	struct cap_packet *cp = &cps[ncp++ % 8];
+	memset(cp, 0, sizeof(*cp));
+	cp->ts_sec = ts;
+	cp->frame = frame;
+	p.cp = cp;
+	addr_parse(src, &p.src);
+	addr_parse(dst, &p.dst);
+	p.sport = sp;
+	p.dport = dp;
+	p.proto = 17;
+	return p;
+}
+
+static struct dns_msg *msg(uint16_t id, bool qr, const char *name, uint16_t qtype)
+{
+	struct dns_msg *m = calloc(1, sizeof(*m));
+	m->id = id;
+	m->qr = qr;
+	m->nq = 1;
+	snprintf(m->q[0].name, sizeof(m->q[0].name), "%s", name);
+	m->q[0].qtype = qtype;
+	m->q[0].qclass = 1;
+	return m;
+}
+
+static void add_answer(struct dns_msg *m, uint16_t type, const char *data)
+{
+	struct dns_rr *rr = &m->rr[m->nrr++];
+	rr->section = DNS_SEC_ANSWER;
+	snprintf(rr->name, sizeof(rr->name), "%s", m->q[0].name);
+	rr->type = type;
+	rr->rclass = 1;
+	snprintf(rr->data, sizeof(rr->data), "%s", data);
+}
+
+Test(event, query_and_response_make_one_event)
+{
+	struct evstore *s = ev_new(0, 1);
+	struct pkt q = mk("10.0.0.2", 40000, "192.0.2.53", 53, 100, 1);
+	struct dns_msg *mq = msg(0x1234, false, "www.example.com", 1);
+	ev_add_dns(s, &q, EVP_DNS_UDP, mq, 0, 0);
+	struct pkt r = mk("192.0.2.53", 53, "10.0.0.2", 40000, 100, 2);
+	struct dns_msg *mr = msg(0x1234, true, "www.example.com", 1);
+	add_answer(mr, 1, "93.184.216.34");
+	mr->rcode = 0;
+	ev_add_dns(s, &r, EVP_DNS_UDP, mr, 0, 0);
+	ev_sort(s);
+	cr_assert_eq(ev_count(s), 1);
+	struct ev *e = ev_get(s, 0);
+	char b[64];
+	cr_assert_str_eq(addr_str(&e->client, b, sizeof(b)), "10.0.0.2");
+	cr_assert_str_eq(addr_str(&e->server, b, sizeof(b)), "192.0.2.53");
+	cr_assert_eq(e->client_port, 40000);
+	cr_assert_eq(e->server_port, 53);
+	cr_assert_str_eq(e->qname, "www.example.com");
+	cr_assert(e->answered);
+	cr_assert_eq(e->rcode, 0);
+	cr_assert_str_eq(e->answers, "A 93.184.216.34");
+	cr_assert_eq(e->frame, 1);
+	cr_assert_eq(e->resp_frame, 2);
+	cr_assert_not(e->from_response);
+	free(mq);
+	free(mr);
+	ev_free(s);
+}
+
+Test(event, response_with_other_id_does_not_match)
+{
+	struct evstore *s = ev_new(0, 1);
+	struct pkt q = mk("10.0.0.2", 40000, "192.0.2.53", 53, 100, 1);
+	struct dns_msg *mq = msg(1, false, "a.example", 1);
+	ev_add_dns(s, &q, EVP_DNS_UDP, mq, 0, 0);
+	struct pkt r = mk("192.0.2.53", 53, "10.0.0.2", 40000, 100, 2);
+	struct dns_msg *mr = msg(2, true, "a.example", 1);
+	ev_add_dns(s, &r, EVP_DNS_UDP, mr, 0, 0);
+	ev_sort(s);
+	/* the query unanswered, the response a row of its own */
+	cr_assert_eq(ev_count(s), 2);
+	cr_assert_not(ev_get(s, 0)->answered);
+	cr_assert_eq(ev_get(s, 0)->rcode, -1);
+	cr_assert(ev_get(s, 1)->from_response);
+	free(mq);
+	free(mr);
+	ev_free(s);
+}
+
+Test(event, response_without_query_is_keyed_from_client_side)
+{
+	struct evstore *s = ev_new(0, 1);
+	struct pkt r = mk("192.0.2.53", 53, "10.0.0.2", 40000, 100, 7);
+	struct dns_msg *mr = msg(9, true, "b.example", 28);
+	ev_add_dns(s, &r, EVP_DNS_UDP, mr, 0, 0);
+	cr_assert_eq(ev_count(s), 1);
+	struct ev *e = ev_get(s, 0);
+	char b[64];
+	cr_assert_str_eq(addr_str(&e->client, b, sizeof(b)), "10.0.0.2");
+	cr_assert_eq(e->client_port, 40000);
+	cr_assert_eq(e->server_port, 53);
+	cr_assert_eq(e->qtype, 28);
+	cr_assert(e->from_response);
+	cr_assert_eq(e->frame, 7);
+	free(mr);
+	ev_free(s);
+}
+
+Test(event, retransmission_is_counted_not_duplicated)
+{
+	struct evstore *s = ev_new(0, 1);
+	struct dns_msg *mq = msg(5, false, "c.example", 1);
+	struct pkt q1 = mk("10.0.0.2", 40000, "192.0.2.53", 53, 100, 1);
+	ev_add_dns(s, &q1, EVP_DNS_UDP, mq, 0, 0);
+	struct pkt q2 = mk("10.0.0.2", 40000, "192.0.2.53", 53, 101, 2);
+	ev_add_dns(s, &q2, EVP_DNS_UDP, mq, 0, 0);
+	cr_assert_eq(ev_count(s), 1);
+	cr_assert_eq(ev_get(s, 0)->retrans, 1);
+	free(mq);
+	ev_free(s);
+}
+
+Test(event, several_questions_several_events_in_order)
+{
+	struct evstore *s = ev_new(0, 1);
+	struct dns_msg *m = msg(0, false, "one.local", 12);
+	m->nq = 3;
+	snprintf(m->q[1].name, sizeof(m->q[1].name), "two.local");
+	m->q[1].qtype = 33;
+	snprintf(m->q[2].name, sizeof(m->q[2].name), "three.local");
+	m->q[2].qtype = 16;
+	struct pkt q = mk("10.0.0.2", 5353, "224.0.0.251", 5353, 100, 1);
+	ev_add_dns(s, &q, EVP_MDNS, m, 0, 0);
+	ev_sort(s);
+	cr_assert_eq(ev_count(s), 3);
+	cr_assert_str_eq(ev_get(s, 0)->qname, "one.local");
+	cr_assert_str_eq(ev_get(s, 1)->qname, "two.local");
+	cr_assert_str_eq(ev_get(s, 2)->qname, "three.local");
+	free(m);
+	ev_free(s);
+}
+
+Test(event, cap_drops_and_counts)
+{
+	struct evstore *s = ev_new(2, 1);
+	struct dns_msg *m = msg(0, false, "x.example", 1);
+	for (int i = 0; i < 5; i++) {
+		struct pkt q = mk("10.0.0.2", (uint16_t)(1000 + i), "192.0.2.53", 53, 100, (uint64_t)i + 1);
+		ev_add_dns(s, &q, EVP_DNS_UDP, m, 0, 0);
+	}
+	cr_assert_eq(ev_count(s), 2);
+	cr_assert_eq(ev_dropped(s), 3);
+	cr_assert(ev_cap_reached(s));
+	free(m);
+	ev_free(s);
+}
+
+Test(event, sort_is_by_time_then_frame)
+{
+	struct evstore *s = ev_new(0, 1);
+	struct dns_msg *m = msg(0, false, "x.example", 1);
+	struct pkt a = mk("10.0.0.2", 1, "192.0.2.53", 53, 200, 9);
+	struct pkt b = mk("10.0.0.2", 2, "192.0.2.53", 53, 100, 3);
+	ev_add_dns(s, &a, EVP_DNS_UDP, m, 0, 0);
+	ev_add_dns(s, &b, EVP_DNS_UDP, m, 0, 0);
+	ev_sort(s);
+	cr_assert_eq(ev_get(s, 0)->frame, 3);
+	cr_assert_eq(ev_get(s, 1)->frame, 9);
+	free(m);
+	ev_free(s);
+}

@@ -1,0 +1,232 @@
+/* test_samples.c - every bundled lab capture against its ground truth (samples/<scenario>/truth.tsv).
+ *
+ * The truth was written by the lab from what each scenario did, never from
+ * the capture.  For each capture of a scenario (phys.pcap: the client's
+ * physical interface; any.pcap: tcpdump -i any) the rows that capture can
+ * show are matched to leakscope's events on (proto, client, server,
+ * server_port, qname, qtype); every expected leak must be found with the
+ * right category, and nothing else may be called a leak.  Recall and
+ * precision are printed per capture and in total.
+ */
+#include <criterion/criterion.h>
+#include <glob.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "analyze.h"
+#include "rules.h"
+
+#define MAX_ROWS 256
+
+struct truth {
+	char proto[16], client[64], server[64], port[8], qname[256], qtype[16], sni[256];
+	char path[16], verdict[16], category[40];
+	bool matched;
+};
+
+static int split_tabs(char *line, char **f, int max)
+{
+	int n = 0;
+	char *s = line;
+	while (n < max) {
+		f[n++] = s;
+		char *t = strchr(s, '\t');
+		if (!t)
+			break;
+		*t = '\0';
+		s = t + 1;
+	}
+	return n;
+}
+
+static void cpy(char *dst, size_t len, const char *src)
+{
+	snprintf(dst, len, "%s", src);
+}
+
+static size_t load_truth(const char *path, struct truth *rows)
+{
+	FILE *f = fopen(path, "r");
+	cr_assert_not_null(f, "%s: cannot open", path);
+	char line[2048];
+	size_t n = 0;
+	bool header = true;
+	while (fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\r\n")] = '\0';
+		if (header) {
+			header = false;
+			continue;
+		}
+		if (!line[0] || line[0] == '#')
+			continue;
+		char *fl[16];
+		int nf = split_tabs(line, fl, 16);
+		cr_assert_geq(nf, 10, "%s: row with %d fields", path, nf);
+		cr_assert_lt(n, MAX_ROWS);
+		struct truth *t = &rows[n++];
+		memset(t, 0, sizeof(*t));
+		cpy(t->proto, sizeof(t->proto), fl[0]);
+		cpy(t->client, sizeof(t->client), fl[1]);
+		cpy(t->server, sizeof(t->server), fl[2]);
+		cpy(t->port, sizeof(t->port), fl[3]);
+		cpy(t->qname, sizeof(t->qname), fl[4]);
+		cpy(t->qtype, sizeof(t->qtype), fl[5]);
+		cpy(t->sni, sizeof(t->sni), fl[6]);
+		cpy(t->path, sizeof(t->path), fl[7]);
+		cpy(t->verdict, sizeof(t->verdict), fl[8]);
+		cpy(t->category, sizeof(t->category), fl[9]);
+	}
+	fclose(f);
+	return n;
+}
+
+/* Which truth rows a capture can show: the physical interface never sees
+ * what went inside the tunnel (it is encrypted there) nor loopback. */
+static bool visible(const struct truth *t, const char *capname)
+{
+	if (strstr(capname, "phys"))
+		return strcmp(t->path, "outside") == 0;
+	return true;
+}
+
+static bool row_matches(const struct truth *t, const struct ev *e)
+{
+	char b[64], qb[16];
+	if (strcmp(t->proto, ev_proto_str(e->proto)) != 0)
+		return false;
+	if (strcmp(t->client, addr_str(&e->client, b, sizeof(b))) != 0)
+		return false;
+	if (strcmp(t->server, addr_str(&e->server, b, sizeof(b))) != 0)
+		return false;
+	if ((unsigned)atoi(t->port) != e->server_port)
+		return false;
+	if (strcmp(t->qname, "-") == 0)
+		return e->qname == NULL;
+	if (!e->qname || strcasecmp(t->qname, e->qname) != 0)
+		return false;
+	return strcmp(t->qtype, ev_qtype_label(e, qb, sizeof(qb))) == 0;
+}
+
+struct score {
+	unsigned expected, found, wrong_cat, false_pos, missing_rows, ok_wrong;
+};
+
+static void check_capture(const char *dir, const char *cap, struct truth *rows, size_t nrows, struct score *sc)
+{
+	char tpath[1024], err[2048];
+	snprintf(tpath, sizeof(tpath), "%s/tunnel.xml", dir);
+	struct rules *r;
+	cr_assert_eq(rules_load(tpath, &r, err, sizeof(err)), 0, "%s", err);
+	struct analysis *a = an_new(NULL, r);
+	cr_assert_geq(an_add_file(a, cap), 0, "%s: %s", cap, a->nfiles ? a->files[0].error : "");
+	an_finish(a);
+	const char *capname = strrchr(cap, '/') ? strrchr(cap, '/') + 1 : cap;
+	struct score s = {0};
+	for (size_t i = 0; i < nrows; i++)
+		rows[i].matched = false;
+	size_t n = ev_count(a->ev);
+	bool *used = calloc(n ? n : 1, sizeof(bool));
+	for (size_t i = 0; i < nrows; i++) {
+		struct truth *t = &rows[i];
+		if (!visible(t, capname))
+			continue;
+		bool is_leak = strcmp(t->verdict, "leak") == 0;
+		if (is_leak)
+			s.expected++;
+		size_t j;
+		for (j = 0; j < n; j++)
+			if (!used[j] && row_matches(t, ev_get(a->ev, j)))
+				break;
+		if (j == n) {
+			s.missing_rows++;
+			fprintf(stderr, "  %s/%s: not found: %s %s -> %s:%s %s %s (%s)\n", dir, capname, t->proto,
+				t->client, t->server, t->port, t->qname, t->qtype, t->category);
+			continue;
+		}
+		used[j] = true;
+		struct ev *e = ev_get(a->ev, j);
+		bool same_v = strcmp(t->verdict, ev_verdict_str(e->verdict)) == 0;
+		bool same_c = strcmp(t->category, ev_category_str(e->category)) == 0;
+		if (is_leak && e->verdict == VERDICT_LEAK && same_c)
+			s.found++;
+		else if (is_leak && e->verdict == VERDICT_LEAK)
+			s.wrong_cat++;
+		else if (!is_leak && e->verdict == VERDICT_LEAK)
+			s.false_pos++;
+		else if (!same_v || !same_c)
+			s.ok_wrong++;
+		if (!same_v || !same_c)
+			fprintf(stderr, "  %s/%s: frame %llu %s %s: expected %s/%s, got %s/%s phase %s\n", dir, capname,
+				(unsigned long long)e->frame, t->qname, t->qtype, t->verdict, t->category,
+				ev_verdict_str(e->verdict), ev_category_str(e->category), ev_phase_str(e->phase));
+	}
+	for (size_t j = 0; j < n; j++) {
+		struct ev *e = ev_get(a->ev, j);
+		if (used[j] || e->verdict != VERDICT_LEAK)
+			continue;
+		s.false_pos++;
+		char b1[64], b2[64];
+		fprintf(stderr, "  %s/%s: leak not in truth: frame %llu %s %s -> %s %s (%s)\n", dir, capname,
+			(unsigned long long)e->frame, ev_proto_str(e->proto), addr_str(&e->client, b1, sizeof(b1)),
+			addr_str(&e->server, b2, sizeof(b2)), e->qname ? e->qname : "-", ev_category_str(e->category));
+	}
+	free(used);
+	unsigned called = s.found + s.wrong_cat + s.false_pos;
+	fprintf(stderr, "samples: %-28s %-10s leaks expected %2u found %2u wrong-category %u false %u missing-rows %u ok-mismatch %u  recall %5.1f%% precision %5.1f%%\n",
+		strrchr(dir, '/') ? strrchr(dir, '/') + 1 : dir, capname, s.expected, s.found, s.wrong_cat,
+		s.false_pos, s.missing_rows, s.ok_wrong, s.expected ? 100.0 * s.found / s.expected : 100.0,
+		called ? 100.0 * s.found / called : 100.0);
+	sc->expected += s.expected;
+	sc->found += s.found;
+	sc->wrong_cat += s.wrong_cat;
+	sc->false_pos += s.false_pos;
+	sc->missing_rows += s.missing_rows;
+	sc->ok_wrong += s.ok_wrong;
+	an_free(a);
+	rules_free(r);
+}
+
+Test(samples, lab_captures_match_their_truth, .timeout = 120)
+{
+	const char *top = getenv("LS_TOP") ? getenv("LS_TOP") : ".";
+	char pat[1024];
+	snprintf(pat, sizeof(pat), "%s/samples/*/truth.tsv", top);
+	glob_t g;
+	if (glob(pat, 0, NULL, &g) != 0) {
+		cr_skip_test("no samples under %s/samples", top);
+		return;
+	}
+	static struct truth rows[MAX_ROWS];
+	struct score total = {0};
+	unsigned ncaps = 0;
+	for (size_t i = 0; i < g.gl_pathc; i++) {
+		char dir[1024];
+		snprintf(dir, sizeof(dir), "%s", g.gl_pathv[i]);
+		*strrchr(dir, '/') = '\0';
+		size_t nrows = load_truth(g.gl_pathv[i], rows);
+		const char *caps[] = {"phys.pcap", "any.pcap", "gw.pcap"};
+		for (size_t c = 0; c < sizeof(caps) / sizeof(caps[0]); c++) {
+			char cap[1100];
+			snprintf(cap, sizeof(cap), "%s/%s", dir, caps[c]);
+			FILE *f = fopen(cap, "r");
+			if (!f)
+				continue;
+			fclose(f);
+			check_capture(dir, cap, rows, nrows, &total);
+			ncaps++;
+		}
+	}
+	globfree(&g);
+	unsigned called = total.found + total.wrong_cat + total.false_pos;
+	fprintf(stderr, "samples: TOTAL over %u captures: leaks expected %u, found with the right category %u, wrong category %u, false leaks %u, truth rows not seen %u, non-leak mismatches %u; recall %.1f%%, precision %.1f%%\n",
+		ncaps, total.expected, total.found, total.wrong_cat, total.false_pos, total.missing_rows,
+		total.ok_wrong, total.expected ? 100.0 * total.found / total.expected : 100.0,
+		called ? 100.0 * total.found / called : 100.0);
+	cr_assert_gt(ncaps, 0);
+	cr_expect_eq(total.found, total.expected, "recall below 100%%");
+	cr_expect_eq(total.false_pos + total.wrong_cat, 0, "precision below 100%%");
+	cr_expect_eq(total.missing_rows, 0, "truth rows not seen");
+	cr_expect_eq(total.ok_wrong, 0, "non-leak verdicts differ");
+}
