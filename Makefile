@@ -32,7 +32,7 @@ TOOLS   := $(BUILD)/gencap
 BUILD_DEPS := gcc make pkg-config libpcap-dev libndpi-dev libxml2-dev libcriterion-dev
 TEST_DEPS  := libxml2-utils tshark python3
 
-.PHONY: all deps test test-run sanitize sanitize-run demo clean
+.PHONY: all deps test test-run sanitize sanitize-run demo samples clean
 
 all: leakscope
 
@@ -93,6 +93,10 @@ demo: deps
 	@$(MAKE) --no-print-directory all
 	@rm -rf reports/out
 	@sh samples/demo.sh ./leakscope reports/out
+
+# Regenerates the bundled captures in network namespaces (needs root; not part of make test).
+samples:
+	sh samples/lab/run.sh
 
 clean:
 	rm -rf build build-san leakscope reports/out tests/out

@@ -413,14 +413,17 @@ static void dissect_dns_udp(struct analysis *a, struct pkt *p, struct flow *f, u
 	struct an_priv *pv = a->priv;
 	enum ev_proto proto;
 	uint16_t sp = p->sport, dp = p->dport;
-	if (sp == 5353 || dp == 5353)
+	/* Port 53 on either side is unicast DNS even from source port 5353
+	 * (a resolver library bound there): mDNS, LLMNR and NBNS only when
+	 * 53 is not involved. */
+	if (sp == 53 || dp == 53)
+		proto = EVP_DNS_UDP;
+	else if (sp == 5353 || dp == 5353)
 		proto = EVP_MDNS;
 	else if (sp == 5355 || dp == 5355)
 		proto = EVP_LLMNR;
 	else if (sp == 137 || dp == 137)
 		proto = EVP_NBNS;
-	else if (sp == 53 || dp == 53)
-		proto = EVP_DNS_UDP;
 	else
 		return;
 	/* nDPI recognised a VPN carrier on a name-resolution port. */

@@ -15,6 +15,7 @@ usage: compare-tshark.py LEAKSCOPE [CORPUS_DIR]
 """
 import csv
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -45,8 +46,15 @@ def qtype_num(s):
 
 
 def norm_name(n):
-    n = n.rstrip(".").lower() if n not in (".", "<Root>") else "."
-    return n
+    """Both tools escape odd bytes differently (tshark: raw bytes or \\ooo,
+    leakscope: \\DDD), so compare with every run of bytes outside printable
+    ASCII, and every backslash escape, folded to one '?'."""
+    if n in (".", "<Root>", "<root>"):
+        return "."
+    n = re.sub(r"\\[0-9]{3}", "\x00", n)
+    n = "".join(c if 0x20 < ord(c) < 0x7f else "\x00" for c in n)
+    n = re.sub("\x00+", "?", n)
+    return n.rstrip(".").lower()
 
 
 def tshark_set(path):
@@ -55,7 +63,7 @@ def tshark_set(path):
            "-e", "ip.src", "-e", "ipv6.src", "-e", "ip.dst", "-e", "ipv6.dst",
            "-e", "udp.srcport", "-e", "udp.dstport", "-e", "dns.flags.response",
            "-e", "dns.qry.name", "-e", "dns.qry.type"]
-    out = subprocess.run(cmd, capture_output=True, text=True, errors="replace").stdout
+    out = subprocess.run(cmd, capture_output=True).stdout.decode("utf-8", "replace")
     s = set()
     for line in out.splitlines():
         f = line.split("\t")
@@ -81,22 +89,22 @@ def tshark_set(path):
 
 
 def unescape_presentation(n):
-    """leakscope writes bytes outside 0x21..0x7e as \\DDD; tshark shows printable
-    ASCII as is.  Decode the escapes of printable characters for comparison."""
-    out, i = [], 0
+    """leakscope writes bytes outside 0x21..0x7e as \\DDD and escapes '.' and
+    '\\' inside labels; tshark prints the raw bytes.  Turn ours back into
+    bytes and decode both sides the same way (invalid UTF-8 replaced)."""
+    out, i = bytearray(), 0
     while i < len(n):
         c = n[i]
-        if c == "\\" and i + 3 < len(n) + 0 and n[i + 1:i + 4].isdigit():
-            v = int(n[i + 1:i + 4])
-            out.append(chr(v) if 0x20 <= v < 0x7f else "\\%03d" % v)
+        if c == "\\" and n[i + 1:i + 4].isdigit() and len(n[i + 1:i + 4]) == 3:
+            out.append(int(n[i + 1:i + 4]) & 0xff)
             i += 4
         elif c == "\\" and i + 1 < len(n):
-            out.append(n[i + 1])
+            out += n[i + 1].encode()
             i += 2
         else:
-            out.append(c)
+            out += c.encode("utf-8", "surrogateescape")
             i += 1
-    return "".join(out)
+    return out.decode("utf-8", "replace")
 
 
 def leakscope_set(binary, path):

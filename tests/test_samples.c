@@ -83,12 +83,28 @@ static size_t load_truth(const char *path, struct truth *rows)
 }
 
 /* Which truth rows a capture can show: the physical interface never sees
- * what went inside the tunnel (it is encrypted there) nor loopback. */
-static bool visible(const struct truth *t, const char *capname)
+ * what went inside the tunnel (it is encrypted there) nor loopback; a
+ * `tcpdump -i any` capture sees inside questions only when it was taken on
+ * the client, whose description then names the tunnel interface (the
+ * gateway scenario captures on the router and names none). */
+static bool visible(const struct truth *t, const char *capname, bool names_tunnel_iface)
 {
-	if (strstr(capname, "phys"))
+	if (strstr(capname, "phys") || !names_tunnel_iface)
 		return strcmp(t->path, "outside") == 0;
 	return true;
+}
+
+static bool file_contains(const char *path, const char *needle)
+{
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return false;
+	char line[1024];
+	bool found = false;
+	while (!found && fgets(line, sizeof(line), f))
+		found = strstr(line, needle) != NULL;
+	fclose(f);
+	return found;
 }
 
 static bool row_matches(const struct truth *t, const struct ev *e)
@@ -115,7 +131,7 @@ struct score {
 
 static void check_capture(const char *dir, const char *cap, struct truth *rows, size_t nrows, struct score *sc)
 {
-	char tpath[1024], err[2048];
+	char tpath[1100], err[2048];
 	snprintf(tpath, sizeof(tpath), "%s/tunnel.xml", dir);
 	struct rules *r;
 	cr_assert_eq(rules_load(tpath, &r, err, sizeof(err)), 0, "%s", err);
@@ -123,6 +139,7 @@ static void check_capture(const char *dir, const char *cap, struct truth *rows, 
 	cr_assert_geq(an_add_file(a, cap), 0, "%s: %s", cap, a->nfiles ? a->files[0].error : "");
 	an_finish(a);
 	const char *capname = strrchr(cap, '/') ? strrchr(cap, '/') + 1 : cap;
+	bool names_tunnel_iface = file_contains(tpath, "<interface tunnel=");
 	struct score s = {0};
 	for (size_t i = 0; i < nrows; i++)
 		rows[i].matched = false;
@@ -130,7 +147,7 @@ static void check_capture(const char *dir, const char *cap, struct truth *rows, 
 	bool *used = calloc(n ? n : 1, sizeof(bool));
 	for (size_t i = 0; i < nrows; i++) {
 		struct truth *t = &rows[i];
-		if (!visible(t, capname))
+		if (!visible(t, capname, names_tunnel_iface))
 			continue;
 		bool is_leak = strcmp(t->verdict, "leak") == 0;
 		if (is_leak)
@@ -148,7 +165,15 @@ static void check_capture(const char *dir, const char *cap, struct truth *rows, 
 		used[j] = true;
 		struct ev *e = ev_get(a->ev, j);
 		bool same_v = strcmp(t->verdict, ev_verdict_str(e->verdict)) == 0;
-		bool same_c = strcmp(t->category, ev_category_str(e->category)) == 0;
+		/* A parallel multi-homed query is told from a split-tunnel leak by
+		 * the same question inside the tunnel; where the capture cannot
+		 * show the inside (physical interface only), split-tunnel is the
+		 * most that can be proven. */
+		const char *want = t->category;
+		if (!names_tunnel_iface || strstr(capname, "phys"))
+			if (strcmp(want, "parallel-multihomed") == 0)
+				want = "split-tunnel";
+		bool same_c = strcmp(want, ev_category_str(e->category)) == 0;
 		if (is_leak && e->verdict == VERDICT_LEAK && same_c)
 			s.found++;
 		else if (is_leak && e->verdict == VERDICT_LEAK)
