@@ -11,7 +11,7 @@
  * ".", and every byte outside 0x21..0x7e, plus '.' and '\\' inside a label,
  * written as \DDD or \. \\ (RFC 4343 / dig style).  Text never contains a
  * tab, a newline or a NUL, so it is safe for TSV; XML/HTML escaping of
- * < > & " is still the writer's job.  A 255-byte wire name is at most 1009
+ * < > & " is still the writer's job.  A 255-byte wire name is at most 1003
  * text bytes.
  */
 #define DNS_NAME_TEXT_MAX 1024
@@ -38,7 +38,9 @@
 #define DNS_ANOM_TRAILING_BYTES    0x0040 /* bytes after the last declared record */
 #define DNS_ANOM_TOO_MANY_QUESTIONS 0x0080 /* more than DNS_MAX_QUESTIONS; extras not kept */
 #define DNS_ANOM_TOO_MANY_RRS      0x0100
-#define DNS_ANOM_BAD_RDATA         0x0200 /* rdata does not fit its type (A with 5 bytes, ...) */
+#define DNS_ANOM_BAD_RDATA         0x0200 /* rdata does not fit its type (A with 5 bytes, a bad
+                                           * name inside it, ...); set alone: name bits raised
+                                           * inside such rdata are dropped */
 #define DNS_ANOM_BAD_CHARS         0x0400 /* label bytes outside letters, digits, '-', '_' */
 #define DNS_ANOM_POINTER_INTO_HEADER 0x0800 /* compression pointer to offset < 12 */
 #define DNS_ANOM_RESERVED_Z        0x1000 /* the reserved Z flag (0x0040) is set */
