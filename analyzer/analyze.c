@@ -1,6 +1,7 @@
 /* analyze.c - the pipeline: capture -> decode -> flows -> nDPI -> DNS events -> tunnel timeline, hosts, verdicts. */
 #include "analyze.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -408,6 +409,39 @@ static bool seen_on_other_iface(struct analysis *a, const struct pkt *p, uint32_
 	return false;
 }
 
+/*
+ * A message to or from port 53 whose question does not parse (a
+ * compression loop, a forward pointer, a name over 255 bytes) still left
+ * the host: resolvers answer some of these, and hiding a query behind a
+ * malformed name is exactly what an auditor must see.  When the header is
+ * plausible (opcode QUERY, one to four questions, no more than a handful
+ * of records), keep one question with a placeholder name; the anomaly bits
+ * say why.  Random bytes rarely pass: nDPI and the flow's parse history are
+ * checked first.
+ */
+static bool salvage_question(const struct pkt *p, struct dns_msg *m)
+{
+	struct cur c;
+	cur_init(&c, p->payload, p->payload_len);
+	uint16_t id = cur_u16(&c), flags = cur_u16(&c), qd = cur_u16(&c), an = cur_u16(&c);
+	uint16_t ns = cur_u16(&c), ar = cur_u16(&c);
+	if (c.err || ((flags >> 11) & 0xf) != 0 || qd < 1 || qd > 4 || an > 64 || ns > 64 || ar > 64)
+		return false;
+	uint32_t anom = m->anomalies;
+	memset(m, 0, offsetof(struct dns_msg, q));
+	m->id = id;
+	m->qr = (flags & 0x8000) != 0;
+	m->rcode = flags & 0xf;
+	m->qdcount = qd;
+	m->nq = 1;
+	snprintf(m->q[0].name, sizeof(m->q[0].name), "(undecodable)");
+	m->q[0].qtype = 0;
+	m->q[0].qclass = 1;
+	m->nrr = 0;
+	m->anomalies = anom;
+	return true;
+}
+
 static void dissect_dns_udp(struct analysis *a, struct pkt *p, struct flow *f, uint32_t iref)
 {
 	struct an_priv *pv = a->priv;
@@ -441,6 +475,8 @@ static void dissect_dns_udp(struct analysis *a, struct pkt *p, struct flow *f, u
 	if (dns_parse(p->payload, p->payload_len, m) < 0) {
 		f->dns_bad++;
 		a->dns_undecodable++;
+		if (proto == EVP_DNS_UDP && salvage_question(p, m))
+			ev_add_dns(a->ev, p, proto, m, iref, EV_ANOM_UNDECODABLE);
 		return;
 	}
 	f->dns_good++;

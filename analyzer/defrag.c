@@ -118,6 +118,9 @@ static void evict_oldest(struct defrag *df)
 	dg_remove(df, df->oldest);
 }
 
+/* Datagrams are kept in arrival order of their first fragment; captures
+ * are (nearly) in time order, so the oldest is at the head and the walk
+ * stops at the first one still young. */
 static void expire(struct defrag *df, int64_t now)
 {
 	while (df->oldest) {
@@ -309,17 +312,23 @@ enum defrag_result defrag_add(struct defrag *df, const struct defrag_frag *f, co
 	}
 
 	if (f->len) {
+		/* Room first: the payload buffer may grow, and the range array
+		 * may double (xgrow) when this fragment adds a range. */
+		uint64_t more = 0;
+		uint32_t nc = dg->data_cap;
 		if (end > dg->data_cap) {
-			uint32_t nc = dg->data_cap * 2 > end ? dg->data_cap * 2 : (uint32_t)end;
+			nc = dg->data_cap * 2 > end ? dg->data_cap * 2 : (uint32_t)end;
 			if (nc > df->lim.max_payload)
 				nc = df->lim.max_payload;
-			/* worst case the range array grows by one entry too */
-			if (!make_room(df, dg, nc - dg->data_cap + 2 * sizeof(struct df_range)))
-				goto toobig;
+			more = nc - dg->data_cap;
+		}
+		if (dg->nrng + 1 > dg->rng_cap)
+			more += (dg->rng_cap ? dg->rng_cap : 8) * sizeof(struct df_range);
+		if (!make_room(df, dg, more))
+			goto toobig;
+		if (nc > dg->data_cap) {
 			dg->data = xrealloc(dg->data, nc);
 			dg->data_cap = nc;
-		} else if (!make_room(df, dg, 2 * sizeof(struct df_range))) {
-			goto toobig;
 		}
 		/* Copy only the bytes nobody sent before (first-come wins);
 		 * compare the rest to tell a harmless repeat from an overlap

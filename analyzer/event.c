@@ -275,6 +275,15 @@ void ev_add_dns(struct evstore *s, const struct pkt *p, enum ev_proto proto, con
 		for (uint32_t i = 0; i < pe->n; i++) {
 			struct ev *e = &s->v[pe->first + i];
 			bool match = m->nq == 0;
+			if (!match && (e->anomalies & EV_ANOM_UNDECODABLE) && !(m->q[0].qtype == 0 &&
+			    strcmp(m->q[0].name, "(undecodable)") == 0)) {
+				/* the query's name did not parse but the answer's
+				 * does: the response tells what was asked */
+				free(e->qname);
+				e->qname = xstrdup(m->q[e->qindex < m->nq ? e->qindex : 0].name);
+				e->qtype = m->q[e->qindex < m->nq ? e->qindex : 0].qtype;
+				match = true;
+			}
 			for (size_t j = 0; j < m->nq && !match; j++)
 				match = e->qtype == m->q[j].qtype && e->qname &&
 					strcasecmp(e->qname, m->q[j].name) == 0;

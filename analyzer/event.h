@@ -39,7 +39,8 @@ enum ev_category {
 enum ev_phase { PHASE_NONE, PHASE_BEFORE, PHASE_UP, PHASE_GAP, PHASE_DOWN, PHASE_AFTER };
 
 /* Anomalies recorded on an event besides the DNS parser's bits. */
-#define EV_ANOM_TRUNCATED 0x10000 /* snaplen cut the message */
+#define EV_ANOM_TRUNCATED 0x10000   /* snaplen cut the message */
+#define EV_ANOM_UNDECODABLE 0x20000 /* the question did not parse: name shown as "(undecodable)" */
 
 struct ev {
 	/* where the question was seen first (the query, or the response if the
