@@ -41,6 +41,66 @@ struct an_priv {
 	} dup[DUP_SLOTS];
 };
 
+static void carrier_note(struct analysis *a, enum tunnel_kind kind, const struct ls_addr *server, uint16_t port,
+			 uint8_t transport, const struct ls_addr *client, uint64_t pkts, uint64_t bytes, int64_t first,
+			 int64_t last)
+{
+	struct an_carrier *c = NULL;
+	for (size_t i = 0; i < a->ncarriers; i++) {
+		struct an_carrier *x = &a->carriers[i];
+		if (x->kind == kind && x->port == port && x->transport == transport && addr_cmp(&x->server, server) == 0) {
+			c = x;
+			break;
+		}
+	}
+	if (!c) {
+		if (a->ncarriers >= AN_MAX_CARRIERS) {
+			a->carriers_capped = true;
+			return;
+		}
+		a->carriers = xrealloc(a->carriers, (a->ncarriers + 1) * sizeof(*a->carriers));
+		c = &a->carriers[a->ncarriers++];
+		memset(c, 0, sizeof(*c));
+		c->kind = kind;
+		c->server = *server;
+		c->port = port;
+		c->transport = transport;
+		c->client = *client;
+		c->first_sec = first;
+		c->last_sec = last;
+	}
+	c->flows++;
+	c->pkts += pkts;
+	c->bytes += bytes;
+	if (first < c->first_sec)
+		c->first_sec = first;
+	if (last > c->last_sec)
+		c->last_sec = last;
+}
+
+/* Every flow that ends: keep the ones nDPI recognised as a VPN carrier. */
+static void flow_ended(struct flow *f, void *user)
+{
+	struct analysis *a = user;
+	enum tunnel_kind kind;
+	switch (f->dpi_res.cls) {
+	case DPI_WIREGUARD: kind = TK_WIREGUARD; break;
+	case DPI_OPENVPN: kind = TK_OPENVPN; break;
+	case DPI_IPSEC: kind = TK_IPSEC; break;
+	case DPI_TOR: kind = TK_TOR; break;
+	default:
+		if (!f->sniffed_kind)
+			return;
+		kind = (enum tunnel_kind)(f->sniffed_kind - 1);
+	}
+	/* the server is the responder: the endpoint that is not the initiator */
+	bool init_is_a = addr_cmp(&f->init_addr, &f->key.a) == 0 && f->init_port == f->key.pa;
+	const struct ls_addr *server = init_is_a ? &f->key.b : &f->key.a;
+	uint16_t port = init_is_a ? f->key.pb : f->key.pa;
+	carrier_note(a, kind, server, port, f->key.proto, &f->init_addr, f->pkts[0] + f->pkts[1],
+		     f->bytes[0] + f->bytes[1], f->first_sec, f->last_sec);
+}
+
 void an_options_default(struct an_options *o)
 {
 	memset(o, 0, sizeof(*o));
@@ -68,7 +128,7 @@ struct analysis *an_new(const struct an_options *o, const struct rules *rules)
 	pv->msg = xmalloc(sizeof(*pv->msg));
 	pv->last_iface = UINT32_MAX;
 	a->dec = decode_new();
-	a->flows = flow_new(a->opt.max_flows, pv->seed, NULL, NULL);
+	a->flows = flow_new(a->opt.max_flows, pv->seed, flow_ended, a);
 	a->dpi = dpi_new();
 	if (!a->dpi) {
 		fprintf(stderr, "leakscope: cannot initialise nDPI\n");
@@ -110,6 +170,7 @@ void an_free(struct analysis *a)
 		free(a->hosts[i].addrs);
 	}
 	free(a->hosts);
+	free(a->carriers);
 	for (size_t b = 0; b < pv->nmm_buckets; b++) {
 		struct macmap_ent *e = pv->mm[b], *nx;
 		for (; e; e = nx) {
@@ -553,6 +614,28 @@ static void check_encrypted(struct analysis *a, struct pkt *p, struct flow *f, i
 	ev_add_encrypted(a->ev, p, proto, sni, iref, dir == 0);
 }
 
+/*
+ * The first bytes of a flow's first payload, for carriers nDPI 4.2 misses
+ * (OpenVPN over TCP without HMAC, for one).  WireGuard: handshake
+ * initiation, type 1 with three zero bytes, 148 bytes (WireGuard paper
+ * 5.4.2).  OpenVPN: P_CONTROL_HARD_RESET_CLIENT_V2/V3 (opcode 7 or 10,
+ * key id 0) followed by an 8-byte session id; over TCP behind a 2-byte
+ * length that matches the segment.
+ */
+static int8_t sniff_carrier(const struct pkt *p)
+{
+	const uint8_t *d = p->payload;
+	uint32_t n = p->payload_len;
+	if (p->proto == 17 && n == 148 && d[0] == 1 && d[1] == 0 && d[2] == 0 && d[3] == 0)
+		return TK_WIREGUARD + 1;
+	if (p->proto == 17 && n >= 14 && (d[0] == (7 << 3) || d[0] == (10 << 3)))
+		return TK_OPENVPN + 1;
+	if (p->proto == 6 && n >= 16 && (uint32_t)((d[0] << 8) | d[1]) == n - 2 &&
+	    (d[2] == (7 << 3) || d[2] == (10 << 3)))
+		return TK_OPENVPN + 1;
+	return 0;
+}
+
 static void process_packet(struct analysis *a, struct pkt *p)
 {
 	uint32_t iref = iface_ref(a, p);
@@ -563,6 +646,30 @@ static void process_packet(struct analysis *a, struct pkt *p)
 	if (addr_is_loopback(&p->src) || addr_is_loopback(&p->dst))
 		ifc->loopback_pkts++;
 	macmap_learn(a, p);
+	/* The host's own addresses on a point-to-point (tunnel) interface:
+	 * what it sends there, as SLL says (outgoing) or, without SLL, every
+	 * unicast source on a link with no MAC. */
+	if (!p->has_mac && (p->pkttype == PKTTYPE_OUTGOING || p->pkttype < 0) && ifc->n_src_addrs < AN_IFACE_ADDRS &&
+	    !addr_is_multicast(&p->src) && !addr_is_loopback(&p->src) && !addr_is_linklocal(&p->src)) {
+		bool have = false;
+		for (uint8_t i = 0; i < ifc->n_src_addrs && !have; i++)
+			have = addr_cmp(&ifc->src_addrs[i], &p->src) == 0;
+		if (!have)
+			ifc->src_addrs[ifc->n_src_addrs++] = p->src;
+	}
+	if (p->proto == 50 && !a->rules) {
+		/* ESP has no ports and no initiator: the first packet's
+		 * destination is taken as the gateway, and packets back from
+		 * it count for the same carrier. */
+		const struct ls_addr *srv = &p->dst, *cli = &p->src;
+		for (size_t i = 0; i < a->ncarriers; i++)
+			if (a->carriers[i].transport == 50 && addr_cmp(&a->carriers[i].server, &p->src) == 0) {
+				srv = &p->src;
+				cli = &p->dst;
+				break;
+			}
+		carrier_note(a, TK_IPSEC, srv, 0, 50, cli, 1, p->cp->wirelen, p->cp->ts_sec, p->cp->ts_sec);
+	}
 
 	if (a->rules) {
 		bool outbound;
@@ -586,6 +693,8 @@ static void process_packet(struct analysis *a, struct pkt *p)
 		return;
 	int dir;
 	struct flow *f = flow_lookup(a->flows, p, &dir);
+	if (dir == 0 && p->payload_len && f->pkts[0] <= 3 && !f->sniffed_kind)
+		f->sniffed_kind = sniff_carrier(p);
 	if (!f->dpi_res.done)
 		dpi_feed(a->dpi, &f->dpi, p, (uint64_t)us_of(p->cp->ts_sec, p->cp->ts_nsec) / 1000, &f->dpi_res);
 	if (!f->enc_state && p->payload_len > 0)
@@ -981,6 +1090,112 @@ void an_finish(struct analysis *a)
 				h->allowed++;
 		}
 	}
+}
+
+/* ---------------------------------------------------------------------- */
+/* suggest-tunnel */
+
+static bool iface_looks_tunnel(const struct an_iface *f)
+{
+	static const char *const prefixes[] = {"wg", "tun", "utun", "ppp", "tailscale", "ipsec", "nordlynx",
+					       "proton", "mullvad", "vpn", "tap", NULL};
+	if (f->hatype == ARPHRD_NONE_)
+		return true;
+	if (f->name)
+		for (const char *const *p = prefixes; *p; p++)
+			if (strncasecmp(f->name, *p, strlen(*p)) == 0)
+				return true;
+	return false;
+}
+
+static int carrier_cmp(const void *x, const void *y)
+{
+	const struct an_carrier *a = x, *b = y;
+	if (a->pkts != b->pkts)
+		return a->pkts > b->pkts ? -1 : 1;
+	int c = addr_cmp(&a->server, &b->server);
+	if (c)
+		return c;
+	return (int)a->port - (int)b->port;
+}
+
+static const char *transport_str(uint8_t t)
+{
+	return t == 6 ? "tcp" : t == 17 ? "udp" : t == 50 ? "esp" : NULL;
+}
+
+size_t an_suggest_xml(const struct analysis *a, struct sbuf *out)
+{
+	char b[64], b2[64], t1[40], t2[40];
+	size_t n = a->ncarriers;
+	struct an_carrier *cs = xcalloc(n ? n : 1, sizeof(*cs));
+	memcpy(cs, a->carriers, n * sizeof(*cs));
+	qsort(cs, n, sizeof(*cs), carrier_cmp);
+	sb_add(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+	sb_add(out, "<!-- Suggested by leakscope from the capture: review it before relying on it.\n"
+		    "     Each tunnel was recognised from its carrier traffic (nDPI); inside addresses and\n"
+		    "     resolvers come from a tunnel interface when the capture has one (tcpdump -i any,\n"
+		    "     or a pcapng with the tunnel interface).  Add an <allow> list for names that may\n"
+		    "     be resolved outside (the endpoint's own name). -->\n");
+	sb_add(out, "<tunnels xmlns=\"urn:leakscope:tunnel:1\">\n");
+	size_t made = 0;
+	bool used_iface[AN_MAX_IFACES] = {false};
+	for (size_t i = 0; i < n; i++) {
+		const struct an_carrier *c = &cs[i];
+		const char *tr = transport_str(c->transport);
+		if (!tr || c->pkts < 2)
+			continue;
+		made++;
+		sb_addf(out, "  <!-- %s carrier: %llu flow(s), %llu packets, %s to %s, client %s -->\n",
+			rules_kind_str(c->kind), (unsigned long long)c->flows, (unsigned long long)c->pkts,
+			time_iso(c->first_sec, 0, t1, sizeof(t1)), time_iso(c->last_sec, 0, t2, sizeof(t2)),
+			addr_str(&c->client, b2, sizeof(b2)));
+		sb_addf(out, "  <tunnel name=\"%s-%zu\" kind=\"%s\">\n", rules_kind_str(c->kind), made,
+			rules_kind_str(c->kind));
+		if (c->port)
+			sb_addf(out, "    <endpoint address=\"%s\" port=\"%u\" transport=\"%s\"/>\n",
+				addr_str(&c->server, b, sizeof(b)), c->port, tr);
+		else
+			sb_addf(out, "    <endpoint address=\"%s\" transport=\"%s\"/>\n", addr_str(&c->server, b, sizeof(b)),
+				tr);
+		/* the first unused tunnel-looking interface of a capture */
+		for (size_t k = 0; k < a->nifaces; k++) {
+			const struct an_iface *f = &a->ifaces[k];
+			if (used_iface[k] || !iface_looks_tunnel(f) || f->n_src_addrs == 0)
+				continue;
+			used_iface[k] = true;
+			for (uint8_t j = 0; j < f->n_src_addrs; j++)
+				sb_addf(out, "    <inside prefix=\"%s/%u\"/>\n", addr_str(&f->src_addrs[j], b, sizeof(b)),
+					f->src_addrs[j].af == 4 ? 32 : 128);
+			/* resolvers the host asked on that interface */
+			struct ls_addr seen[8];
+			size_t nseen = 0;
+			for (size_t e = 0; e < ev_count(a->ev) && nseen < 8; e++) {
+				const struct ev *ev = ev_get(a->ev, e);
+				if (ev->iface_ref != k || ev->proto != EVP_DNS_UDP || addr_is_multicast(&ev->server))
+					continue;
+				bool have = false;
+				for (size_t q = 0; q < nseen && !have; q++)
+					have = addr_cmp(&seen[q], &ev->server) == 0;
+				if (!have)
+					seen[nseen++] = ev->server;
+			}
+			for (size_t q = 0; q < nseen; q++)
+				sb_addf(out, "    <resolver address=\"%s\" port=\"53\"/>\n", addr_str(&seen[q], b, sizeof(b)));
+			if (f->name) {
+				sb_add(out, "    <interface tunnel=\"");
+				sb_add_xml(out, f->name);
+				sb_add(out, "\"/>\n");
+			}
+			break;
+		}
+		sb_add(out, "  </tunnel>\n");
+	}
+	if (!made)
+		sb_add(out, "  <!-- no tunnel carrier was recognised in the capture -->\n");
+	sb_add(out, "</tunnels>\n");
+	free(cs);
+	return made;
 }
 
 /* ---------------------------------------------------------------------- */

@@ -10,6 +10,7 @@
 #include "rules.h"
 
 #define AN_MAX_IFACES 1024
+#define AN_IFACE_ADDRS 8
 #define AN_MAX_HOSTS 65536
 #define AN_MAX_SEGMENTS 65536
 #define AN_DEFAULT_MAX_EVENTS 5000000
@@ -37,6 +38,10 @@ struct an_iface {
 	enum iface_role role;
 	const char *role_why;    /* static text */
 	int tunnel_idx;
+	/* what the host itself sent here (SLL outgoing, or any source on a
+	 * point-to-point link): the tunnel's inside addresses, for suggestions */
+	struct ls_addr src_addrs[AN_IFACE_ADDRS];
+	uint8_t n_src_addrs;
 };
 
 struct an_file {
@@ -78,6 +83,18 @@ struct an_tunnel {
 	bool have_sender;
 };
 
+/* A tunnel carrier recognised in the capture (suggest-tunnel). */
+struct an_carrier {
+	enum tunnel_kind kind;
+	struct ls_addr server;
+	uint16_t port;
+	uint8_t transport;       /* IPPROTO_UDP / TCP / ESP */
+	uint64_t flows, pkts, bytes;
+	int64_t first_sec, last_sec;
+	struct ls_addr client;   /* first client seen */
+};
+#define AN_MAX_CARRIERS 256
+
 struct an_host {
 	char *key;               /* "mac:..." or "ip:..." */
 	char *id;                /* file-name-safe id */
@@ -109,7 +126,10 @@ struct analysis {
 	uint64_t dns_undecodable;    /* payloads on name-resolution ports that were not DNS */
 	uint64_t carrier_veto;       /* name-resolution-port flows nDPI called a VPN carrier */
 	uint64_t dup_pkts;           /* the same packet seen again on another interface */
-	bool ifaces_capped, hosts_capped;
+	struct an_carrier *carriers;
+	size_t ncarriers;
+	bool ifaces_capped, hosts_capped, carriers_capped;
+	bool suggested;              /* the rules were suggested from the capture, not given */
 	bool finished;
 	void *priv;                  /* internal state */
 };
@@ -126,6 +146,11 @@ int an_add_file(struct analysis *a, const char *path);
 /* Ends flows, sorts events, derives interface roles, tunnel timelines,
  * hosts and verdicts.  Call once, after the last file. */
 void an_finish(struct analysis *a);
+
+/* Writes a tunnel description suggested from the carriers and tunnel
+ * interfaces seen (call after an_finish).  Returns the number of tunnels
+ * suggested (0: none recognised; the XML then says so in a comment). */
+size_t an_suggest_xml(const struct analysis *a, struct sbuf *out);
 
 const char *an_iface_label(const struct analysis *a, uint32_t ref, char *buf, size_t len);
 const char *iface_role_str(enum iface_role r);

@@ -39,6 +39,7 @@ struct flow {
 	uint32_t dns_bad;            /* payloads that did not parse as DNS */
 	uint32_t dns_good;
 	uint8_t enc_state;           /* encrypted-resolution decision: 0 open, 1 decided */
+	int8_t sniffed_kind;         /* carrier recognised from its first bytes (enum tunnel_kind + 1), 0 none */
 	void *app;                   /* per-flow protocol state (TCP reassembly...), owned by the user */
 };
 

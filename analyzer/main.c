@@ -21,9 +21,10 @@ static void usage_main(FILE *out)
 	      "Finds DNS leaks: name resolution that escapes a VPN or Tor tunnel.\n"
 	      "\n"
 	      "commands:\n"
-	      "  analyze --tunnel FILE.xml [-o DIR] CAPTURE...   verdicts and reports per host\n"
+	      "  analyze [--tunnel FILE.xml] [-o DIR] CAPTURE... verdicts and reports per host\n"
 	      "  events [--tunnel FILE.xml] [-o FILE] CAPTURE... every name-resolution question, as TSV\n"
 	      "  check-rules FILE.xml                           validate and explain a tunnel description\n"
+	      "  suggest-tunnel [-o FILE] CAPTURE...            a tunnel description from the carriers seen\n"
 	      "\n"
 	      "'leakscope COMMAND --help' tells more.  Exit status: 0 no leak, 1 leaks found,\n"
 	      "2 unusable input or usage error.\n",
@@ -32,11 +33,13 @@ static void usage_main(FILE *out)
 
 static void usage_analyze(FILE *out)
 {
-	fputs("usage: leakscope analyze --tunnel FILE.xml [options] CAPTURE...\n"
+	fputs("usage: leakscope analyze [--tunnel FILE.xml] [options] CAPTURE...\n"
 	      "\n"
 	      "Reads the captures (pcap or pcapng; several files are one investigation,\n"
 	      "e.g. rotated files), judges every name-resolution question against the\n"
 	      "tunnel description, and writes DIR/summary.xml and DIR/hosts/<host>.xml.\n"
+	      "Without --tunnel, the description is suggested from the carriers seen in\n"
+	      "the captures (as suggest-tunnel prints it), and every report says so.\n"
 	      "\n"
 	      "options:\n"
 	      "  -t, --tunnel FILE.xml      the tunnel description (see rules/README.md)\n"
@@ -80,6 +83,18 @@ static void usage_check(FILE *out)
 	      "\n"
 	      "Validates a tunnel description against rules/tunnel.xsd and explains what it\n"
 	      "means.  Exit status 0 when valid, 2 when not (errors as file:line: message).\n",
+	      out);
+}
+
+static void usage_suggest(FILE *out)
+{
+	fputs("usage: leakscope suggest-tunnel [-o FILE] CAPTURE...\n"
+	      "\n"
+	      "Recognises tunnel carriers in the captures (WireGuard, OpenVPN over UDP or\n"
+	      "TCP, IPsec IKE/ESP, Tor) and prints a tunnel description to edit: endpoints\n"
+	      "from the carriers, inside addresses and resolvers from a tunnel interface\n"
+	      "when the capture has one.  Exit status 0 when at least one tunnel was\n"
+	      "recognised, 1 when none, 2 on unusable input.\n",
 	      out);
 }
 
@@ -157,29 +172,22 @@ static int parse_common(int argc, char **argv, struct common_opts *o, void (*usa
 	return 0;
 }
 
-/* Loads the rules (if any) and reads every capture.  Returns the analysis or
- * NULL when the input is unusable (message printed). */
-static struct analysis *run(const struct common_opts *o, int nfiles, char **files, struct rules **rules_out)
+/* Reads every capture into a new analysis.  Returns NULL when a capture
+ * cannot be opened (message printed). */
+static struct analysis *read_all(const struct an_options *opt, const struct rules *rules, int nfiles, char **files,
+				 bool quiet_warnings)
 {
-	struct rules *rules = NULL;
-	char err[2048];
-	if (o->tunnel && rules_load(o->tunnel, &rules, err, sizeof(err)) < 0) {
-		fprintf(stderr, "leakscope: %s\n", err);
-		return NULL;
-	}
-	struct analysis *a = an_new(&o->an, rules);
-	int opened = 0, unreadable = 0;
+	struct analysis *a = an_new(opt, rules);
+	int unreadable = 0;
 	for (int i = 0; i < nfiles; i++) {
 		int r = an_add_file(a, files[i]);
 		if (r < 0) {
 			fprintf(stderr, "leakscope: %s\n", a->files[a->nfiles - 1].error);
 			unreadable++;
-			continue;
-		}
-		opened++;
-		if (r > 0)
+		} else if (r > 0 && !quiet_warnings) {
 			fprintf(stderr, "leakscope: warning: %s; analysed up to the damage\n",
 				a->files[a->nfiles - 1].error);
+		}
 	}
 	if (unreadable) {
 		/* One missing piece of an investigation makes every verdict
@@ -187,11 +195,64 @@ static struct analysis *run(const struct common_opts *o, int nfiles, char **file
 		fprintf(stderr, "leakscope: %d of %d capture(s) could not be read; nothing was reported\n",
 			unreadable, nfiles);
 		an_free(a);
+		return NULL;
+	}
+	an_finish(a);
+	return a;
+}
+
+/* Suggests a description from a first pass over the captures.  Returns the
+ * rules (NULL when no carrier was recognised) through *out; -1 when the
+ * input is unusable. */
+static int suggest_rules(const struct an_options *opt, int nfiles, char **files, struct rules **out, bool quiet)
+{
+	*out = NULL;
+	struct analysis *a = read_all(opt, NULL, nfiles, files, quiet);
+	if (!a)
+		return -1;
+	struct sbuf xml = {0};
+	size_t n = an_suggest_xml(a, &xml);
+	an_free(a);
+	int rc = 0;
+	if (n) {
+		char err[2048];
+		if (rules_load_mem("(suggested)", xml.s, xml.len, out, err, sizeof(err)) < 0) {
+			fprintf(stderr, "leakscope: the suggested description does not validate: %s\n", err);
+			rc = -1;
+		}
+	}
+	sb_free(&xml);
+	return rc;
+}
+
+/* Loads the rules (given, or suggested when none is given and suggest is
+ * set) and reads every capture.  Returns the analysis or NULL when the
+ * input is unusable (message printed). */
+static struct analysis *run(const struct common_opts *o, int nfiles, char **files, struct rules **rules_out,
+			    bool suggest)
+{
+	struct rules *rules = NULL;
+	char err[2048];
+	bool suggested = false;
+	if (o->tunnel) {
+		if (rules_load(o->tunnel, &rules, err, sizeof(err)) < 0) {
+			fprintf(stderr, "leakscope: %s\n", err);
+			return NULL;
+		}
+	} else if (suggest) {
+		if (suggest_rules(&o->an, nfiles, files, &rules, true) < 0)
+			return NULL;
+		suggested = rules != NULL;
+		fprintf(stderr, "leakscope: NOTE: no --tunnel given; %s\n",
+			suggested ? "using a tunnel description suggested from the capture (see the reports)"
+				  : "no tunnel carrier recognised in the capture: verdicts cannot be decided");
+	}
+	struct analysis *a = read_all(&o->an, rules, nfiles, files, false);
+	if (!a) {
 		rules_free(rules);
 		return NULL;
 	}
-	(void)opened;
-	an_finish(a);
+	a->suggested = suggested;
 	*rules_out = rules;
 	return a;
 }
@@ -209,13 +270,9 @@ static int cmd_analyze(int argc, char **argv)
 	struct common_opts o = {0};
 	if (parse_common(argc, argv, &o, usage_analyze) < 0)
 		return EXIT_UNUSABLE;
-	if (!o.tunnel) {
-		fprintf(stderr, "leakscope: analyze needs --tunnel FILE.xml (see rules/examples/)\n");
-		return EXIT_UNUSABLE;
-	}
 	const char *dir = o.output ? o.output : "leakscope-report";
 	struct rules *rules = NULL;
-	struct analysis *a = run(&o, argc - optind, argv + optind, &rules);
+	struct analysis *a = run(&o, argc - optind, argv + optind, &rules, true);
 	if (!a)
 		return EXIT_UNUSABLE;
 	char err[2048];
@@ -242,7 +299,7 @@ static int cmd_events(int argc, char **argv)
 	if (parse_common(argc, argv, &o, usage_events) < 0)
 		return EXIT_UNUSABLE;
 	struct rules *rules = NULL;
-	struct analysis *a = run(&o, argc - optind, argv + optind, &rules);
+	struct analysis *a = run(&o, argc - optind, argv + optind, &rules, false);
 	if (!a)
 		return EXIT_UNUSABLE;
 	FILE *out = stdout;
@@ -265,6 +322,32 @@ static int cmd_events(int argc, char **argv)
 		return EXIT_UNUSABLE;
 	}
 	return leaks ? EXIT_LEAKS : EXIT_CLEAN;
+}
+
+static int cmd_suggest(int argc, char **argv)
+{
+	struct common_opts o = {0};
+	if (parse_common(argc, argv, &o, usage_suggest) < 0)
+		return EXIT_UNUSABLE;
+	struct analysis *a = read_all(&o.an, NULL, argc - optind, argv + optind, false);
+	if (!a)
+		return EXIT_UNUSABLE;
+	struct sbuf xml = {0};
+	size_t n = an_suggest_xml(a, &xml);
+	an_free(a);
+	FILE *out = stdout;
+	if (o.output && !(out = fopen(o.output, "w"))) {
+		perror(o.output);
+		sb_free(&xml);
+		return EXIT_UNUSABLE;
+	}
+	fputs(xml.s, out);
+	sb_free(&xml);
+	if (out != stdout && fclose(out) != 0)
+		return EXIT_UNUSABLE;
+	if (!n)
+		fprintf(stderr, "leakscope: no tunnel carrier recognised\n");
+	return n ? EXIT_CLEAN : EXIT_LEAKS;
 }
 
 static int cmd_check_rules(int argc, char **argv)
@@ -305,6 +388,8 @@ int main(int argc, char **argv)
 		return cmd_events(argc - 1, argv + 1);
 	if (!strcmp(cmd, "check-rules"))
 		return cmd_check_rules(argc - 1, argv + 1);
+	if (!strcmp(cmd, "suggest-tunnel"))
+		return cmd_suggest(argc - 1, argv + 1);
 	if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) {
 		usage_main(stdout);
 		return EXIT_CLEAN;

@@ -101,6 +101,21 @@ static void write_time(xmlTextWriterPtr w, const char *name, int64_t s, uint32_t
 	attr(w, name, out_time(s, ns, tb, sizeof(tb)));
 }
 
+/* Where the tunnel description came from: a report built on a suggested
+ * description says so on its face. */
+static void write_description(const struct analysis *a, xmlTextWriterPtr w)
+{
+	start(w, "tunnel-description");
+	attr(w, "source", !a->rules ? "none" : a->suggested ? "suggested" : "given");
+	if (a->rules && !a->suggested)
+		attr(w, "path", a->rules->path);
+	if (a->suggested)
+		elem(w, "notice", "No tunnel description was given: this one was suggested from the carrier traffic in the capture. Check it (leakscope suggest-tunnel prints it) before relying on these verdicts.");
+	else if (!a->rules)
+		elem(w, "notice", "No tunnel description was given and no tunnel carrier was recognised: no verdict can be decided.");
+	end(w);
+}
+
 static void write_event(struct analysis *a, xmlTextWriterPtr w, const struct ev *e)
 {
 	char b[128], qb[16];
@@ -189,6 +204,7 @@ static int write_host(struct analysis *a, const char *dir, size_t hi, char *err,
 		snprintf(err, errlen, "%s: cannot write: %s", path, strerror(errno));
 		return -1;
 	}
+	write_description(a, w);
 	start(w, "host");
 	write_host_elem(w, a, h);
 	qsort(h->addrs, h->naddrs, sizeof(*h->addrs), addr_qcmp);
@@ -241,12 +257,7 @@ static void write_summary_body(struct analysis *a, xmlTextWriterPtr w, const siz
 	attr_u64(w, "events", ev_count(a->ev));
 	end(w);
 
-	start(w, "tunnel-description");
-	if (a->rules)
-		attr(w, "path", a->rules->path);
-	else
-		attr(w, "none", "true");
-	end(w);
+	write_description(a, w);
 
 	start(w, "captures");
 	for (size_t i = 0; i < a->nfiles; i++) {

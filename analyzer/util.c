@@ -195,6 +195,20 @@ void sb_addf(struct sbuf *b, const char *fmt, ...)
 	b->len += (size_t)n;
 }
 
+void sb_add_xml(struct sbuf *b, const char *s)
+{
+	for (; *s; s++) {
+		switch (*s) {
+		case '&': sb_add(b, "&amp;"); break;
+		case '<': sb_add(b, "&lt;"); break;
+		case '>': sb_add(b, "&gt;"); break;
+		case '"': sb_add(b, "&quot;"); break;
+		case '\'': sb_add(b, "&apos;"); break;
+		default: sb_addn(b, s, 1);
+		}
+	}
+}
+
 void sb_free(struct sbuf *b)
 {
 	free(b->s);

@@ -172,6 +172,8 @@ void sb_add(struct sbuf *b, const char *s);
 void sb_addn(struct sbuf *b, const char *s, size_t n);
 void sb_addf(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void sb_free(struct sbuf *b);
+/* Appends s with & < > " ' written as XML entities. */
+void sb_add_xml(struct sbuf *b, const char *s);
 
 /* Formats seconds+nanoseconds since the epoch as ISO 8601 UTC with
  * microseconds: 2024-01-02T03:04:05.123456Z.  buf needs 32 bytes. */
