@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "capture.h"
+#include "dhcp.h"
 #include "dpi.h"
 #include "flow.h"
 #include "resolvers.h"
@@ -169,8 +170,13 @@ void an_free(struct analysis *a)
 		free(a->hosts[i].id);
 		free(a->hosts[i].addrs);
 	}
+	for (size_t i = 0; i < a->nhosts; i++)
+		for (size_t k = 0; k < a->hosts[i].nnames; k++)
+			free(a->hosts[i].names[k]);
 	free(a->hosts);
 	free(a->carriers);
+	free(a->labels);
+	free(a->routes);
 	for (size_t b = 0; b < pv->nmm_buckets; b++) {
 		struct macmap_ent *e = pv->mm[b], *nx;
 		for (; e; e = nx) {
@@ -503,6 +509,83 @@ static bool salvage_question(const struct pkt *p, struct dns_msg *m)
 	return true;
 }
 
+static void label_add(struct analysis *a, const struct pkt *p, bool use_dst, const char *name, const char *source)
+{
+	if (!name[0])
+		return;
+	const uint8_t *mac = use_dst ? p->dst_mac : p->src_mac;
+	for (size_t i = 0; i < a->nlabels; i++) {
+		struct an_label *l = &a->labels[i];
+		if (strcmp(l->name, name) == 0 && l->source == source && l->has_mac == p->has_mac &&
+		    (!p->has_mac || memcmp(l->mac, mac, 6) == 0))
+			return;
+	}
+	if (a->nlabels >= AN_MAX_LABELS) {
+		a->labels_capped = true;
+		return;
+	}
+	a->labels = xrealloc(a->labels, (a->nlabels + 1) * sizeof(*a->labels));
+	struct an_label *l = &a->labels[a->nlabels++];
+	memset(l, 0, sizeof(*l));
+	l->has_mac = p->has_mac;
+	if (p->has_mac)
+		memcpy(l->mac, mac, 6);
+	l->addr = use_dst ? p->dst : p->src;
+	snprintf(l->name, sizeof(l->name), "%s", name);
+	l->source = source;
+}
+
+static void dissect_dhcp(struct analysis *a, const struct pkt *p)
+{
+	struct dhcp_info di;
+	bool v4 = (p->sport == 67 || p->sport == 68) && (p->dport == 67 || p->dport == 68);
+	if (v4 ? dhcp4_parse(p->payload, p->payload_len, &di) < 0 : dhcp6_parse(p->payload, p->payload_len, &di) < 0)
+		return;
+	if (di.hostname[0] && (v4 ? di.op == 1 : p->dport == 547)) {
+		/* the client names itself in its own request */
+		struct pkt q = *p;
+		if (v4 && di.has_chaddr) {
+			q.has_mac = true;
+			memcpy(q.src_mac, di.chaddr, 6);
+		}
+		label_add(a, &q, false, di.hostname, v4 ? "dhcp" : "dhcpv6");
+	}
+	for (size_t i = 0; v4 && di.op == 2 && i < di.nroutes; i++) {
+		if (a->nroutes >= AN_MAX_ROUTES) {
+			a->routes_capped = true;
+			break;
+		}
+		a->routes = xrealloc(a->routes, (a->nroutes + 1) * sizeof(*a->routes));
+		struct an_route *r = &a->routes[a->nroutes++];
+		memset(r, 0, sizeof(*r));
+		r->has_mac = di.has_chaddr;
+		memcpy(r->mac, di.chaddr, 6);
+		r->net = di.routes[i].net;
+		r->gw = di.routes[i].gw;
+		r->plen = di.routes[i].plen;
+		r->option = di.routes[i].option;
+		r->file_idx = p->file_idx;
+		r->frame = p->cp->frame;
+		r->ts_sec = p->cp->ts_sec;
+		r->ts_nsec = p->cp->ts_nsec;
+	}
+}
+
+/* Names hosts announce for themselves: an mDNS response whose A/AAAA record
+ * is the sender's own address, a NetBIOS name registration (opcode 5). */
+static void learn_names(struct analysis *a, const struct pkt *p, enum ev_proto proto, const struct dns_msg *m)
+{
+	char b[64];
+	if (proto == EVP_MDNS && m->qr) {
+		addr_str(&p->src, b, sizeof(b));
+		for (size_t i = 0; i < m->nrr; i++)
+			if ((m->rr[i].type == 1 || m->rr[i].type == 28) && strcmp(m->rr[i].data, b) == 0)
+				label_add(a, p, false, m->rr[i].name, "mdns");
+	} else if (proto == EVP_NBNS && !m->qr && m->opcode == 5 && m->nq) {
+		label_add(a, p, false, m->q[0].name, "netbios");
+	}
+}
+
 static void dissect_dns_udp(struct analysis *a, struct pkt *p, struct flow *f, uint32_t iref)
 {
 	struct an_priv *pv = a->priv;
@@ -556,6 +639,9 @@ static void dissect_dns_udp(struct analysis *a, struct pkt *p, struct flow *f, u
 			memcpy(nm, dec, dl);
 		}
 	}
+	learn_names(a, p, proto, m);
+	if (proto == EVP_NBNS && m->opcode != 0)
+		return; /* registrations, releases, refreshes: not questions */
 	ev_add_dns(a->ev, p, proto, m, iref, p->truncated ? EV_ANOM_TRUNCATED : 0);
 }
 
@@ -678,6 +764,14 @@ static void process_packet(struct analysis *a, struct pkt *p)
 			carrier_packet(a, ti, p, outbound, iref);
 			return;
 		}
+		/* the endpoint's address, but not its carrier port: cleartext
+		 * that the host routes past the tunnel along with the carrier */
+		if (rules_endpoint_addr_match(a->rules, &p->dst) || rules_endpoint_addr_match(a->rules, &p->src)) {
+			if (!a->endpoint_cleartext_pkts++) {
+				a->endpoint_cleartext_file = p->file_idx;
+				a->endpoint_cleartext_frame = p->cp->frame;
+			}
+		}
 		const struct rules_tunnel *in = rules_inside_match(a->rules, &p->src);
 		if (!in)
 			in = rules_inside_match(a->rules, &p->dst);
@@ -699,8 +793,12 @@ static void process_packet(struct analysis *a, struct pkt *p)
 		dpi_feed(a->dpi, &f->dpi, p, (uint64_t)us_of(p->cp->ts_sec, p->cp->ts_nsec) / 1000, &f->dpi_res);
 	if (!f->enc_state && p->payload_len > 0)
 		check_encrypted(a, p, f, dir, iref);
-	if (p->proto == 17 && p->payload_len > 0)
-		dissect_dns_udp(a, p, f, iref);
+	if (p->proto == 17 && p->payload_len > 0) {
+		if (p->sport == 67 || p->sport == 68 || p->sport == 546 || p->sport == 547)
+			dissect_dhcp(a, p);
+		else
+			dissect_dns_udp(a, p, f, iref);
+	}
 }
 
 /* ---------------------------------------------------------------------- */
@@ -1061,6 +1159,60 @@ static void decide_verdict(struct analysis *a, size_t i)
 		e->category = CAT_SPLIT_TUNNEL;
 }
 
+static void host_add_name(struct an_host *h, const char *name, const char *source)
+{
+	char buf[192];
+	snprintf(buf, sizeof(buf), "%s (%s)", name, source);
+	for (size_t i = 0; i < h->nnames; i++)
+		if (strcmp(h->names[i], buf) == 0)
+			return;
+	if (h->nnames >= sizeof(h->names) / sizeof(h->names[0]))
+		return;
+	h->names[h->nnames++] = xstrdup(buf);
+}
+
+static int str_qcmp(const void *x, const void *y)
+{
+	return strcmp(*(char *const *)x, *(char *const *)y);
+}
+
+/* Announced names go to the host with that MAC (or address). */
+static void attach_labels(struct analysis *a)
+{
+	for (size_t i = 0; i < a->nlabels; i++) {
+		const struct an_label *l = &a->labels[i];
+		char key[96];
+		key_for(key, sizeof(key), l->has_mac, l->mac, &l->addr);
+		for (size_t h = 0; h < a->nhosts; h++)
+			if (strcmp(a->hosts[h].key, key) == 0)
+				host_add_name(&a->hosts[h], l->name, l->source);
+	}
+	for (size_t h = 0; h < a->nhosts; h++)
+		qsort(a->hosts[h].names, a->hosts[h].nnames, sizeof(char *), str_qcmp);
+}
+
+/* Related evidence on each event: a DHCP-pushed route covering a leak's
+ * resolver (TunnelVision), Firefox's DoH canary. */
+static void mark_evidence(struct analysis *a, struct ev *e)
+{
+	if (e->qname && strcasecmp(e->qname, "use-application-dns.net") == 0)
+		e->canary = true;
+	if (e->verdict != VERDICT_LEAK)
+		return;
+	const struct an_host *h = e->host_idx >= 0 ? &a->hosts[e->host_idx] : NULL;
+	for (size_t i = 0; i < a->nroutes; i++) {
+		const struct an_route *r = &a->routes[i];
+		if (r->plen == 0)
+			continue; /* a plain default route: not a diversion */
+		if (r->has_mac && h && h->has_mac && memcmp(r->mac, h->mac, 6) != 0)
+			continue;
+		if (addr_in_prefix(&e->server, &r->net, r->plen)) {
+			e->route_idx = (int)i;
+			break;
+		}
+	}
+}
+
 void an_finish(struct analysis *a)
 {
 	if (a->finished)
@@ -1077,9 +1229,11 @@ void an_finish(struct analysis *a)
 	size_t n = ev_count(a->ev);
 	for (size_t i = 0; i < n; i++)
 		decide_path_and_host(a, ev_get(a->ev, i));
+	attach_labels(a);
 	for (size_t i = 0; i < n; i++) {
 		decide_verdict(a, i);
 		struct ev *e = ev_get(a->ev, i);
+		mark_evidence(a, e);
 		if (e->host_idx >= 0) {
 			struct an_host *h = &a->hosts[e->host_idx];
 			h->events++;

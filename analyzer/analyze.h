@@ -95,6 +95,30 @@ struct an_carrier {
 };
 #define AN_MAX_CARRIERS 256
 
+/* A name a host announced for itself (DHCP, mDNS, NetBIOS registration). */
+struct an_label {
+	bool has_mac;
+	uint8_t mac[6];
+	struct ls_addr addr;
+	char name[128];
+	const char *source;      /* "dhcp", "dhcpv6", "mdns", "netbios" */
+};
+#define AN_MAX_LABELS 4096
+
+/* A classless static route pushed by DHCP (option 121/249): TunnelVision,
+ * CVE-2024-3661, sends traffic for these prefixes past the tunnel. */
+struct an_route {
+	bool has_mac;
+	uint8_t mac[6];          /* the client it was offered to */
+	struct ls_addr net, gw;
+	uint8_t plen, option;
+	uint32_t file_idx;
+	uint64_t frame;
+	int64_t ts_sec;
+	uint32_t ts_nsec;
+};
+#define AN_MAX_ROUTES 256
+
 struct an_host {
 	char *key;               /* "mac:..." or "ip:..." */
 	char *id;                /* file-name-safe id */
@@ -104,6 +128,8 @@ struct an_host {
 	size_t naddrs, capaddrs;
 	uint64_t events, leaks, allowed;
 	uint64_t by_cat[CAT__N];
+	char *names[8];          /* announced names, "name (source)", sorted */
+	size_t nnames;
 };
 
 struct analysis {
@@ -128,6 +154,16 @@ struct analysis {
 	uint64_t dup_pkts;           /* the same packet seen again on another interface */
 	struct an_carrier *carriers;
 	size_t ncarriers;
+	struct an_label *labels;
+	size_t nlabels;
+	struct an_route *routes;
+	size_t nroutes;
+	bool labels_capped, routes_capped;
+	/* cleartext traffic to an endpoint's address that is not the carrier
+	 * (TunnelCrack ServerIP: the endpoint's address is routed outside) */
+	uint64_t endpoint_cleartext_pkts;
+	uint32_t endpoint_cleartext_file;
+	uint64_t endpoint_cleartext_frame;
 	bool ifaces_capped, hosts_capped, carriers_capped;
 	bool suggested;              /* the rules were suggested from the capture, not given */
 	bool finished;

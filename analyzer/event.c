@@ -103,6 +103,7 @@ static struct ev *ev_alloc(struct evstore *s)
 	e->rtt_us = -1;
 	e->tunnel_idx = -1;
 	e->host_idx = -1;
+	e->route_idx = -1;
 	return e;
 }
 

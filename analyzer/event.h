@@ -79,6 +79,8 @@ struct ev {
 	int tunnel_idx;         /* the tunnel it relates to, -1 none */
 	int host_idx;           /* the host it belongs to, -1 none */
 	const char *reason;     /* allow-list reason or other short explanation (borrowed) */
+	int route_idx;          /* a DHCP-pushed route (TunnelVision) covering the server, -1 none */
+	bool canary;            /* use-application-dns.net: Firefox's DoH canary */
 };
 
 struct evstore;

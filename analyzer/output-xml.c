@@ -159,6 +159,17 @@ static void write_event(struct analysis *a, xmlTextWriterPtr w, const struct ev 
 	}
 	if (e->anomalies)
 		xmlTextWriterWriteFormatElement(w, (const xmlChar *)"anomalies", "0x%x", e->anomalies);
+	if (e->canary)
+		elem(w, "note", "use-application-dns.net is Firefox's DoH canary: a NXDOMAIN answer keeps Firefox off its own DoH, any other answer lets it switch.");
+	if (e->route_idx >= 0) {
+		const struct an_route *r = &a->routes[e->route_idx];
+		char nb[64], gb[64], txt[256];
+		snprintf(txt, sizeof(txt),
+			 "The resolver lies in %s/%u, a route DHCP option %u pushed via %s (frame %llu): TunnelVision (CVE-2024-3661) sends such traffic past the tunnel.",
+			 addr_str(&r->net, nb, sizeof(nb)), r->plen, r->option, addr_str(&r->gw, gb, sizeof(gb)),
+			 (unsigned long long)r->frame);
+		elem(w, "note", txt);
+	}
 	start(w, "evidence");
 	attr(w, "file", a->files[e->file_idx].path);
 	attr_u64(w, "frame", e->frame);
@@ -212,6 +223,8 @@ static int write_host(struct analysis *a, const char *dir, size_t hi, char *err,
 		char b[64];
 		elem(w, "address", addr_str(&h->addrs[i], b, sizeof(b)));
 	}
+	for (size_t i = 0; i < h->nnames; i++)
+		elem(w, "name", h->names[i]);
 	end(w);
 	start(w, "counts");
 	for (int c = 1; c < CAT__N; c++) {
@@ -343,6 +356,37 @@ static void write_summary_body(struct analysis *a, xmlTextWriterPtr w, const siz
 			attr_u64(w, "n", h->by_cat[c]);
 			end(w);
 		}
+		end(w);
+	}
+	end(w);
+
+	start(w, "evidence");
+	for (size_t i = 0; i < a->nroutes; i++) {
+		const struct an_route *r = &a->routes[i];
+		char b[64];
+		start(w, "dhcp-route");
+		{
+			char nb[80];
+			snprintf(nb, sizeof(nb), "%s/%u", addr_str(&r->net, b, sizeof(b)), r->plen);
+			attr(w, "prefix", nb);
+		}
+		attr(w, "gateway", addr_str(&r->gw, b, sizeof(b)));
+		attr_u64(w, "option", r->option);
+		if (r->has_mac) {
+			snprintf(b, sizeof(b), "%02x:%02x:%02x:%02x:%02x:%02x", r->mac[0], r->mac[1], r->mac[2],
+				 r->mac[3], r->mac[4], r->mac[5]);
+			attr(w, "client-mac", b);
+		}
+		attr(w, "file", a->files[r->file_idx].path);
+		attr_u64(w, "frame", r->frame);
+		end(w);
+	}
+	if (a->endpoint_cleartext_pkts) {
+		start(w, "endpoint-cleartext");
+		attr_u64(w, "packets", a->endpoint_cleartext_pkts);
+		attr(w, "file", a->files[a->endpoint_cleartext_file].path);
+		attr_u64(w, "frame", a->endpoint_cleartext_frame);
+		elem(w, "note", "Traffic to a tunnel endpoint's address outside its carrier port: the endpoint's address is routed past the tunnel, so anything else sent there leaves in cleartext (TunnelCrack ServerIP).");
 		end(w);
 	}
 	end(w);

@@ -1292,6 +1292,17 @@ const struct rules_tunnel *rules_endpoint_match(const struct rules *r, const str
 	return NULL;
 }
 
+const struct rules_tunnel *rules_endpoint_addr_match(const struct rules *r, const struct ls_addr *a)
+{
+	if (!r || !a)
+		return NULL;
+	for (size_t i = 0; i < r->n_tunnels; i++)
+		for (size_t j = 0; j < r->tunnels[i].n_endpoints; j++)
+			if (addr_in_prefix(a, &r->tunnels[i].endpoints[j].pfx.addr, r->tunnels[i].endpoints[j].pfx.plen))
+				return &r->tunnels[i];
+	return NULL;
+}
+
 const struct rules_tunnel *rules_inside_match(const struct rules *r, const struct ls_addr *a)
 {
 	if (!r || !a)

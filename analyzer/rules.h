@@ -122,6 +122,8 @@ char *rules_describe_str(const struct rules *r);
  */
 const struct rules_tunnel *rules_endpoint_match(const struct rules *r, const struct ls_addr *a,
 						uint16_t port, uint8_t transport);
+/* An endpoint's address, whatever the port and transport. */
+const struct rules_tunnel *rules_endpoint_addr_match(const struct rules *r, const struct ls_addr *a);
 const struct rules_tunnel *rules_inside_match(const struct rules *r, const struct ls_addr *a);
 const struct rules_resolver *rules_tunnel_resolver_match(const struct rules *r,
 							 const struct ls_addr *a, uint16_t port,
