@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "capture.h"
 #include "dhcp.h"
@@ -813,6 +814,18 @@ static void file_note_linktype(struct an_file *fi, int lt)
 		fi->linktypes[fi->n_linktypes++] = lt;
 }
 
+/* The terminal's progress line: wall-clock time is used here only, never
+ * in a report. */
+static void progress(const char *path, uint64_t done, uint64_t size, const struct timespec *t0, bool last)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	double secs = (double)(now.tv_sec - t0->tv_sec) + (double)(now.tv_nsec - t0->tv_nsec) / 1e9;
+	double mb = (double)done / 1e6;
+	fprintf(stderr, "\r%s: %.0f of %.0f MB (%.0f%%), %.0f MB/s%s", path, mb, (double)size / 1e6,
+		size ? 100.0 * (double)done / (double)size : 100.0, secs > 0 ? mb / secs : 0.0, last ? "\n" : "   ");
+}
+
 int an_add_file(struct analysis *a, const char *path)
 {
 	a->files = xrealloc(a->files, (a->nfiles + 1) * sizeof(*a->files));
@@ -830,8 +843,13 @@ int an_add_file(struct analysis *a, const char *path)
 	struct cap_packet cp;
 	struct pkt p;
 	int r;
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	uint64_t size = cap_size(cf);
 	while ((r = cap_next(cf, &cp)) == 1) {
 		fi->packets++;
+		if (a->opt.progress && (fi->packets & 0xffff) == 0)
+			progress(path, cap_tell(cf), size, &t0, false);
 		fi->bytes += cp.wirelen;
 		a->packets++;
 		if (fi->packets == 1 || cp.ts_sec < fi->first_sec ||
@@ -854,6 +872,8 @@ int an_add_file(struct analysis *a, const char *path)
 			continue;
 		process_packet(a, &p);
 	}
+	if (a->opt.progress)
+		progress(path, cap_tell(cf), size, &t0, true);
 	fi->snapped = cap_snapped(cf);
 	if (r < 0) {
 		fi->error = xstrdup(cap_error(cf));

@@ -24,6 +24,7 @@ struct an_options {
 	uint32_t parallel_ms;     /* window for parallel multi-homed queries */
 	size_t max_events;
 	size_t max_flows;
+	bool progress;            /* a progress line on stderr while reading */
 };
 
 enum iface_role { IF_UNKNOWN, IF_TUNNEL, IF_PHYSICAL, IF_LOOPBACK };

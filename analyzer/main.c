@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "analyze.h"
@@ -163,6 +164,16 @@ static int parse_common(int argc, char **argv, struct common_opts *o, void (*usa
 			usage(stderr);
 			return -1;
 		}
+	}
+	/* A progress line when a person watches and the input is large. */
+	if (!o->quiet && isatty(2)) {
+		uint64_t total = 0;
+		for (int i = optind; i < argc; i++) {
+			struct stat st;
+			if (stat(argv[i], &st) == 0)
+				total += (uint64_t)st.st_size;
+		}
+		o->an.progress = total > 64u * 1024 * 1024;
 	}
 	if (optind >= argc) {
 		fprintf(stderr, "leakscope: no capture given\n");

@@ -71,8 +71,9 @@ struct tls_hello {
 	 * First host_name (type 0) entry of server_name (RFC 6066 3): bytes
 	 * 0x21..0x7e kept (upper case folded to lower), any other byte written
 	 * as '?', cut at TLS_SNI_MAX bytes.  sni_invalid is set when any byte was
-	 * replaced, the name was cut or empty, or it holds characters a host name
-	 * cannot have (TLS_ANOM_SNI_*).  "" when there is no name.  The text
+	 * replaced, the name was cut or empty, it holds characters a host name
+	 * cannot have, or the extension around it was malformed (TLS_ANOM_SNI_*,
+	 * TLS_ANOM_BAD_SNI).  "" when there is no name.  The text
 	 * contains no control character, tab or newline; XML/HTML escaping of
 	 * < > & " stays the writer's job.
 	 */
