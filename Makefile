@@ -30,7 +30,7 @@ TOOLS   := $(BUILD)/gencap
 
 # Debian 12 packages: what building needs, and what the tests use.
 BUILD_DEPS := gcc make pkg-config libpcap-dev libndpi-dev libxml2-dev libcriterion-dev
-TEST_DEPS  := libxml2-utils tshark python3
+TEST_DEPS  := libxml2-utils tshark python3 chromium time libndpi-bin
 
 .PHONY: all deps test test-run sanitize sanitize-run demo samples clean
 
@@ -42,6 +42,13 @@ leakscope: $(OBJS)
 $(BUILD)/%.o: analyzer/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+# reports/report.css as a C string (report_css[]): output-html.c embeds it in every page.
+$(BUILD)/report_css.h: reports/report.css
+	@mkdir -p $(dir $@)
+	sed -e '1i static const char report_css[] =' -e 's/\\/\\\\/g; s/"/\\"/g; s/?/\\?/g; s/^/"/; s/$$/\\n"/' -e '$$a ;' $< > $@.tmp && mv $@.tmp $@
+$(BUILD)/output-html.o: $(BUILD)/report_css.h
+$(BUILD)/output-html.o: ALL_CFLAGS += -I$(BUILD)
 
 $(BUILD)/tests/%.o: tests/%.c
 	@mkdir -p $(dir $@)
@@ -70,9 +77,11 @@ deps:
 test: deps
 	@$(MAKE) --no-print-directory test-run
 
-test-run: leakscope $(TESTBIN)
+test-run: leakscope $(TESTBIN) $(BUILD)/fuzz-replay
 	TZ=UTC LS_TOP=$(CURDIR) LEAKSCOPE=$(CURDIR)/leakscope $(TESTBIN) --jobs 2 $(TESTFLAGS)
+	TZ=UTC $(BUILD)/fuzz-replay $(FUZZ_INPUTS)
 	TZ=UTC python3 tests/compare-tshark.py $(CURDIR)/leakscope
+	TZ=UTC python3 tests/html-screenshot.py $(CURDIR)/leakscope
 
 # The same suite under AddressSanitizer and UndefinedBehaviorSanitizer, in its own build folder.
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
@@ -80,9 +89,11 @@ sanitize: deps
 	@$(MAKE) --no-print-directory sanitize-run
 
 sanitize-run:
-	$(MAKE) BUILD=build-san SAN="$(SANFLAGS)" OPT=-O1 build-san/leakscope build-san/run-tests
+	$(MAKE) BUILD=build-san SAN="$(SANFLAGS)" OPT=-O1 build-san/leakscope build-san/run-tests build-san/fuzz-replay
 	TZ=UTC LS_TOP=$(CURDIR) LEAKSCOPE=$(CURDIR)/build-san/leakscope ASAN_OPTIONS=detect_leaks=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 build-san/run-tests --jobs 2 $(TESTFLAGS)
+	TZ=UTC ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  build-san/fuzz-replay $(FUZZ_INPUTS)
 	TZ=UTC ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  python3 tests/compare-tshark.py $(CURDIR)/build-san/leakscope
 
@@ -98,7 +109,59 @@ demo: deps
 samples:
 	sh samples/lab/run.sh
 
+# Speed and memory on large generated captures against a bare libpcap loop,
+# ndpiReader and tshark (tests/bench/README.md).  Besides tshark it needs the
+# packages time and libndpi-bin; run.sh installs them when run as root.
+.PHONY: bench
+$(BUILD)/bench/genbench: tests/bench/genbench.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< -lm
+
+$(BUILD)/bench/bareloop: tests/bench/bareloop.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(shell pkg-config --libs libpcap)
+
+bench: leakscope $(BUILD)/bench/genbench $(BUILD)/bench/bareloop
+	BENCH_BUILD=$(CURDIR)/$(BUILD) LEAKSCOPE=$(CURDIR)/leakscope bash tests/bench/run.sh
+
+# Fuzz targets, one per parser (tests/fuzz/README.md).  make test and make
+# sanitize replay every seed and regression input through fuzz-replay, one
+# binary in which each target is renamed fuzz_<name>.  make fuzz builds the
+# same targets with clang's libFuzzer into build-fuzz/ and runs each for
+# FUZZ_SECONDS.
+.PHONY: fuzz
+FUZZ_TARGETS := dns tcp tls doh capture rules dhcp pipeline
+FUZZ_INPUTS   = $(wildcard tests/fuzz/*/seeds tests/fuzz/*/regressions)
+FUZZ_SECONDS ?= 60
+FUZZ_CC      ?= clang
+FUZZ_SAN     := -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer \
+                -fno-sanitize-recover=undefined
+
+.PRECIOUS: $(BUILD)/fuzz/%.o
+$(BUILD)/fuzz/replay-%.o: tests/fuzz/fuzz_%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Ianalyzer -DLLVMFuzzerTestOneInput=fuzz_$* -c -o $@ $<
+
+$(BUILD)/fuzz/replay.o: tests/fuzz/replay.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/fuzz-replay: $(BUILD)/fuzz/replay.o $(FUZZ_TARGETS:%=$(BUILD)/fuzz/replay-%.o) $(LIBOBJS)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/fuzz/lf-%.o: tests/fuzz/fuzz_%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Ianalyzer -c -o $@ $<
+
+$(BUILD)/fuzz/fuzz-%: $(BUILD)/fuzz/lf-%.o $(LIBOBJS)
+	$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
+
+fuzz:
+	$(MAKE) BUILD=build-fuzz CC=$(FUZZ_CC) OPT=-O1 SAN="$(FUZZ_SAN)" \
+	  $(FUZZ_TARGETS:%=build-fuzz/fuzz/fuzz-%)
+	FUZZ_SECONDS=$(FUZZ_SECONDS) sh tests/fuzz/run.sh build-fuzz $(FUZZ_TARGETS)
+
 clean:
 	rm -rf build build-san leakscope reports/out tests/out
 
--include $(OBJS:.o=.d) $(TOBJS:.o=.d) $(TLIBOBJS:.o=.d)
+-include $(OBJS:.o=.d) $(TOBJS:.o=.d) $(TLIBOBJS:.o=.d) $(wildcard $(BUILD)/fuzz/*.d)

@@ -13,6 +13,7 @@
 #include "dpi.h"
 #include "flow.h"
 #include "resolvers.h"
+#include "stream.h"
 
 #define ARPHRD_LOOPBACK_ 772
 #define ARPHRD_NONE_ 0xfffe
@@ -36,12 +37,19 @@ struct an_priv {
 	uint64_t seed;
 	uint32_t last_iface;     /* cache: most packets come from the same interface */
 	struct dns_msg *msg;     /* scratch: large, reused */
+	struct stream_ctx sc;    /* TCP streams */
+	struct flow *cur_flow;   /* the flow whose stream is being fed */
+	int cur_dir;
 	struct dup_slot {
 		uint64_t sig;
 		int64_t ts_us;
 		uint32_t iface;
 	} dup[DUP_SLOTS];
 };
+
+static void stream_dns(void *user, const struct pkt *p, int dir, enum ev_proto proto, const struct dns_msg *m,
+		       uint32_t anom, uint32_t iref);
+static void stream_hello(void *user, const struct pkt *p, const struct tls_hello *h, uint32_t iref);
 
 static void carrier_note(struct analysis *a, enum tunnel_kind kind, const struct ls_addr *server, uint16_t port,
 			 uint8_t transport, const struct ls_addr *client, uint64_t pkts, uint64_t bytes, int64_t first,
@@ -80,10 +88,25 @@ static void carrier_note(struct analysis *a, enum tunnel_kind kind, const struct
 		c->last_sec = last;
 }
 
-/* Every flow that ends: keep the ones nDPI recognised as a VPN carrier. */
+/* Every flow that ends: its TCP stream is flushed (late DNS messages,
+ * DoT record counts), and carriers are kept for suggest-tunnel. */
 static void flow_ended(struct flow *f, void *user)
 {
 	struct analysis *a = user;
+	struct an_priv *pv = a->priv;
+	if (f->app) {
+		long tag;
+		uint64_t app[2];
+		pv->cur_flow = f;
+		stream_close(&pv->sc, f->app, &tag, app);
+		pv->cur_flow = NULL;
+		f->app = NULL;
+		struct ev *e = tag >= 0 ? ev_get(a->ev, (size_t)tag) : NULL;
+		if (e) {
+			e->tls_app_records[0] = app[0];
+			e->tls_app_records[1] = app[1];
+		}
+	}
 	enum tunnel_kind kind;
 	switch (f->dpi_res.cls) {
 	case DPI_WIREGUARD: kind = TK_WIREGUARD; break;
@@ -128,6 +151,8 @@ struct analysis *an_new(const struct an_options *o, const struct rules *rules)
 	pv->nmm_buckets = 4096;
 	pv->mm = xcalloc(pv->nmm_buckets, sizeof(*pv->mm));
 	pv->msg = xmalloc(sizeof(*pv->msg));
+	struct stream_hooks hooks = {stream_dns, stream_hello, a};
+	stream_ctx_init(&pv->sc, &hooks);
 	pv->last_iface = UINT32_MAX;
 	a->dec = decode_new();
 	a->flows = flow_new(a->opt.max_flows, pv->seed, flow_ended, a);
@@ -187,6 +212,7 @@ void an_free(struct analysis *a)
 	}
 	free(pv->mm);
 	free(pv->msg);
+	stream_ctx_free(&pv->sc);
 	free(pv);
 	free(a);
 }
@@ -674,31 +700,69 @@ static bool name_is_tunnel_resolver(const struct rules *r, const char *sni)
  * DoQ (RFC 9250): QUIC with ALPN "doq" or UDP 853; DoH (RFC 8484): TLS/QUIC
  * to a known resolver name or address, or nDPI's DoH_DoT verdict.
  */
-static void check_encrypted(struct analysis *a, struct pkt *p, struct flow *f, int dir, uint32_t iref)
+static long decide_encrypted(struct analysis *a, const struct pkt *p, struct flow *f, int dir, uint32_t iref,
+			     const char *sni, const char *alpn, bool tls, bool quic)
 {
 	const struct dpi_result *r = &f->dpi_res;
-	bool tls = r->cls == DPI_TLS || r->cls == DPI_DOH_DOT;
-	bool quic = p->proto == 17 && (r->cls == DPI_QUIC || (r->cls == DPI_DOH_DOT && r->master == 188));
-	if (r->cls == DPI_UNKNOWN && !r->done)
-		return; /* wait for nDPI */
 	f->enc_state = 1;
 	/* The server is the flow's responder; dir 0 is a packet from the initiator. */
 	const struct ls_addr *server = dir == 0 ? &p->dst : &p->src;
 	uint16_t sport = dir == 0 ? p->dport : p->sport;
 	enum ev_proto proto;
-	const char *sni = r->sni[0] ? r->sni : NULL;
+	if (sni && !sni[0])
+		sni = NULL;
 	bool named = (sni && (resolver_name_known(sni) || name_is_tunnel_resolver(a->rules, sni))) ||
 		     resolver_addr_known(server);
-	if (p->proto == 6 && (sport == 853 || alpn_has(r->alpn, "dot")) && (tls || r->cls == DPI_UNKNOWN))
+	if (p->proto == 6 && (sport == 853 || alpn_has(alpn, "dot")) && (tls || r->cls == DPI_UNKNOWN))
 		proto = EVP_DOT;
-	else if (p->proto == 17 && (alpn_has(r->alpn, "doq") || (sport == 853 && (quic || r->cls == DPI_UNKNOWN))))
+	else if (p->proto == 17 && (alpn_has(alpn, "doq") || (sport == 853 && (quic || r->cls == DPI_UNKNOWN))))
 		proto = EVP_DOQ;
 	else if ((tls || quic) && (r->cls == DPI_DOH_DOT || named))
 		proto = EVP_DOH;
 	else
-		return;
+		return -1;
 	/* The event is keyed from the client's side: the flow's initiator. */
-	ev_add_encrypted(a->ev, p, proto, sni, iref, dir == 0);
+	long idx = (long)ev_count(a->ev);
+	return ev_add_encrypted(a->ev, p, proto, sni, iref, dir == 0) ? idx : -1;
+}
+
+/* The nDPI path: QUIC (nDPI decrypts the Initial), and TLS flows whose
+ * ClientHello the stream parser did not get. */
+static void check_encrypted(struct analysis *a, struct pkt *p, struct flow *f, int dir, uint32_t iref)
+{
+	const struct dpi_result *r = &f->dpi_res;
+	if (r->cls == DPI_UNKNOWN && !r->done)
+		return; /* wait for nDPI */
+	bool tls = r->cls == DPI_TLS || r->cls == DPI_DOH_DOT;
+	bool quic = p->proto == 17 && (r->cls == DPI_QUIC || (r->cls == DPI_DOH_DOT && r->master == 188));
+	decide_encrypted(a, p, f, dir, iref, r->sni, r->alpn, tls, quic);
+}
+
+/* Stream hooks: a DNS message from a TCP stream (DNS over TCP, cleartext DoH). */
+static void stream_dns(void *user, const struct pkt *p, int dir, enum ev_proto proto, const struct dns_msg *m,
+		       uint32_t anom, uint32_t iref)
+{
+	struct analysis *a = user;
+	(void)dir;
+	ev_add_dns(a->ev, p, proto, m, iref, anom | (p->truncated ? EV_ANOM_TRUNCATED : 0));
+}
+
+/* The stream parser read the flow's ClientHello (h NULL: it could not). */
+static void stream_hello(void *user, const struct pkt *p, const struct tls_hello *h, uint32_t iref)
+{
+	struct analysis *a = user;
+	struct an_priv *pv = a->priv;
+	struct flow *f = pv->cur_flow;
+	if (!f || f->enc_state)
+		return;
+	/* p carries the hello: it travels from the initiator */
+	long idx;
+	if (h)
+		idx = decide_encrypted(a, p, f, 0, iref, h->has_sni ? h->sni : NULL, h->alpn, true, false);
+	else
+		idx = decide_encrypted(a, p, f, 0, iref, f->dpi_res.sni, f->dpi_res.alpn, true, false);
+	if (idx >= 0 && f->app)
+		stream_count_records(f->app, idx);
 }
 
 /*
@@ -721,6 +785,34 @@ static int8_t sniff_carrier(const struct pkt *p)
 	    (d[2] == (7 << 3) || d[2] == (10 << 3)))
 		return TK_OPENVPN + 1;
 	return 0;
+}
+
+/* TCP: DNS over TCP, the TLS ClientHello, DoH over HTTP/1.1 and h2c are
+ * read from the reassembled stream.  DNS flows are followed from their
+ * first packet (the SYN gives the sequence numbers), the others from the
+ * first payload, which decides. */
+static void feed_stream(struct analysis *a, const struct pkt *p, struct flow *f, int dir, uint32_t iref)
+{
+	struct an_priv *pv = a->priv;
+	if (f->app_state == 0) {
+		bool dns_port = p->sport == 53 || p->dport == 53 || p->sport == 5355 || p->dport == 5355;
+		if (!dns_port && p->payload_len == 0)
+			return;
+		f->app = stream_open(&pv->sc, p, dir);
+		f->app_state = f->app ? 1 : 2;
+	}
+	if (f->app_state != 1)
+		return;
+	pv->cur_flow = f;
+	stream_feed(&pv->sc, f->app, dir, p, iref);
+	pv->cur_flow = NULL;
+	if (stream_finished(f->app)) {
+		long tag;
+		uint64_t app[2];
+		stream_close(&pv->sc, f->app, &tag, app);
+		f->app = NULL;
+		f->app_state = 2;
+	}
 }
 
 static void process_packet(struct analysis *a, struct pkt *p)
@@ -792,7 +884,10 @@ static void process_packet(struct analysis *a, struct pkt *p)
 		f->sniffed_kind = sniff_carrier(p);
 	if (!f->dpi_res.done)
 		dpi_feed(a->dpi, &f->dpi, p, (uint64_t)us_of(p->cp->ts_sec, p->cp->ts_nsec) / 1000, &f->dpi_res);
-	if (!f->enc_state && p->payload_len > 0)
+	if (p->proto == 6)
+		feed_stream(a, p, f, dir, iref);
+	/* the TLS stream parser decides TLS flows itself (stream_hello) */
+	if (!f->enc_state && p->payload_len > 0 && f->app_state != 1)
 		check_encrypted(a, p, f, dir, iref);
 	if (p->proto == 17 && p->payload_len > 0) {
 		if (p->sport == 67 || p->sport == 68 || p->sport == 546 || p->sport == 547)

@@ -22,6 +22,9 @@ struct cap_iface {
 	char *desc;       /* pcapng if_description; NULL if none */
 };
 
+/* Timestamps are kept within +-CAP_TS_MAX seconds (see pcapng.c). */
+#define CAP_TS_MAX ((int64_t)1 << 42)
+
 /* One captured record.  data stays valid until the next cap_next() call. */
 struct cap_packet {
 	uint64_t frame;          /* 1-based packet number in its file, as Wireshark numbers it */

@@ -371,7 +371,10 @@ void ev_sort(struct evstore *s)
 		s->pb[b] = NULL;
 	}
 	s->npend = 0;
-	qsort(s->v, s->n, sizeof(*s->v), ev_cmp);
+	/* With no events s->v is NULL, and qsort's pointer must not be (C11 7.22.5) */
+	if (s->n > 1)
+		if (s->n > 1)
+		qsort(s->v, s->n, sizeof(*s->v), ev_cmp);
 	s->sorted = true;
 }
 

@@ -41,6 +41,8 @@ enum ev_phase { PHASE_NONE, PHASE_BEFORE, PHASE_UP, PHASE_GAP, PHASE_DOWN, PHASE
 /* Anomalies recorded on an event besides the DNS parser's bits. */
 #define EV_ANOM_TRUNCATED 0x10000   /* snaplen cut the message */
 #define EV_ANOM_UNDECODABLE 0x20000 /* the question did not parse: name shown as "(undecodable)" */
+#define EV_ANOM_TCP_GAP 0x40000     /* DNS over TCP: stream bytes were lost before this message */
+#define EV_ANOM_TCP_RESYNC 0x80000  /* DNS over TCP: message found by scanning after a gap */
 
 struct ev {
 	/* where the question was seen first (the query, or the response if the
@@ -81,6 +83,7 @@ struct ev {
 	const char *reason;     /* allow-list reason or other short explanation (borrowed) */
 	int route_idx;          /* a DHCP-pushed route (TunnelVision) covering the server, -1 none */
 	bool canary;            /* use-application-dns.net: Firefox's DoH canary */
+	uint64_t tls_app_records[2]; /* encrypted exchanges: application-data records each way */
 };
 
 struct evstore;

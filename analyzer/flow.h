@@ -40,6 +40,7 @@ struct flow {
 	uint32_t dns_good;
 	uint8_t enc_state;           /* encrypted-resolution decision: 0 open, 1 decided */
 	int8_t sniffed_kind;         /* carrier recognised from its first bytes (enum tunnel_kind + 1), 0 none */
+	uint8_t app_state;           /* 0: not looked at yet, 1: followed (app set), 2: not followed */
 	void *app;                   /* per-flow protocol state (TCP reassembly...), owned by the user */
 };
 

@@ -38,7 +38,8 @@ static void usage_analyze(FILE *out)
 	      "\n"
 	      "Reads the captures (pcap or pcapng; several files are one investigation,\n"
 	      "e.g. rotated files), judges every name-resolution question against the\n"
-	      "tunnel description, and writes DIR/summary.xml and DIR/hosts/<host>.xml.\n"
+	      "tunnel description, and writes DIR/index.html, DIR/summary.xml and per host\n"
+	      "DIR/hosts/<host>.html and DIR/hosts/<host>.xml.\n"
 	      "Without --tunnel, the description is suggested from the carriers seen in\n"
 	      "the captures (as suggest-tunnel prints it), and every report says so.\n"
 	      "\n"
@@ -287,7 +288,7 @@ static int cmd_analyze(int argc, char **argv)
 	if (!a)
 		return EXIT_UNUSABLE;
 	char err[2048];
-	if (out_xml_reports(a, dir, err, sizeof(err)) < 0) {
+	if (out_xml_reports(a, dir, err, sizeof(err)) < 0 || out_html_reports(a, dir, err, sizeof(err)) < 0) {
 		fprintf(stderr, "leakscope: %s\n", err);
 		an_free(a);
 		rules_free(rules);
@@ -296,8 +297,8 @@ static int cmd_analyze(int argc, char **argv)
 	uint64_t leaks = total_leaks(a);
 	if (!o.quiet) {
 		out_summary_table(a, stdout);
-		printf("%" PRIu64 " leak(s) in %" PRIu64 " packet(s); reports in %s/summary.xml and %s/hosts/\n", leaks,
-		       a->packets, dir, dir);
+		printf("%" PRIu64 " leak(s) in %" PRIu64 " packet(s); reports in %s/index.html (HTML) and %s/summary.xml (XML)\n",
+		       leaks, a->packets, dir, dir);
 	}
 	an_free(a);
 	rules_free(rules);

@@ -407,11 +407,24 @@ static void write_summary_body(struct analysis *a, xmlTextWriterPtr w, const siz
 	end(w);
 }
 
+/* Creates d and its missing parents (like mkdir -p). */
 static int mkdir_p(const char *d)
 {
-	if (mkdir(d, 0777) == 0 || errno == EEXIST)
-		return 0;
-	return -1;
+	char buf[4096];
+	size_t n = strlen(d);
+	if (n == 0 || n >= sizeof(buf))
+		return -1;
+	memcpy(buf, d, n + 1);
+	for (size_t i = 1; i <= n; i++) {
+		if (buf[i] != '/' && buf[i] != '\0')
+			continue;
+		char c = buf[i];
+		buf[i] = '\0';
+		if (mkdir(buf, 0777) < 0 && errno != EEXIST)
+			return -1;
+		buf[i] = c;
+	}
+	return 0;
 }
 
 int out_xml_reports(struct analysis *a, const char *dir, char *err, size_t errlen)

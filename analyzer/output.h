@@ -18,6 +18,14 @@ int out_events_tsv(struct analysis *a, FILE *out, bool with_verdict);
  * Returns 0, or -1 with a message in err. */
 int out_xml_reports(struct analysis *a, const char *dir, char *err, size_t errlen);
 
+/* Writes DIR/index.html and DIR/hosts/<host>.html (creating the folders):
+ * self-contained pages (inline CSS and SVG, no script, nothing fetched) with
+ * the same hosts, events and counts as the XML reports, which they link to
+ * (summary.xml, hosts/<host>.xml: write those too).  Deterministic: the same
+ * analysis gives the same bytes.  Call after an_finish().  Returns 0, or -1
+ * with a message naming the file in err. */
+int out_html_reports(struct analysis *a, const char *dir, char *err, size_t errlen);
+
 /* Prints the short per-host summary table for the terminal. */
 void out_summary_table(struct analysis *a, FILE *out);
 

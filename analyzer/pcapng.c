@@ -279,6 +279,12 @@ static void conv_ts(const struct png_iface *ifc, uint64_t t, int64_t *sec, uint3
 	int64_t si = s > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)s;
 	if (__builtin_add_overflow(si, ifc->tsoffset, &si))
 		si = ifc->tsoffset < 0 ? INT64_MIN : INT64_MAX;
+	/* Later stages compute in microseconds (64 bits): a hostile timestamp
+	 * is pinned to +-2^42 s (139,000 years), where that cannot overflow. */
+	if (si > CAP_TS_MAX)
+		si = CAP_TS_MAX;
+	if (si < -CAP_TS_MAX)
+		si = -CAP_TS_MAX;
 	*sec = si;
 	*nsec = (uint32_t)(ns % 1000000000u);
 }

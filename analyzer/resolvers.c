@@ -60,9 +60,19 @@ bool resolver_name_known(const char *name)
 
 bool resolver_addr_known(const struct ls_addr *a)
 {
-	struct ls_addr k;
-	for (const char *const *s = known_addrs; *s; s++)
-		if (addr_parse(*s, &k) == 0 && addr_cmp(&k, a) == 0)
+	/* Parsed once: the table is constant (and parsing it per flow showed
+	 * in profiles).  Not thread-safe on first use: call from one thread. */
+	static struct ls_addr parsed[sizeof(known_addrs) / sizeof(known_addrs[0])];
+	static size_t n;
+	static bool ready;
+	if (!ready) {
+		for (const char *const *s = known_addrs; *s; s++)
+			if (addr_parse(*s, &parsed[n]) == 0)
+				n++;
+		ready = true;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (addr_cmp(&parsed[i], a) == 0)
 			return true;
 	return false;
 }

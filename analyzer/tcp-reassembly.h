@@ -113,6 +113,7 @@ struct tcp_dir {
 	bool syn_seen;
 	bool fin_seen;
 	bool closed;       /* FIN reached, or RST: no more data */
+	bool rst_seen;     /* closed by an accepted RST */
 	bool have_peer_ack;
 	bool snap_hole;    /* the last delivered segment was cut by snaplen */
 	bool have_tmpl;
@@ -127,8 +128,8 @@ struct tcp_dir {
 	uint64_t gap_bytes;  /* bytes lost in this direction */
 	uint32_t anomalies;  /* TCP_ANOM_* */
 	/* Copy of the last packet fed in this direction; payload, ip and
-	 * nflog_prefix cleared, encapsulation names dropped (they point into
-	 * decoder memory), cp pointing at tmpl_cp. */
+	 * nflog_prefix cleared (they point into decoder memory), cp pointing
+	 * at tmpl_cp, whose data and iface_name are cleared too. */
 	struct pkt tmpl;
 	struct cap_packet tmpl_cp;
 };
