@@ -39,6 +39,8 @@ struct an_priv {
 	struct dns_msg *msg;     /* scratch: large, reused */
 	struct stream_ctx sc;    /* TCP streams */
 	struct flow *cur_flow;   /* the flow whose stream is being fed */
+	uint64_t *inside_keys;   /* an_finish: sorted keys of inside questions */
+	size_t n_inside_keys;
 	int cur_dir;
 	struct dup_slot {
 		uint64_t sig;
@@ -1124,11 +1126,48 @@ static bool is_local_link(enum ev_proto p)
 	return p == EVP_MDNS || p == EVP_LLMNR || p == EVP_NBNS;
 }
 
+static uint64_t name_key(const char *qname, uint16_t qtype)
+{
+	char low[DNS_NAME_TEXT_MAX];
+	size_t n = 0;
+	for (; qname[n] && n + 1 < sizeof(low); n++)
+		low[n] = (qname[n] >= 'A' && qname[n] <= 'Z') ? (char)(qname[n] + 32) : qname[n];
+	return hash_bytes(low, n, qtype);
+}
+
+static int u64_cmp(const void *x, const void *y)
+{
+	uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
+	return a < b ? -1 : a > b;
+}
+
+/* The keys of every question asked inside a tunnel, sorted: most outside
+ * questions have no inside twin, and a lookup here spares them the scan of
+ * their time window. */
+static void build_inside_keys(struct analysis *a)
+{
+	struct an_priv *pv = a->priv;
+	size_t n = ev_count(a->ev);
+	free(pv->inside_keys);
+	pv->inside_keys = xmalloc((n ? n : 1) * sizeof(*pv->inside_keys));
+	pv->n_inside_keys = 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct ev *e = ev_get(a->ev, i);
+		if (e->path == PATH_TUNNEL && e->qname)
+			pv->inside_keys[pv->n_inside_keys++] = name_key(e->qname, e->qtype);
+	}
+	qsort(pv->inside_keys, pv->n_inside_keys, sizeof(*pv->inside_keys), u64_cmp);
+}
+
 /* The same name asked inside the tunnel within the window (sorted events). */
 static bool asked_inside_nearby(struct analysis *a, size_t i)
 {
+	struct an_priv *pv = a->priv;
 	struct ev *e = ev_get(a->ev, i);
-	if (!e->qname)
+	if (!e->qname || pv->n_inside_keys == 0)
+		return false;
+	uint64_t k = name_key(e->qname, e->qtype);
+	if (!bsearch(&k, pv->inside_keys, pv->n_inside_keys, sizeof(k), u64_cmp))
 		return false;
 	int64_t t0 = us_of(e->ts_sec, e->ts_nsec), w = (int64_t)a->opt.parallel_ms * 1000;
 	size_t n = ev_count(a->ev);
@@ -1333,6 +1372,7 @@ void an_finish(struct analysis *a)
 	if (a->finished)
 		return;
 	a->finished = true;
+	struct an_priv *pv = a->priv;
 	flow_free(a->flows);
 	a->flows = NULL;
 	ev_sort(a->ev);
@@ -1345,6 +1385,7 @@ void an_finish(struct analysis *a)
 	for (size_t i = 0; i < n; i++)
 		decide_path_and_host(a, ev_get(a->ev, i));
 	attach_labels(a);
+	build_inside_keys(a);
 	for (size_t i = 0; i < n; i++) {
 		decide_verdict(a, i);
 		struct ev *e = ev_get(a->ev, i);
@@ -1359,6 +1400,9 @@ void an_finish(struct analysis *a)
 				h->allowed++;
 		}
 	}
+	free(pv->inside_keys);
+	pv->inside_keys = NULL;
+	pv->n_inside_keys = 0;
 }
 
 /* ---------------------------------------------------------------------- */

@@ -1,91 +1,30 @@
 /* output-xml.c - per-host XML reports and summary.xml (schema: reports/report.xsd). */
 #include <errno.h>
 #include <inttypes.h>
-#include <libxml/xmlstring.h>
-#include <libxml/xmlwriter.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "capture.h"
 #include "output.h"
+#include "xmlw.h"
 
-/* Text for XML: valid UTF-8 without control bytes passes; anything else
- * (a file name in another encoding) has its odd bytes written as \xHH, so
- * the document is always well-formed.  Markup characters are escaped by
- * the writer itself. */
-static const xmlChar *xs(const char *s, char *buf, size_t len)
+/* Thin names over the writer, so the report code reads as a document. */
+#define attr(w, n, v) xmlw_attr(w, n, v)
+#define attr_u64(w, n, v) xmlw_attr_u64(w, n, v)
+#define elem(w, n, v) xmlw_elem(w, n, v)
+#define start(w, n) xmlw_start(w, n)
+#define end(w) xmlw_end(w)
+
+static int open_doc(struct xmlw *w, const char *path, const char *root)
 {
-	if (!s)
-		return (const xmlChar *)"";
-	bool clean = xmlCheckUTF8((const unsigned char *)s) != 0;
-	for (const unsigned char *p = (const unsigned char *)s; clean && *p; p++)
-		if (*p < 0x20 || *p == 0x7f)
-			clean = false;
-	if (clean)
-		return (const xmlChar *)s;
-	size_t j = 0;
-	for (const unsigned char *p = (const unsigned char *)s; *p && j + 5 < len; p++) {
-		if (*p < 0x20 || *p >= 0x7f)
-			j += (size_t)snprintf(buf + j, len - j, "\\x%02x", *p);
-		else
-			buf[j++] = (char)*p;
-	}
-	buf[j] = '\0';
-	return (const xmlChar *)buf;
-}
-
-#define TXT_MAX 4096
-
-static void attr(xmlTextWriterPtr w, const char *name, const char *val)
-{
-	char b[TXT_MAX];
-	xmlTextWriterWriteAttribute(w, (const xmlChar *)name, xs(val, b, sizeof(b)));
-}
-
-static void attr_u64(xmlTextWriterPtr w, const char *name, uint64_t v)
-{
-	xmlTextWriterWriteFormatAttribute(w, (const xmlChar *)name, "%" PRIu64, v);
-}
-
-static void elem(xmlTextWriterPtr w, const char *name, const char *val)
-{
-	char b[TXT_MAX];
-	if (!val)
-		return;
-	xmlTextWriterWriteElement(w, (const xmlChar *)name, xs(val, b, sizeof(b)));
-}
-
-static void start(xmlTextWriterPtr w, const char *name)
-{
-	xmlTextWriterStartElement(w, (const xmlChar *)name);
-}
-
-static void end(xmlTextWriterPtr w)
-{
-	xmlTextWriterEndElement(w);
-}
-
-static xmlTextWriterPtr open_doc(const char *path, const char *root)
-{
-	xmlTextWriterPtr w = xmlNewTextWriterFilename(path, 0);
-	if (!w)
-		return NULL;
-	xmlTextWriterSetIndent(w, 1);
-	xmlTextWriterSetIndentString(w, (const xmlChar *)"  ");
-	xmlTextWriterStartDocument(w, NULL, "UTF-8", NULL);
+	if (xmlw_open(w, path) < 0)
+		return -1;
 	start(w, root);
 	attr(w, "xmlns", LS_REPORT_NS);
 	attr(w, "version", "1");
 	attr(w, "generator", "leakscope " LS_VERSION);
-	return w;
-}
-
-static int close_doc(xmlTextWriterPtr w)
-{
-	int r = xmlTextWriterEndDocument(w);
-	xmlFreeTextWriter(w);
-	return r < 0 ? -1 : 0;
+	return 0;
 }
 
 static const char *host_status(const struct analysis *a, const struct an_host *h)
@@ -95,7 +34,7 @@ static const char *host_status(const struct analysis *a, const struct an_host *h
 	return h->leaks ? "leak" : "clean";
 }
 
-static void write_time(xmlTextWriterPtr w, const char *name, int64_t s, uint32_t ns)
+static void write_time(struct xmlw *w, const char *name, int64_t s, uint32_t ns)
 {
 	char tb[40];
 	attr(w, name, out_time(s, ns, tb, sizeof(tb)));
@@ -103,7 +42,7 @@ static void write_time(xmlTextWriterPtr w, const char *name, int64_t s, uint32_t
 
 /* Where the tunnel description came from: a report built on a suggested
  * description says so on its face. */
-static void write_description(const struct analysis *a, xmlTextWriterPtr w)
+static void write_description(const struct analysis *a, struct xmlw *w)
 {
 	start(w, "tunnel-description");
 	attr(w, "source", !a->rules ? "none" : a->suggested ? "suggested" : "given");
@@ -116,7 +55,7 @@ static void write_description(const struct analysis *a, xmlTextWriterPtr w)
 	end(w);
 }
 
-static void write_event(struct analysis *a, xmlTextWriterPtr w, const struct ev *e)
+static void write_event(struct analysis *a, struct xmlw *w, const struct ev *e)
 {
 	char b[128], qb[16];
 	start(w, "event");
@@ -158,7 +97,11 @@ static void write_event(struct analysis *a, xmlTextWriterPtr w, const struct ev 
 		elem(w, "remedy", cat_remedy(e->category));
 	}
 	if (e->anomalies)
-		xmlTextWriterWriteFormatElement(w, (const xmlChar *)"anomalies", "0x%x", e->anomalies);
+	{
+		char ab[16];
+		snprintf(ab, sizeof(ab), "0x%x", e->anomalies);
+		elem(w, "anomalies", ab);
+	}
 	if (e->canary)
 		elem(w, "note", "use-application-dns.net is Firefox's DoH canary: a NXDOMAIN answer keeps Firefox off its own DoH, any other answer lets it switch.");
 	if (e->route_idx >= 0) {
@@ -185,7 +128,7 @@ static void write_event(struct analysis *a, xmlTextWriterPtr w, const struct ev 
 	end(w);
 }
 
-static void write_host_elem(xmlTextWriterPtr w, const struct analysis *a, const struct an_host *h)
+static void write_host_elem(struct xmlw *w, const struct analysis *a, const struct an_host *h)
 {
 	char b[64];
 	attr(w, "id", h->id);
@@ -205,13 +148,14 @@ static int addr_qcmp(const void *x, const void *y)
 	return addr_cmp(x, y);
 }
 
-static int write_host(struct analysis *a, const char *dir, size_t hi, char *err, size_t errlen)
+static int write_host(struct analysis *a, const char *dir, size_t hi, const size_t *evs, size_t nevs, char *err,
+		      size_t errlen)
 {
 	struct an_host *h = &a->hosts[hi];
 	char path[4096];
 	snprintf(path, sizeof(path), "%s/hosts/%s.xml", dir, h->id);
-	xmlTextWriterPtr w = open_doc(path, "host-report");
-	if (!w) {
+	struct xmlw xw, *w = &xw;
+	if (open_doc(w, path, "host-report") < 0) {
 		snprintf(err, errlen, "%s: cannot write: %s", path, strerror(errno));
 		return -1;
 	}
@@ -238,14 +182,10 @@ static int write_host(struct analysis *a, const char *dir, size_t hi, char *err,
 	}
 	end(w);
 	start(w, "events");
-	size_t n = ev_count(a->ev);
-	for (size_t i = 0; i < n; i++) {
-		struct ev *e = ev_get(a->ev, i);
-		if (e->host_idx == (int)hi)
-			write_event(a, w, e);
-	}
+	for (size_t i = 0; i < nevs; i++)
+		write_event(a, w, ev_get(a->ev, evs[i]));
 	end(w);
-	if (close_doc(w) < 0) {
+	if (xmlw_close(w) < 0) {
 		snprintf(err, errlen, "%s: write failed", path);
 		return -1;
 	}
@@ -258,7 +198,7 @@ static int host_idx_cmp_ctx(const void *x, const void *y, void *ctx)
 	return strcmp(a->hosts[*(const size_t *)x].id, a->hosts[*(const size_t *)y].id);
 }
 
-static void write_summary_body(struct analysis *a, xmlTextWriterPtr w, const size_t *order)
+static void write_summary_body(struct analysis *a, struct xmlw *w, const size_t *order)
 {
 	uint64_t leaks = 0;
 	for (size_t i = 0; i < a->nhosts; i++)
@@ -323,10 +263,10 @@ static void write_summary_body(struct analysis *a, xmlTextWriterPtr w, const siz
 		attr_u64(w, "inside-packets", tu->inside_pkts);
 		attr_u64(w, "handshakes", tu->handshakes);
 		attr(w, "seen", tu->nsegs ? "true" : "false");
-		xmlTextWriterWriteFormatAttribute(w, (const xmlChar *)"gap-seconds", "%.3f", (double)tu->gap_us / 1e6);
+		xmlw_attrf(w, "gap-seconds", "%.3f", (double)tu->gap_us / 1e6);
 		attr(w, "gap-why", tu->gap_why ? tu->gap_why : "-");
 		if (tu->keepalive_us)
-			xmlTextWriterWriteFormatAttribute(w, (const xmlChar *)"keepalive-seconds", "%.3f",
+			xmlw_attrf(w, "keepalive-seconds", "%.3f",
 							  (double)tu->keepalive_us / 1e6);
 		for (size_t s = 0; s < tu->nsegs; s++) {
 			start(w, "up");
@@ -439,18 +379,40 @@ int out_xml_reports(struct analysis *a, const char *dir, char *err, size_t errle
 	for (size_t i = 0; i < a->nhosts; i++)
 		order[i] = i;
 	qsort_r(order, a->nhosts, sizeof(*order), host_idx_cmp_ctx, a);
+	/* Each host's events, in event order, found in one pass (counting
+	 * sort by host) rather than one scan of all events per host. */
+	size_t n = ev_count(a->ev);
+	size_t *first = xcalloc(a->nhosts + 1, sizeof(*first));
+	size_t *byhost = xcalloc(n ? n : 1, sizeof(*byhost));
+	for (size_t i = 0; i < n; i++) {
+		int h = ev_get(a->ev, i)->host_idx;
+		if (h >= 0)
+			first[h + 1]++;
+	}
+	for (size_t h = 0; h < a->nhosts; h++)
+		first[h + 1] += first[h];
+	size_t *fill = xcalloc(a->nhosts ? a->nhosts : 1, sizeof(*fill));
+	for (size_t i = 0; i < n; i++) {
+		int h = ev_get(a->ev, i)->host_idx;
+		if (h >= 0)
+			byhost[first[h] + fill[h]++] = i;
+	}
 	int rc = 0;
 	for (size_t k = 0; k < a->nhosts && rc == 0; k++)
-		rc = write_host(a, dir, order[k], err, errlen);
+		rc = write_host(a, dir, order[k], byhost + first[order[k]], first[order[k] + 1] - first[order[k]], err,
+				errlen);
+	free(fill);
+	free(byhost);
+	free(first);
 	if (rc == 0) {
 		snprintf(path, sizeof(path), "%s/summary.xml", dir);
-		xmlTextWriterPtr w = open_doc(path, "summary");
-		if (!w) {
+		struct xmlw xw, *w = &xw;
+		if (open_doc(w, path, "summary") < 0) {
 			snprintf(err, errlen, "%s: cannot write: %s", path, strerror(errno));
 			rc = -1;
 		} else {
 			write_summary_body(a, w, order);
-			if (close_doc(w) < 0) {
+			if (xmlw_close(w) < 0) {
 				snprintf(err, errlen, "%s: write failed", path);
 				rc = -1;
 			}
