@@ -164,6 +164,7 @@ struct analysis *an_new(const struct an_options *o, const struct rules *rules)
 		exit(2);
 	}
 	a->ev = ev_new(a->opt.max_events, pv->seed);
+	(void)resolver_addr_known(&(struct ls_addr){0}); /* builds its table now, before any thread */
 	if (rules && rules->n_tunnels) {
 		a->tun = xcalloc(rules->n_tunnels, sizeof(*a->tun));
 		for (size_t i = 0; i < rules->n_tunnels; i++)
@@ -817,6 +818,46 @@ static void feed_stream(struct analysis *a, const struct pkt *p, struct flow *f,
 	}
 }
 
+/* The shard of a packet's flow: both directions, and the same packet seen
+ * on two interfaces (VLAN tags differ), land in the same shard, so
+ * query/response matching and duplicate suppression stay within one
+ * thread. */
+static uint32_t shard_of(const struct pkt *p, uint32_t n)
+{
+	struct {
+		struct ls_addr a, b;
+		uint16_t pa, pb;
+		uint8_t proto;
+	} k;
+	memset(&k, 0, sizeof(k));
+	/* Multicast name resolution (mDNS, LLMNR, NetBIOS-NS) is answered by
+	 * unicast from whoever knows: the query and its answer are different
+	 * 5-tuples, matched by the client's side (event.c), so they shard by
+	 * the client's address and port alone. */
+	bool ll = (p->sport == 5353 || p->dport == 5353 || p->sport == 5355 || p->dport == 5355 || p->sport == 137 ||
+		   p->dport == 137) && p->sport != 53 && p->dport != 53;
+	if (ll) {
+		bool client_is_src;
+		if (addr_is_multicast(&p->dst) || (p->dst.af == 4 && p->dst.a[3] == 255))
+			client_is_src = true;
+		else if (p->sport != p->dport)
+			client_is_src = p->dport == 5353 || p->dport == 5355 || p->dport == 137;
+		else
+			client_is_src = false; /* 5353 -> 5353 unicast: an answer to the client */
+		k.a = client_is_src ? p->src : p->dst;
+		k.pa = client_is_src ? p->sport : p->dport;
+		k.proto = p->proto;
+		return (uint32_t)(hash_bytes(&k, sizeof(k), 0x5eed) % n);
+	}
+	bool sw = addr_cmp(&p->src, &p->dst) > 0 || (addr_cmp(&p->src, &p->dst) == 0 && p->sport > p->dport);
+	k.a = sw ? p->dst : p->src;
+	k.b = sw ? p->src : p->dst;
+	k.pa = sw ? p->dport : p->sport;
+	k.pb = sw ? p->sport : p->dport;
+	k.proto = p->proto;
+	return (uint32_t)(hash_bytes(&k, sizeof(k), 0x5eed) % n);
+}
+
 static void process_packet(struct analysis *a, struct pkt *p)
 {
 	uint32_t iref = iface_ref(a, p);
@@ -838,7 +879,7 @@ static void process_packet(struct analysis *a, struct pkt *p)
 		if (!have)
 			ifc->src_addrs[ifc->n_src_addrs++] = p->src;
 	}
-	if (p->proto == 50 && !a->rules) {
+	if (p->proto == 50 && !a->rules && a->opt.shard == 0) {
 		/* ESP has no ports and no initiator: the first packet's
 		 * destination is taken as the gateway, and packets back from
 		 * it count for the same carrier. */
@@ -880,6 +921,18 @@ static void process_packet(struct analysis *a, struct pkt *p)
 
 	if (p->proto != 17 && p->proto != 6)
 		return;
+	bool dhcp = p->proto == 17 && p->payload_len > 0 &&
+		    (p->sport == 67 || p->sport == 68 || p->sport == 546 || p->sport == 547);
+	if (dhcp) {
+		/* names and routes concern the whole investigation: shard 0 */
+		if (a->opt.shard == 0)
+			dissect_dhcp(a, p);
+		return;
+	}
+	/* With -j, each thread follows only its share of the flows; what came
+	 * before this point (interfaces, tunnel timeline) every thread sees. */
+	if (a->opt.nshards > 1 && shard_of(p, a->opt.nshards) != a->opt.shard)
+		return;
 	int dir;
 	struct flow *f = flow_lookup(a->flows, p, &dir);
 	if (dir == 0 && p->payload_len && f->pkts[0] <= 3 && !f->sniffed_kind)
@@ -891,12 +944,8 @@ static void process_packet(struct analysis *a, struct pkt *p)
 	/* the TLS stream parser decides TLS flows itself (stream_hello) */
 	if (!f->enc_state && p->payload_len > 0 && f->app_state != 1)
 		check_encrypted(a, p, f, dir, iref);
-	if (p->proto == 17 && p->payload_len > 0) {
-		if (p->sport == 67 || p->sport == 68 || p->sport == 546 || p->sport == 547)
-			dissect_dhcp(a, p);
-		else
-			dissect_dns_udp(a, p, f, iref);
-	}
+	if (p->proto == 17 && p->payload_len > 0)
+		dissect_dns_udp(a, p, f, iref);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -945,7 +994,7 @@ int an_add_file(struct analysis *a, const char *path)
 	uint64_t size = cap_size(cf);
 	while ((r = cap_next(cf, &cp)) == 1) {
 		fi->packets++;
-		if (a->opt.progress && (fi->packets & 0xffff) == 0)
+		if (a->opt.progress && a->opt.shard == 0 && (fi->packets & 0xffff) == 0)
 			progress(path, cap_tell(cf), size, &t0, false);
 		fi->bytes += cp.wirelen;
 		a->packets++;
@@ -969,7 +1018,7 @@ int an_add_file(struct analysis *a, const char *path)
 			continue;
 		process_packet(a, &p);
 	}
-	if (a->opt.progress)
+	if (a->opt.progress && a->opt.shard == 0)
 		progress(path, cap_tell(cf), size, &t0, true);
 	fi->snapped = cap_snapped(cf);
 	if (r < 0) {
@@ -978,6 +1027,64 @@ int an_add_file(struct analysis *a, const char *path)
 	}
 	cap_close(cf);
 	return r < 0 ? 1 : 0;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Shards */
+
+void an_merge_shard(struct analysis *dst, struct analysis *src)
+{
+	/* Per-flow results: events, flow-level carriers, names from mDNS and
+	 * NetBIOS, counters.  Everything per packet (files, interfaces, the
+	 * tunnel timeline, DHCP) every shard computed alike: dst keeps its own. */
+	flow_free(src->flows); /* ends its flows: late TCP messages, carriers */
+	src->flows = NULL;
+	ev_move(dst->ev, src->ev);
+	for (size_t i = 0; i < src->ncarriers; i++) {
+		const struct an_carrier *c = &src->carriers[i];
+		if (c->transport == 50)
+			continue; /* ESP is counted per packet, by shard 0 */
+		struct an_carrier *d = NULL;
+		for (size_t j = 0; j < dst->ncarriers && !d; j++)
+			if (dst->carriers[j].kind == c->kind && dst->carriers[j].port == c->port &&
+			    dst->carriers[j].transport == c->transport && addr_cmp(&dst->carriers[j].server, &c->server) == 0)
+				d = &dst->carriers[j];
+		if (d) {
+			d->flows += c->flows;
+			d->pkts += c->pkts;
+			d->bytes += c->bytes;
+			if (c->first_sec < d->first_sec) {
+				d->first_sec = c->first_sec;
+				d->client = c->client;
+			}
+			if (c->last_sec > d->last_sec)
+				d->last_sec = c->last_sec;
+		} else if (dst->ncarriers < AN_MAX_CARRIERS) {
+			dst->carriers = xrealloc(dst->carriers, (dst->ncarriers + 1) * sizeof(*dst->carriers));
+			dst->carriers[dst->ncarriers++] = *c;
+		} else {
+			dst->carriers_capped = true;
+		}
+	}
+	for (size_t i = 0; i < src->nlabels; i++) {
+		const struct an_label *l = &src->labels[i];
+		bool have = false;
+		for (size_t j = 0; j < dst->nlabels && !have; j++)
+			have = strcmp(dst->labels[j].name, l->name) == 0 && dst->labels[j].source == l->source &&
+			       dst->labels[j].has_mac == l->has_mac && memcmp(dst->labels[j].mac, l->mac, 6) == 0 &&
+			       addr_cmp(&dst->labels[j].addr, &l->addr) == 0;
+		if (have)
+			continue;
+		if (dst->nlabels >= AN_MAX_LABELS) {
+			dst->labels_capped = true;
+			break;
+		}
+		dst->labels = xrealloc(dst->labels, (dst->nlabels + 1) * sizeof(*dst->labels));
+		dst->labels[dst->nlabels++] = *l;
+	}
+	dst->dns_undecodable += src->dns_undecodable;
+	dst->carrier_veto += src->carrier_veto;
+	dst->dup_pkts += src->dup_pkts;
 }
 
 /* ---------------------------------------------------------------------- */

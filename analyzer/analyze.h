@@ -25,6 +25,7 @@ struct an_options {
 	size_t max_events;
 	size_t max_flows;
 	bool progress;            /* a progress line on stderr while reading */
+	uint32_t shard, nshards;  /* -j: this analysis follows the flows with shard_of() == shard */
 };
 
 enum iface_role { IF_UNKNOWN, IF_TUNNEL, IF_PHYSICAL, IF_LOOPBACK };
@@ -183,6 +184,9 @@ int an_add_file(struct analysis *a, const char *path);
 /* Ends flows, sorts events, derives interface roles, tunnel timelines,
  * hosts and verdicts.  Call once, after the last file. */
 void an_finish(struct analysis *a);
+/* -j: merges what shard src found about its flows into dst (shard 0), then
+ * src can be freed.  Both read the same captures.  Before an_finish(dst). */
+void an_merge_shard(struct analysis *dst, struct analysis *src);
 
 /* Writes a tunnel description suggested from the carriers and tunnel
  * interfaces seen (call after an_finish).  Returns the number of tunnels

@@ -70,6 +70,16 @@ void ev_free(struct evstore *s)
 	free(s);
 }
 
+void ev_move(struct evstore *dst, struct evstore *src)
+{
+	dst->v = xgrow(dst->v, &dst->cap, dst->n + src->n, sizeof(*dst->v));
+	memcpy(dst->v + dst->n, src->v, src->n * sizeof(*src->v));
+	dst->n += src->n;
+	dst->dropped += src->dropped;
+	dst->sorted = false;
+	src->n = 0; /* the strings now belong to dst */
+}
+
 size_t ev_count(const struct evstore *s)
 {
 	return s->n;
@@ -373,7 +383,6 @@ void ev_sort(struct evstore *s)
 	s->npend = 0;
 	/* With no events s->v is NULL, and qsort's pointer must not be (C11 7.22.5) */
 	if (s->n > 1)
-		if (s->n > 1)
 		qsort(s->v, s->n, sizeof(*s->v), ev_cmp);
 	s->sorted = true;
 }

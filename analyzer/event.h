@@ -104,6 +104,8 @@ void ev_add_dns(struct evstore *s, const struct pkt *p, enum ev_proto proto,
 struct ev *ev_add_encrypted(struct evstore *s, const struct pkt *p, enum ev_proto proto,
 			    const char *sni, uint32_t iface_ref, bool from_initiator);
 
+/* Moves every event of src to the end of dst (src is left empty). */
+void ev_move(struct evstore *dst, struct evstore *src);
 size_t ev_count(const struct evstore *s);
 struct ev *ev_get(struct evstore *s, size_t i);
 bool ev_cap_reached(const struct evstore *s);

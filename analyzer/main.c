@@ -1,5 +1,6 @@
 /* main.c - command line: analyze, events, check-rules. */
 #include <getopt.h>
+#include <pthread.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,6 +53,7 @@ static void usage_analyze(FILE *out)
 	      "      --parallel-window MS   same name inside and outside within MS is a parallel\n"
 	      "                             multi-homed query (default 1000)\n"
 	      "      --max-events N         stop recording events past N (default 5000000)\n"
+	      "  -j, --jobs N               follow the flows in N threads (same reports; default 1)\n"
 	      "  -q, --quiet                no summary table on stdout\n"
 	      "  -h, --help\n"
 	      "\n"
@@ -71,7 +73,7 @@ static void usage_events(FILE *out)
 	      "options:\n"
 	      "  -t, --tunnel FILE.xml   judge each row against a tunnel description\n"
 	      "  -o, --output FILE       write the table to FILE instead of stdout\n"
-	      "      --gap SECONDS, --parallel-window MS   as for analyze\n"
+	      "      --gap SECONDS, --parallel-window MS, -j N   as for analyze\n"
 	      "  -h, --help\n"
 	      "\n"
 	      "exit status: 0 (with --tunnel: no leak), 1 leaks found (with --tunnel),\n"
@@ -119,10 +121,13 @@ struct common_opts {
 	const char *tunnel;
 	const char *output;
 	bool quiet;
+	unsigned jobs;
 	struct an_options an;
 };
 
 enum { OPT_GAP = 256, OPT_PARALLEL, OPT_MAX_EVENTS };
+
+#define MAX_JOBS 64
 
 static int parse_common(int argc, char **argv, struct common_opts *o, void (*usage)(FILE *))
 {
@@ -134,17 +139,27 @@ static int parse_common(int argc, char **argv, struct common_opts *o, void (*usa
 		{"gap", required_argument, NULL, OPT_GAP},
 		{"parallel-window", required_argument, NULL, OPT_PARALLEL},
 		{"max-events", required_argument, NULL, OPT_MAX_EVENTS},
+		{"jobs", required_argument, NULL, 'j'},
 		{NULL, 0, NULL, 0},
 	};
 	an_options_default(&o->an);
 	optind = 1;
 	int c;
 	uint64_t v;
-	while ((c = getopt_long(argc, argv, "t:o:qh", longopts, NULL)) != -1) {
+	o->jobs = 1;
+	while ((c = getopt_long(argc, argv, "t:o:qhj:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 't': o->tunnel = optarg; break;
 		case 'o': o->output = optarg; break;
 		case 'q': o->quiet = true; break;
+		case 'j':
+			if (parse_uint(optarg, "-j", MAX_JOBS, &v) < 0 || v == 0) {
+				if (v == 0)
+					fprintf(stderr, "leakscope: -j takes a number from 1 to %d\n", MAX_JOBS);
+				return -1;
+			}
+			o->jobs = (unsigned)v;
+			break;
 		case 'h': usage(stdout); exit(EXIT_CLEAN);
 		case OPT_GAP:
 			if (parse_uint(optarg, "--gap", 86400, &v) < 0)
@@ -184,23 +199,66 @@ static int parse_common(int argc, char **argv, struct common_opts *o, void (*usa
 	return 0;
 }
 
-/* Reads every capture into a new analysis.  Returns NULL when a capture
- * cannot be opened (message printed). */
-static struct analysis *read_all(const struct an_options *opt, const struct rules *rules, int nfiles, char **files,
-				 bool quiet_warnings)
+struct job {
+	struct analysis *a;
+	int nfiles;
+	char **files;
+	int *rc;
+};
+
+static void *job_run(void *arg)
 {
-	struct analysis *a = an_new(opt, rules);
+	struct job *j = arg;
+	for (int i = 0; i < j->nfiles; i++)
+		j->rc[i] = an_add_file(j->a, j->files[i]);
+	return NULL;
+}
+
+/* Reads every capture into a new analysis; with jobs > 1, each thread
+ * reads every capture but follows only its share of the flows, and the
+ * shares are merged before the verdicts (the reports are the same as with
+ * one job).  Returns NULL when a capture cannot be opened (message printed). */
+static struct analysis *read_all(const struct an_options *opt, const struct rules *rules, int nfiles, char **files,
+				 bool quiet_warnings, unsigned jobs)
+{
+	struct analysis *sh[MAX_JOBS];
+	struct job jb[MAX_JOBS];
+	pthread_t th[MAX_JOBS];
+	int *rc = xcalloc((size_t)nfiles * jobs, sizeof(*rc));
+	/* nDPI modules are created one after another: their init is not
+	 * thread-safe (../shared/notes/ndpi-4.2.md). */
+	for (unsigned k = 0; k < jobs; k++) {
+		struct an_options o = *opt;
+		o.shard = k;
+		o.nshards = jobs;
+		sh[k] = an_new(&o, rules);
+		jb[k] = (struct job){sh[k], nfiles, files, rc + (size_t)k * (size_t)nfiles};
+	}
+	bool started[MAX_JOBS] = {false};
+	for (unsigned k = 1; k < jobs; k++)
+		started[k] = pthread_create(&th[k], NULL, job_run, &jb[k]) == 0;
+	job_run(&jb[0]);
+	for (unsigned k = 1; k < jobs; k++) {
+		if (started[k])
+			pthread_join(th[k], NULL);
+		else
+			job_run(&jb[k]); /* no thread to be had: do it here */
+	}
+	struct analysis *a = sh[0];
+	for (unsigned k = 1; k < jobs; k++) {
+		an_merge_shard(a, sh[k]);
+		an_free(sh[k]);
+	}
 	int unreadable = 0;
 	for (int i = 0; i < nfiles; i++) {
-		int r = an_add_file(a, files[i]);
-		if (r < 0) {
-			fprintf(stderr, "leakscope: %s\n", a->files[a->nfiles - 1].error);
+		if (rc[i] < 0) {
+			fprintf(stderr, "leakscope: %s\n", a->files[i].error);
 			unreadable++;
-		} else if (r > 0 && !quiet_warnings) {
-			fprintf(stderr, "leakscope: warning: %s; analysed up to the damage\n",
-				a->files[a->nfiles - 1].error);
+		} else if (rc[i] > 0 && !quiet_warnings) {
+			fprintf(stderr, "leakscope: warning: %s; analysed up to the damage\n", a->files[i].error);
 		}
 	}
+	free(rc);
 	if (unreadable) {
 		/* One missing piece of an investigation makes every verdict
 		 * doubtful: refuse rather than report half the story. */
@@ -219,7 +277,7 @@ static struct analysis *read_all(const struct an_options *opt, const struct rule
 static int suggest_rules(const struct an_options *opt, int nfiles, char **files, struct rules **out, bool quiet)
 {
 	*out = NULL;
-	struct analysis *a = read_all(opt, NULL, nfiles, files, quiet);
+	struct analysis *a = read_all(opt, NULL, nfiles, files, quiet, 1);
 	if (!a)
 		return -1;
 	struct sbuf xml = {0};
@@ -259,7 +317,7 @@ static struct analysis *run(const struct common_opts *o, int nfiles, char **file
 			suggested ? "using a tunnel description suggested from the capture (see the reports)"
 				  : "no tunnel carrier recognised in the capture: verdicts cannot be decided");
 	}
-	struct analysis *a = read_all(&o->an, rules, nfiles, files, false);
+	struct analysis *a = read_all(&o->an, rules, nfiles, files, false, o->jobs);
 	if (!a) {
 		rules_free(rules);
 		return NULL;
@@ -341,7 +399,7 @@ static int cmd_suggest(int argc, char **argv)
 	struct common_opts o = {0};
 	if (parse_common(argc, argv, &o, usage_suggest) < 0)
 		return EXIT_UNUSABLE;
-	struct analysis *a = read_all(&o.an, NULL, argc - optind, argv + optind, false);
+	struct analysis *a = read_all(&o.an, NULL, argc - optind, argv + optind, false, o.jobs);
 	if (!a)
 		return EXIT_UNUSABLE;
 	struct sbuf xml = {0};

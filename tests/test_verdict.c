@@ -402,3 +402,48 @@ Test(verdict, lab_phases_and_evidence_frames)
 		rules_free(r);
 	}
 }
+
+/* -j: two shards merged give the same reports as one analysis. */
+static void write_reports(const char *scenario, const char *cap, unsigned nshards, const char *dir)
+{
+	const char *top = getenv("LS_TOP") ? getenv("LS_TOP") : ".";
+	char path[1024], desc[1024], err[2048];
+	snprintf(path, sizeof(path), "%s/samples/%s/%s", top, scenario, cap);
+	snprintf(desc, sizeof(desc), "%s/samples/%s/tunnel.xml", top, scenario);
+	struct rules *r;
+	cr_assert_eq(rules_load(desc, &r, err, sizeof(err)), 0, "%s", err);
+	struct analysis *sh[4];
+	for (unsigned k = 0; k < nshards; k++) {
+		struct an_options o;
+		an_options_default(&o);
+		o.shard = k;
+		o.nshards = nshards;
+		sh[k] = an_new(&o, r);
+		cr_assert_eq(an_add_file(sh[k], path), 0);
+	}
+	for (unsigned k = 1; k < nshards; k++) {
+		an_merge_shard(sh[0], sh[k]);
+		an_free(sh[k]);
+	}
+	an_finish(sh[0]);
+	cr_assert_eq(out_xml_reports(sh[0], dir, err, sizeof(err)), 0, "%s", err);
+	an_free(sh[0]);
+	rules_free(r);
+}
+
+Test(verdict, sharded_analysis_gives_the_same_reports)
+{
+	const char *cases[][2] = {{"wg-split", "any.pcap"}, {"dns-tcp-multi", "any.pcap"}, {"local-link", "phys.pcap"},
+				  {"doh-outside", "any.pcap"}, {"gateway-two-clients", "phys.pcap"}};
+	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		char d1[128], d3[128], cmd[512];
+		snprintf(d1, sizeof(d1), "/tmp/ls-shard-%d-%zu-1", (int)getpid(), c);
+		snprintf(d3, sizeof(d3), "/tmp/ls-shard-%d-%zu-3", (int)getpid(), c);
+		write_reports(cases[c][0], cases[c][1], 1, d1);
+		write_reports(cases[c][0], cases[c][1], 3, d3);
+		snprintf(cmd, sizeof(cmd), "diff -r %s %s >/dev/null", d1, d3);
+		cr_expect_eq(system(cmd), 0, "%s/%s: reports differ between 1 and 3 shards", cases[c][0], cases[c][1]);
+		snprintf(cmd, sizeof(cmd), "rm -rf %s %s", d1, d3);
+		cr_expect_eq(system(cmd), 0);
+	}
+}
