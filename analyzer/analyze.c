@@ -128,6 +128,15 @@ static void flow_ended(struct flow *f, void *user)
 		     f->bytes[0] + f->bytes[1], f->first_sec, f->last_sec);
 }
 
+/* The decoder asks before opening a tunnel: a declared endpoint's carrier
+ * stays closed whatever its port looks like (WireGuard on udp/4789). */
+static bool is_carrier_hook(void *user, const struct pkt *outer)
+{
+	const struct analysis *a = user;
+	return rules_endpoint_match(a->rules, &outer->dst, outer->dport, outer->proto) ||
+	       rules_endpoint_match(a->rules, &outer->src, outer->sport, outer->proto);
+}
+
 void an_options_default(struct an_options *o)
 {
 	memset(o, 0, sizeof(*o));
@@ -157,6 +166,8 @@ struct analysis *an_new(const struct an_options *o, const struct rules *rules)
 	stream_ctx_init(&pv->sc, &hooks);
 	pv->last_iface = UINT32_MAX;
 	a->dec = decode_new();
+	if (rules)
+		decode_set_carrier_check(a->dec, is_carrier_hook, a);
 	a->flows = flow_new(a->opt.max_flows, pv->seed, flow_ended, a);
 	a->dpi = dpi_new();
 	if (!a->dpi) {
@@ -292,6 +303,10 @@ static void macmap_learn(struct analysis *a, const struct pkt *p)
 	static const uint8_t zero[6];
 	if (!p->has_mac || memcmp(p->src_mac, zero, 6) == 0 || (p->src_mac[0] & 1))
 		return;
+	/* the MAC is the outer packet's sender: inside a tunnel, the inner
+	 * source is somebody else */
+	if (p->nencap)
+		return;
 	if (addr_is_multicast(&p->src) || addr_is_loopback(&p->src) || p->src.af == 0)
 		return;
 	size_t b = (size_t)(hash_bytes(&p->src, sizeof(p->src), pv->seed) & (pv->nmm_buckets - 1));
@@ -332,7 +347,10 @@ static void tunnel_activity(struct analysis *a, int ti, const struct cap_packet 
 	struct an_tunnel *t = &a->tun[ti];
 	int64_t now = us_of(cp->ts_sec, cp->ts_nsec);
 	struct an_segment *last = t->nsegs ? &t->segs[t->nsegs - 1] : NULL;
-	if (last && now <= us_of(last->end_sec, last->end_nsec) + AN_FINE_GAP_US) {
+	/* Only a packet at or after the last segment's start extends it; an
+	 * earlier one (time went backwards) is placed by the branch below. */
+	if (last && now >= us_of(last->start_sec, last->start_nsec) &&
+	    now <= us_of(last->end_sec, last->end_nsec) + AN_FINE_GAP_US) {
 		if (now > us_of(last->end_sec, last->end_nsec)) {
 			last->end_sec = cp->ts_sec;
 			last->end_nsec = cp->ts_nsec;
@@ -858,7 +876,9 @@ static uint32_t shard_of(const struct pkt *p, uint32_t n)
 	return (uint32_t)(hash_bytes(&k, sizeof(k), 0x5eed) % n);
 }
 
-static void process_packet(struct analysis *a, struct pkt *p)
+/* Returns true when p was a tunnel's carrier (a partial keeps only its
+ * headers and first payload bytes: nothing else of it is read). */
+static bool process_packet(struct analysis *a, struct pkt *p)
 {
 	uint32_t iref = iface_ref(a, p);
 	struct an_iface *ifc = &a->ifaces[iref];
@@ -898,7 +918,7 @@ static void process_packet(struct analysis *a, struct pkt *p)
 		int ti = carrier_of(a, p, &outbound);
 		if (ti >= 0) {
 			carrier_packet(a, ti, p, outbound, iref);
-			return;
+			return true;
 		}
 		/* the endpoint's address, but not its carrier port: cleartext
 		 * that the host routes past the tunnel along with the carrier */
@@ -920,19 +940,19 @@ static void process_packet(struct analysis *a, struct pkt *p)
 	}
 
 	if (p->proto != 17 && p->proto != 6)
-		return;
+		return false;
 	bool dhcp = p->proto == 17 && p->payload_len > 0 &&
 		    (p->sport == 67 || p->sport == 68 || p->sport == 546 || p->sport == 547);
 	if (dhcp) {
 		/* names and routes concern the whole investigation: shard 0 */
 		if (a->opt.shard == 0)
 			dissect_dhcp(a, p);
-		return;
+		return false;
 	}
 	/* With -j, each thread follows only its share of the flows; what came
 	 * before this point (interfaces, tunnel timeline) every thread sees. */
 	if (a->opt.nshards > 1 && shard_of(p, a->opt.nshards) != a->opt.shard)
-		return;
+		return false;
 	int dir;
 	struct flow *f = flow_lookup(a->flows, p, &dir);
 	if (dir == 0 && p->payload_len && f->pkts[0] <= 3 && !f->sniffed_kind)
@@ -946,6 +966,7 @@ static void process_packet(struct analysis *a, struct pkt *p)
 		check_encrypted(a, p, f, dir, iref);
 	if (p->proto == 17 && p->payload_len > 0)
 		dissect_dns_udp(a, p, f, iref);
+	return false;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -986,6 +1007,17 @@ int an_add_file(struct analysis *a, const char *path)
 		return -1;
 	}
 	fi->format = cap_format(cf);
+	struct partial *pw = NULL;
+	if (a->opt.partial_path) {
+		pw = partial_open(a->opt.partial_path, cap_origin_path(cf) ? cap_origin_path(cf) : path, fi->format, err,
+				  sizeof(err));
+		if (!pw) {
+			fi->error = xstrdup(err);
+			a->partial_failed = true;
+			cap_close(cf);
+			return -1;
+		}
+	}
 	struct cap_packet cp;
 	struct pkt p;
 	int r;
@@ -1010,13 +1042,18 @@ int an_add_file(struct analysis *a, const char *path)
 		}
 		file_note_linktype(fi, cp.linktype);
 		enum decode_status st = decode_packet(a->dec, &cp, idx, &p);
-		if (st == DEC_UNSUPPORTED) {
+		bool carrier = false;
+		if (st == DEC_UNSUPPORTED)
 			a->unsupported_link++;
-			continue;
+		else if (st == DEC_OK)
+			carrier = process_packet(a, &p);
+		if (pw) {
+			uint32_t keep = cp.caplen;
+			if (carrier && p.payload >= cp.data && p.payload <= cp.data + cp.caplen)
+				keep = (uint32_t)(p.payload - cp.data) + PARTIAL_CARRIER_KEEP;
+			if (partial_write(pw, cf, &cp, keep) < 0)
+				a->partial_failed = true;
 		}
-		if (st != DEC_OK)
-			continue;
-		process_packet(a, &p);
 	}
 	if (a->opt.progress && a->opt.shard == 0)
 		progress(path, cap_tell(cf), size, &t0, true);
@@ -1024,7 +1061,19 @@ int an_add_file(struct analysis *a, const char *path)
 	if (r < 0) {
 		fi->error = xstrdup(cap_error(cf));
 		fi->truncated = true;
+	} else if (cap_origin_damage(cf)) {
+		/* a partial of a damaged capture: the original's story */
+		fi->error = xstrdup(cap_origin_damage(cf));
+		fi->truncated = true;
+		r = -1;
 	}
+	if (cap_origin_path(cf)) {
+		free(fi->path);
+		fi->path = xstrdup(cap_origin_path(cf));
+		fi->from_partial = true;
+	}
+	if (pw && partial_close(pw, fi->error) < 0)
+		a->partial_failed = true;
 	cap_close(cf);
 	return r < 0 ? 1 : 0;
 }

@@ -7,6 +7,7 @@
 
 #include "decode.h"
 #include "event.h"
+#include "partial.h"
 #include "rules.h"
 
 #define AN_MAX_IFACES 1024
@@ -26,6 +27,7 @@ struct an_options {
 	size_t max_flows;
 	bool progress;            /* a progress line on stderr while reading */
 	uint32_t shard, nshards;  /* -j: this analysis follows the flows with shard_of() == shard */
+	const char *partial_path; /* --partial: the (one) capture is also written here, reduced (partial.h) */
 };
 
 enum iface_role { IF_UNKNOWN, IF_TUNNEL, IF_PHYSICAL, IF_LOOPBACK };
@@ -54,6 +56,7 @@ struct an_file {
 	uint32_t first_nsec, last_nsec;
 	char *error;             /* damage or open failure, NULL if clean */
 	bool truncated;          /* analysed up to the damage */
+	bool from_partial;       /* read from a partial (partial.h); path is the original's */
 	int linktypes[8];
 	int n_linktypes;
 };
@@ -168,6 +171,7 @@ struct analysis {
 	uint64_t endpoint_cleartext_frame;
 	bool ifaces_capped, hosts_capped, carriers_capped;
 	bool suggested;              /* the rules were suggested from the capture, not given */
+	bool partial_failed;         /* writing the partial failed */
 	bool finished;
 	void *priv;                  /* internal state */
 };

@@ -280,12 +280,21 @@ int cap_next(struct cap_file *f, struct cap_packet *pkt)
 		rc = next_pcap(f, pkt);
 	} else {
 		rc = png_next(f->png, pkt, f->err, sizeof(f->err));
-		if (rc == 1)
+		if (rc == 1) {
 			f->frames = pkt->frame;
+			/* A partial of a pcap file: the packets had no interface. */
+			if (png_origin_format(f->png) && strcmp(png_origin_format(f->png), "pcap") == 0) {
+				pkt->has_iface = false;
+				pkt->iface = 0;
+				pkt->iface_name = NULL;
+			}
+		}
 	}
 	if (rc < 0)
 		f->failed = true;
-	if (rc == 1 && pkt->caplen < pkt->wirelen)
+	if (rc == 1 && f->fmt == FMT_PCAP)
+		pkt->orig_caplen = pkt->caplen;
+	if (rc == 1 && pkt->orig_caplen < pkt->wirelen)
 		f->snapped++;
 	return rc;
 }
@@ -302,7 +311,24 @@ const char *cap_path(const struct cap_file *f)
 
 const char *cap_format(const struct cap_file *f)
 {
+	if (f->fmt == FMT_PCAPNG && png_origin_format(f->png))
+		return strcmp(png_origin_format(f->png), "pcap") == 0 ? "pcap" : "pcapng";
 	return f->fmt == FMT_PCAPNG ? "pcapng" : "pcap";
+}
+
+const char *cap_origin_path(const struct cap_file *f)
+{
+	return f->fmt == FMT_PCAPNG ? png_origin_path(f->png) : NULL;
+}
+
+const char *cap_origin_format(const struct cap_file *f)
+{
+	return f->fmt == FMT_PCAPNG ? png_origin_format(f->png) : NULL;
+}
+
+const char *cap_origin_damage(const struct cap_file *f)
+{
+	return f->fmt == FMT_PCAPNG ? png_origin_damage(f->png) : NULL;
 }
 
 size_t cap_iface_count(const struct cap_file *f)

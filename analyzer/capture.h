@@ -42,6 +42,9 @@ struct cap_packet {
 	const char *iface_name;  /* interface name if the file names it, else NULL */
 	uint32_t caplen;         /* bytes present in data */
 	uint32_t wirelen;        /* original length on the wire */
+	uint32_t orig_caplen;    /* captured length in the original capture (differs
+	                            from caplen only for a partial's reduced record) */
+	bool reduced;            /* a partial's record kept shorter than captured */
 	const uint8_t *data;
 };
 
@@ -58,6 +61,11 @@ int cap_open(const char *path, struct cap_file **out, char *err, size_t errlen);
 int cap_next(struct cap_file *f, struct cap_packet *pkt);
 
 const char *cap_error(const struct cap_file *f);
+/* When f is a leakscope partial (partial.h): the original capture's path,
+ * format ("pcap"/"pcapng") and damage message (NULL: read to the end). */
+const char *cap_origin_path(const struct cap_file *f);
+const char *cap_origin_format(const struct cap_file *f);
+const char *cap_origin_damage(const struct cap_file *f);
 const char *cap_path(const struct cap_file *f);
 /* "pcap" or "pcapng" */
 const char *cap_format(const struct cap_file *f);

@@ -15,7 +15,9 @@ struct df_key {
 	uint32_t id;
 	uint8_t src[16];
 	uint8_t dst[16];
+	uint64_t ctx;  /* at offset 40: no padding anywhere */
 };
+_Static_assert(sizeof(struct df_key) == 48, "df_key is hashed and compared as bytes: no padding");
 
 /* A run of bytes already received: [start, end). */
 struct df_range {
@@ -264,6 +266,7 @@ enum defrag_result defrag_add(struct defrag *df, const struct defrag_frag *f, co
 	k.af = f->af;
 	k.proto = f->af == 4 ? f->proto : 0;
 	k.id = f->id;
+	k.ctx = f->ctx;
 	memcpy(k.src, f->src, alen);
 	memcpy(k.dst, f->dst, alen);
 	struct df_dgram *dg = lookup(df, &k);

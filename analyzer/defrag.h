@@ -7,7 +7,10 @@
 
 /*
  * Fragments are keyed by (src, dst, id, proto) for IPv4 (RFC 791) and by
- * (src, dst, identification) for IPv6 (RFC 8200 section 4.5).  Overlapping
+ * (src, dst, identification) for IPv6 (RFC 8200 section 4.5), plus the
+ * tunnel context ctx: fragments of a packet inside a tunnel belong to that
+ * tunnel, and two tunnels (two VXLAN segments reusing 10.0.0.0/8) may
+ * carry the same inner addresses and ids at once.  Overlapping
  * bytes: the first fragment to carry a byte wins (later copies are counted,
  * never written), so a second, different copy cannot rewrite what an
  * analyst already saw (the classic IDS-evasion overlap trick).
@@ -43,6 +46,7 @@ struct defrag_frag {
 	uint8_t af;             /* 4 or 6 */
 	uint8_t proto;          /* IPv4 protocol (part of the key); unused for IPv6 */
 	uint32_t id;            /* IPv4 16-bit id or IPv6 32-bit identification */
+	uint64_t ctx;           /* tunnel context (a hash of the carriers); 0 outside tunnels */
 	uint8_t src[16], dst[16]; /* IPv4 uses the first 4 bytes */
 	int64_t ts_ns;          /* capture time */
 	uint32_t offset;        /* fragment offset in bytes */

@@ -57,6 +57,7 @@ void ev_free(struct evstore *s)
 		free(s->v[i].qname);
 		free(s->v[i].sni);
 		free(s->v[i].answers);
+		free(s->v[i].encap);
 	}
 	free(s->v);
 	for (size_t b = 0; b < s->npb; b++) {
@@ -72,8 +73,10 @@ void ev_free(struct evstore *s)
 
 void ev_move(struct evstore *dst, struct evstore *src)
 {
-	dst->v = xgrow(dst->v, &dst->cap, dst->n + src->n, sizeof(*dst->v));
-	memcpy(dst->v + dst->n, src->v, src->n * sizeof(*src->v));
+	if (src->n) { /* src->v is NULL when empty: memcpy must not see it */
+		dst->v = xgrow(dst->v, &dst->cap, dst->n + src->n, sizeof(*dst->v));
+		memcpy(dst->v + dst->n, src->v, src->n * sizeof(*src->v));
+	}
 	dst->n += src->n;
 	dst->dropped += src->dropped;
 	dst->sorted = false;
@@ -131,6 +134,17 @@ static void ev_fill_common(struct ev *e, const struct pkt *p, enum ev_proto prot
 	e->client_port = from_client ? p->sport : p->dport;
 	e->server_port = from_client ? p->dport : p->sport;
 	e->vlan = p->nvlan ? p->vlan[p->nvlan - 1] : 0;
+	if (p->nencap) {
+		struct sbuf b = {0};
+		for (uint8_t i = 0; i < p->nencap && i < LS_MAX_ENCAP; i++) {
+			if (i)
+				sb_add(&b, " ");
+			sb_add(&b, p->encap[i] ? p->encap[i] : "?");
+		}
+		e->encap = b.s;
+		e->outer_src = from_client ? p->outer_src : p->outer_dst;
+		e->outer_dst = from_client ? p->outer_dst : p->outer_src;
+	}
 	if (p->has_mac) {
 		/* the client's MAC: source of a query, destination of a response */
 		const uint8_t *mac = from_client ? p->src_mac : p->dst_mac;

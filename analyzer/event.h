@@ -59,6 +59,8 @@ struct ev {
 	uint8_t client_mac[6];
 	uint16_t vlan;
 	uint16_t txid;
+	char *encap;            /* cleartext tunnels it travelled in, outermost first ("gre vxlan"), or NULL */
+	struct ls_addr outer_src, outer_dst; /* the outermost IP header, when encap */
 	char *qname;            /* presentation format, or NULL when encrypted */
 	uint16_t qtype;         /* 0 when encrypted */
 	char *sni;              /* TLS/QUIC server name, or NULL */

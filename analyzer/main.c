@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "analyze.h"
+#include "capture.h"
 #include "output.h"
 #include "rules.h"
 
@@ -27,6 +28,7 @@ static void usage_main(FILE *out)
 	      "  events [--tunnel FILE.xml] [-o FILE] CAPTURE... every name-resolution question, as TSV\n"
 	      "  check-rules FILE.xml                           validate and explain a tunnel description\n"
 	      "  suggest-tunnel [-o FILE] CAPTURE...            a tunnel description from the carriers seen\n"
+	      "  merge [--tunnel FILE.xml] [-o DIR] PARTIAL...  reports from partials (analyze --partial)\n"
 	      "\n"
 	      "'leakscope COMMAND --help' tells more.  Exit status: 0 no leak, 1 leaks found,\n"
 	      "2 unusable input or usage error.\n",
@@ -54,6 +56,8 @@ static void usage_analyze(FILE *out)
 	      "                             multi-homed query (default 1000)\n"
 	      "      --max-events N         stop recording events past N (default 5000000)\n"
 	      "  -j, --jobs N               follow the flows in N threads (same reports; default 1)\n"
+	      "      --partial FILE         for scale-out: write a mergeable partial result of the\n"
+	      "                             one CAPTURE to FILE instead of reports (see merge)\n"
 	      "  -q, --quiet                no summary table on stdout\n"
 	      "  -h, --help\n"
 	      "\n"
@@ -125,7 +129,7 @@ struct common_opts {
 	struct an_options an;
 };
 
-enum { OPT_GAP = 256, OPT_PARALLEL, OPT_MAX_EVENTS };
+enum { OPT_GAP = 256, OPT_PARALLEL, OPT_MAX_EVENTS, OPT_PARTIAL };
 
 #define MAX_JOBS 64
 
@@ -140,6 +144,7 @@ static int parse_common(int argc, char **argv, struct common_opts *o, void (*usa
 		{"parallel-window", required_argument, NULL, OPT_PARALLEL},
 		{"max-events", required_argument, NULL, OPT_MAX_EVENTS},
 		{"jobs", required_argument, NULL, 'j'},
+		{"partial", required_argument, NULL, OPT_PARTIAL},
 		{NULL, 0, NULL, 0},
 	};
 	an_options_default(&o->an);
@@ -170,6 +175,9 @@ static int parse_common(int argc, char **argv, struct common_opts *o, void (*usa
 			if (parse_uint(optarg, "--parallel-window", 3600000, &v) < 0)
 				return -1;
 			o->an.parallel_ms = (uint32_t)v;
+			break;
+		case OPT_PARTIAL:
+			o->an.partial_path = optarg;
 			break;
 		case OPT_MAX_EVENTS:
 			if (parse_uint(optarg, "--max-events", 1000000000, &v) < 0)
@@ -335,17 +343,55 @@ static uint64_t total_leaks(const struct analysis *a)
 	return n;
 }
 
-static int cmd_analyze(int argc, char **argv)
+static int cmd_analyze(int argc, char **argv, bool merging)
 {
 	struct common_opts o = {0};
 	if (parse_common(argc, argv, &o, usage_analyze) < 0)
 		return EXIT_UNUSABLE;
+	if (o.an.partial_path && argc - optind != 1) {
+		fprintf(stderr, "leakscope: --partial takes exactly one capture\n");
+		return EXIT_UNUSABLE;
+	}
+	if (o.an.partial_path && o.jobs > 1) {
+		fprintf(stderr, "leakscope: --partial and -j do not go together\n");
+		return EXIT_UNUSABLE;
+	}
+	if (merging) {
+		/* every input must be a partial: a plain capture here is a mistake */
+		for (int i = optind; i < argc; i++) {
+			char perr[512];
+			struct cap_file *cf;
+			if (cap_open(argv[i], &cf, perr, sizeof(perr)) < 0) {
+				fprintf(stderr, "leakscope: %s\n", perr);
+				return EXIT_UNUSABLE;
+			}
+			bool is_partial = cap_origin_path(cf) != NULL;
+			cap_close(cf);
+			if (!is_partial) {
+				fprintf(stderr, "leakscope: %s is not a partial written by analyze --partial\n", argv[i]);
+				return EXIT_UNUSABLE;
+			}
+		}
+	}
 	const char *dir = o.output ? o.output : "leakscope-report";
 	struct rules *rules = NULL;
 	struct analysis *a = run(&o, argc - optind, argv + optind, &rules, true);
 	if (!a)
 		return EXIT_UNUSABLE;
 	char err[2048];
+	if (o.an.partial_path) {
+		/* a partial: the result is the file; verdicts come at merge time */
+		bool failed = a->partial_failed;
+		an_free(a);
+		rules_free(rules);
+		if (failed) {
+			fprintf(stderr, "leakscope: %s: could not write the partial\n", o.an.partial_path);
+			return EXIT_UNUSABLE;
+		}
+		if (!o.quiet)
+			printf("partial written to %s\n", o.an.partial_path);
+		return EXIT_CLEAN;
+	}
 	if (out_xml_reports(a, dir, err, sizeof(err)) < 0 || out_html_reports(a, dir, err, sizeof(err)) < 0) {
 		fprintf(stderr, "leakscope: %s\n", err);
 		an_free(a);
@@ -453,7 +499,9 @@ int main(int argc, char **argv)
 	}
 	const char *cmd = argv[1];
 	if (!strcmp(cmd, "analyze"))
-		return cmd_analyze(argc - 1, argv + 1);
+		return cmd_analyze(argc - 1, argv + 1, false);
+	if (!strcmp(cmd, "merge"))
+		return cmd_analyze(argc - 1, argv + 1, true);
 	if (!strcmp(cmd, "events"))
 		return cmd_events(argc - 1, argv + 1);
 	if (!strcmp(cmd, "check-rules"))

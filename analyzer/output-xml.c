@@ -77,6 +77,13 @@ static void write_event(struct analysis *a, struct xmlw *w, const struct ev *e)
 		attr_u64(w, "retransmissions", e->retrans);
 	if (e->rtt_us >= 0)
 		attr_u64(w, "rtt-us", (uint64_t)e->rtt_us);
+	if (e->encap) {
+		/* inside a cleartext tunnel: it protects nothing, but an
+		 * auditor must see the query travelled in one */
+		attr(w, "encapsulation", e->encap);
+		attr(w, "outer-client", addr_str(&e->outer_src, b, sizeof(b)));
+		attr(w, "outer-server", addr_str(&e->outer_dst, b, sizeof(b)));
+	}
 	elem(w, "qname", e->qname);
 	if (e->qname)
 		elem(w, "qtype", ev_qtype_label(e, qb, sizeof(qb)));
@@ -337,6 +344,9 @@ static void write_summary_body(struct analysis *a, struct xmlw *w, const size_t 
 	attr_u64(w, "snapped-packets", ds->snapped);
 	attr_u64(w, "unsupported-link-packets", a->unsupported_link);
 	attr_u64(w, "fragments-dropped", ds->frag_dropped);
+	attr_u64(w, "decapsulated-packets", ds->decap_packets);
+	attr_u64(w, "tunnel-headers-invalid", ds->tunnel_invalid);
+	attr_u64(w, "tunnel-depth-capped", ds->encap_depth_capped);
 	attr_u64(w, "undecodable-dns", a->dns_undecodable);
 	attr_u64(w, "carrier-on-dns-port", a->carrier_veto);
 	attr_u64(w, "duplicate-packets", a->dup_pkts);

@@ -40,11 +40,24 @@ struct pkt {
 	const uint8_t *ip;     /* start of the IP header */
 	uint32_t ip_len;       /* header + payload, narrowed to the IP total length;
 	                          for a reassembled datagram, the reassembled copy */
-	bool reassembled;      /* built from IP fragments */
+	bool reassembled;      /* built from IP fragments (this packet, or a
+	                          carrier it travelled in: ip then points into
+	                          a decoder buffer) */
 
-	/* Encapsulation chain, outermost first (issue 3): e.g. "gre", "vxlan" */
+	/* Encapsulation chain, outermost first (issue 3): e.g. "gre", "vxlan";
+	 * static strings (decode_encap_name).  When nencap > 0 the network and
+	 * transport fields above and below describe the innermost packet and
+	 * the outer_* fields the outermost IP header, the one the capturing
+	 * host's neighbour saw.  Link-layer fields stay the capture's own. */
 	uint8_t nencap;
 	const char *encap[LS_MAX_ENCAP];
+	bool encap_capped;     /* a further tunnel header was left closed: depth cap */
+	bool has_outer;        /* outer_* are set (nencap > 0) */
+	struct ls_addr outer_src;
+	struct ls_addr outer_dst;
+	uint8_t outer_proto;   /* IPPROTO_* of the outermost IP header: 17, 47, 4, 41 */
+	uint16_t outer_sport;  /* its UDP ports; 0 for GRE and IP-in-IP */
+	uint16_t outer_dport;
 
 	/* Transport layer */
 	uint16_t sport;

@@ -1,6 +1,8 @@
 /* pcapng.c - bounded pcapng block reader (IETF draft-ietf-opsawg-pcapng: SHB, IDB, EPB, SPB, PB). */
 #include "pcapng.h"
 
+#include "partial.h"
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -38,6 +40,9 @@ struct png_reader {
 	struct png_iface **ifs; /* every IDB of every section, in file order */
 	size_t nifs, ifs_cap;
 	uint8_t *buf;       /* the current block, leading length included */
+	char *origin_path;  /* a leakscope partial: the original capture's path */
+	char *origin_format;
+	char *origin_damage;
 	size_t buf_cap;
 	uint64_t frames;    /* packet records returned so far */
 };
@@ -174,9 +179,32 @@ static int do_shb(struct png_reader *r, uint32_t len, char *err, size_t errlen)
 	if (major != 1)
 		return fail(r, err, errlen, "section header at byte %llu: unsupported pcapng version %u.%u",
 			    (unsigned long long)(r->off - len), major, minor);
-	/* Section length and options carry nothing we use.  A new section
-	 * starts a new interface numbering (section 4.1). */
+	/* A new section starts a new interface numbering (section 4.1). */
 	r->sec_base = r->nifs;
+	/* Options: only a leakscope partial's comment matters (partial.h). */
+	cur_skip(&c, 8); /* section length */
+	while (cur_left(&c) >= 4) {
+		uint16_t code = rd16(&c, r->be), olen = rd16(&c, r->be);
+		if (code == OPT_ENDOFOPT || olen > cur_left(&c))
+			break;
+		const uint8_t *v = cur_ptr(&c);
+		cur_skip(&c, (size_t)((olen + 3u) & ~3u));
+		size_t ml = strlen(PARTIAL_MAGIC);
+		if (code != 1 || olen <= ml || memcmp(v, PARTIAL_MAGIC, ml) != 0 || r->origin_path)
+			continue;
+		/* "magic\nformat=...\npath=..." : the path is the rest of the value */
+		char *txt = xmalloc((size_t)olen + 1);
+		memcpy(txt, v, olen);
+		txt[olen] = '\0';
+		char *fmt = strstr(txt, "\nformat=");
+		char *pth = strstr(txt, "\npath=");
+		if (fmt && pth && pth > fmt) {
+			*pth = '\0';
+			r->origin_format = xstrdup(fmt + 8);
+			r->origin_path = xstrdup(pth + 6);
+		}
+		free(txt);
+	}
 	return 0;
 }
 
@@ -362,6 +390,28 @@ static int do_packet(struct png_reader *r, uint32_t type, uint32_t len, struct c
 	pkt->caplen = caplen;
 	pkt->wirelen = wirelen;
 	pkt->data = cur_ptr(&c);
+	pkt->orig_caplen = caplen;
+	if (type == BT_EPB && r->origin_path) {
+		/* a partial's reduced record: "leakscope:r <original caplen>" */
+		cur_skip(&c, (size_t)((caplen + 3u) & ~3u));
+		while (cur_left(&c) >= 4) {
+			uint16_t code = rd16(&c, r->be), olen = rd16(&c, r->be);
+			if (code == OPT_ENDOFOPT || olen > cur_left(&c))
+				break;
+			const uint8_t *v = cur_ptr(&c);
+			cur_skip(&c, (size_t)((olen + 3u) & ~3u));
+			if (code == 1 && olen > 12 && olen < 32 && memcmp(v, "leakscope:r ", 12) == 0) {
+				char num[24];
+				memcpy(num, v + 12, olen - 12u);
+				num[olen - 12u] = '\0';
+				unsigned long oc = strtoul(num, NULL, 10);
+				if (oc >= caplen && oc <= wirelen) {
+					pkt->reduced = true;
+					pkt->orig_caplen = (uint32_t)oc;
+				}
+			}
+		}
+	}
 	return 1;
 }
 
@@ -408,15 +458,37 @@ int png_next(struct png_reader *r, struct cap_packet *pkt, char *err, size_t err
 		case BT_SPB:
 		case BT_PB:
 			return do_packet(r, type, len, pkt, err, errlen);
+		case 0x40000BADu:
+			/* a partial's note that its original was damaged */
+			if (len > 33 && !r->origin_damage && r->origin_path &&
+			    memcmp(r->buf + 8, "\0\0\0\0leakscope-damage ", 21) == 0)
+				r->origin_damage = opt_str(r->buf + 8 + 21, len - 33, 2000);
+			rc = 0;
+			break;
 		default:
-			/* NRB, ISB, DSB, custom and unknown blocks: nothing we use,
-			 * and the framing has been checked already. */
+			/* NRB, ISB, DSB, other custom and unknown blocks: nothing we
+			 * use, and the framing has been checked already. */
 			rc = 0;
 			break;
 		}
 		if (rc < 0)
 			return -1;
 	}
+}
+
+const char *png_origin_path(const struct png_reader *r)
+{
+	return r->origin_path;
+}
+
+const char *png_origin_format(const struct png_reader *r)
+{
+	return r->origin_format;
+}
+
+const char *png_origin_damage(const struct png_reader *r)
+{
+	return r->origin_damage;
 }
 
 size_t png_iface_count(const struct png_reader *r)
@@ -445,5 +517,8 @@ void png_close(struct png_reader *r)
 	}
 	free(r->ifs);
 	free(r->buf);
+	free(r->origin_path);
+	free(r->origin_format);
+	free(r->origin_damage);
 	free(r);
 }

@@ -35,6 +35,11 @@ int png_next(struct png_reader *r, struct cap_packet *pkt, char *err, size_t err
 
 /* Interfaces of all sections read so far, in file order; cap_packet.iface
  * indexes this list. */
+/* A leakscope partial (partial.h): the original's path, format and damage
+ * message; NULL for any other pcapng. */
+const char *png_origin_path(const struct png_reader *r);
+const char *png_origin_format(const struct png_reader *r);
+const char *png_origin_damage(const struct png_reader *r);
 size_t png_iface_count(const struct png_reader *r);
 const struct cap_iface *png_iface_get(const struct png_reader *r, size_t i);
 /* Byte offset of the next block to read. */

@@ -62,7 +62,7 @@ def tshark_set(path):
            "-E", "separator=\t", "-E", "occurrence=a", "-E", "aggregator=\x1f",
            "-e", "ip.src", "-e", "ipv6.src", "-e", "ip.dst", "-e", "ipv6.dst",
            "-e", "udp.srcport", "-e", "udp.dstport", "-e", "dns.flags.response",
-           "-e", "dns.qry.name", "-e", "dns.qry.type"]
+           "-e", "dns.qry.name", "-e", "dns.qry.type", "-e", "frame.protocols"]
     out = subprocess.run(cmd, capture_output=True).stdout.decode("utf-8", "replace")
     s = set()
     noname = set()
@@ -79,11 +79,16 @@ def tshark_set(path):
             noname.add((dst, dp, src, sp))
             continue
         # innermost IP: tshark lists every layer, the last is the one carrying UDP
+        # innermost IP: tshark lists every layer, the last is the one carrying UDP;
+        # with both families (6in4, 4in6, Teredo) frame.protocols says which came last
         src = (f[0] or f[1]).split("\x1f")[-1]
         dst = (f[2] or f[3]).split("\x1f")[-1]
-        if f[0] and f[1]:
-            # both v4 and v6 layers (a tunnel): the inner one is the later layer; ambiguous, keep v4's
-            pass
+        if f[0] and f[1] and len(f) > 9:
+            layers = [p for p in f[9].split(":") if p in ("ip", "ipv6")]
+            if layers and layers[-1] == "ipv6":
+                src, dst = f[1].split("\x1f")[-1], f[3].split("\x1f")[-1]
+            else:
+                src, dst = f[0].split("\x1f")[-1], f[2].split("\x1f")[-1]
         sp, dp = f[4].split("\x1f")[-1], f[5].split("\x1f")[-1]
         resp = f[6].split("\x1f")[0] in ("1", "True")
         names = f[7].split("\x1f")

@@ -753,8 +753,9 @@ Test(decode, other_transports_keep_ip_payload)
 	cr_assert_eq(o.sport, 0);
 	cr_assert_eq(o.payload_len, 12);
 	cr_assert_eq(o.payload, copy + 34);
-	/* GRE carrying IPv4: not unwrapped here, ip/ip_len are the outer packet */
-	uint8_t gre[4 + sizeof(v4udp) - 14] = {0, 0, 0x08, 0x00};
+	/* GRE with a protocol the decoder does not open (MPLS, 0x8847): the
+	 * packet stays the outer one, ip/ip_len span it */
+	uint8_t gre[4 + sizeof(v4udp) - 14] = {0, 0, 0x88, 0x47};
 	memcpy(gre + 4, v4udp + 14, sizeof(v4udp) - 14);
 	n = cb_ip(ip, sizeof(ip), "198.51.100.1", "198.51.100.2", 47, NULL, gre, sizeof(gre));
 	m = eth(fr, ip, n);
@@ -763,6 +764,17 @@ Test(decode, other_transports_keep_ip_payload)
 	cr_assert_eq(o.ip_len, 20 + sizeof(gre));
 	assert_addr(&o.dst, "198.51.100.2");
 	cr_assert_eq(o.nencap, 0);
+	/* GRE carrying IPv4 is opened: the inner UDP packet, with the chain */
+	gre[2] = 0x08, gre[3] = 0x00;
+	n = cb_ip(ip, sizeof(ip), "198.51.100.1", "198.51.100.2", 47, NULL, gre, sizeof(gre));
+	m = eth(fr, ip, n);
+	cr_assert_eq(run(1, fr, m, m, &o), DEC_OK);
+	cr_assert_eq(o.proto, 17);
+	cr_assert_eq(o.nencap, 1);
+	cr_assert_str_eq(o.encap[0], "gre");
+	cr_assert(o.has_outer);
+	assert_addr(&o.outer_dst, "198.51.100.2");
+	cr_assert_eq(o.outer_proto, 47);
 	/* ESP over IPv6, and no-next-header */
 	n = cb_ip(ip, sizeof(ip), "2001:db8::2", "2001:db8::1", 50, NULL, "\0\0\0\x01\0\0\0\x01xxxx", 12);
 	m = eth(fr, ip, n);

@@ -209,6 +209,155 @@ static void write_damaged(void)
 	}
 }
 
+/*
+ * tunnels.pcap: the query inside each cleartext tunnel the decoder opens,
+ * one frame each (issue 3), so tshark can check the builders and the
+ * decoder against each other.  Inner hosts as everywhere; carriers
+ * 198.51.100.1 -> 198.51.100.2 (IPv6: 2001:db8:1::1 -> 2001:db8:1::2).
+ */
+static size_t tun_frame(uint8_t *f, int i, const struct exchange *e4, const struct exchange *e6,
+			const char **what)
+{
+	static uint8_t a[CB_MAXPKT], b[CB_MAXPKT], c[CB_MAXPKT];
+	const char *o4s = "198.51.100.1", *o4d = "198.51.100.2";
+	const char *o6s = "2001:db8:1::1", *o6d = "2001:db8:1::2";
+	struct cb_link l;
+	cb_link_init(&l);
+	size_t n = 0, m = 0;
+	switch (i) {
+	case 0: {
+		struct cb_gre_opt g = {.csum = true, .has_key = true, .key = 7, .has_seq = true, .seq = 1};
+		n = cb_gre(a, sizeof(a), &g, 0x0800, e4->q, e4->qlen);
+		m = cb_ip(b, sizeof(b), o4s, o4d, 47, NULL, a, n);
+		*what = "gre (checksum, key 7, sequence 1) -> IPv4";
+		break;
+	}
+	case 1: {
+		struct cb_gre_opt g = {.pptp = true, .call_id = 0x1234, .has_seq = true, .seq = 5,
+				       .has_ack = true, .ack = 4};
+		n = cb_ppp(c, sizeof(c), true, false, 0x0021, e4->q, e4->qlen);
+		n = cb_gre(a, sizeof(a), &g, 0x880b, c, n);
+		m = cb_ip(b, sizeof(b), o4s, o4d, 47, NULL, a, n);
+		*what = "pptp-gre (call 0x1234, seq 5, ack 4) -> PPP ff 03 0021 -> IPv4";
+		break;
+	}
+	case 2: {
+		struct cb_gre_opt g = {.pptp = true, .call_id = 0x1234};
+		n = cb_ppp(c, sizeof(c), false, true, 0x0021, e4->q, e4->qlen);
+		n = cb_gre(a, sizeof(a), &g, 0x880b, c, n);
+		m = cb_ip(b, sizeof(b), o4s, o4d, 47, NULL, a, n);
+		*what = "pptp-gre -> PPP without ff 03, protocol compressed to 21 -> IPv4";
+		break;
+	}
+	case 3: {
+		struct cb_link in;
+		cb_link_init(&in);
+		in.src_mac[5] = 0x12;
+		in.nvlan = 1;
+		in.vlan[0] = 42;
+		n = cb_eth_raw(c, sizeof(c), &in, 0x0800, e4->q, e4->qlen);
+		n = cb_gre(a, sizeof(a), NULL, 0x6558, c, n);
+		m = cb_ip(b, sizeof(b), o4s, o4d, 47, NULL, a, n);
+		*what = "gre -> Ethernet (transparent bridging), VLAN 42 -> IPv4";
+		break;
+	}
+	case 4:
+		m = cb_ip(b, sizeof(b), o4s, o4d, 4, NULL, e4->q, e4->qlen);
+		*what = "ipip: IPv4 in IPv4";
+		break;
+	case 5:
+		m = cb_ip(b, sizeof(b), o4s, o4d, 41, NULL, e6->q, e6->qlen);
+		*what = "6in4: IPv6 in IPv4";
+		break;
+	case 6:
+		m = cb_ip(b, sizeof(b), o6s, o6d, 41, NULL, e6->q, e6->qlen);
+		*what = "ip6ip6: IPv6 in IPv6";
+		break;
+	case 7:
+		m = cb_ip(b, sizeof(b), o6s, o6d, 4, NULL, e4->q, e4->qlen);
+		*what = "4in6: IPv4 in IPv6";
+		break;
+	case 8:
+		n = cb_gre(a, sizeof(a), NULL, 0x0800, e4->q, e4->qlen);
+		m = cb_ip_udp(b, sizeof(b), o4s, o4d, 50000, 4754, NULL, a, n);
+		*what = "gre-udp: GRE in UDP 4754 -> IPv4";
+		break;
+	case 9:
+		n = cb_eth_raw(c, sizeof(c), NULL, 0x0800, e4->q, e4->qlen);
+		n = cb_vxlan(a, sizeof(a), 0x08, 4242, c, n);
+		m = cb_ip_udp(b, sizeof(b), o4s, o4d, 50001, 4789, NULL, a, n);
+		*what = "vxlan (VNI 4242) -> Ethernet -> IPv4";
+		break;
+	case 10: {
+		static const uint8_t opt[8] = {0x01, 0x02, 0x80, 0x01, 0xde, 0xad, 0xbe, 0xef};
+		n = cb_eth_raw(c, sizeof(c), NULL, 0x0800, e4->q, e4->qlen);
+		n = cb_geneve(a, sizeof(a), 0x6558, 77, opt, sizeof(opt), c, n);
+		m = cb_ip_udp(b, sizeof(b), o4s, o4d, 50002, 6081, NULL, a, n);
+		*what = "geneve (VNI 77, one 8-byte option) -> Ethernet -> IPv4";
+		break;
+	}
+	case 11: {
+		struct cb_teredo_opt t = {.auth = true, .id_len = 2, .au_len = 3, .origin = true,
+					  .origin_port = 40000, .origin_addr = "203.0.113.9"};
+		n = cb_teredo(a, sizeof(a), &t, e6->q, e6->qlen);
+		m = cb_ip_udp(b, sizeof(b), o4s, o4d, 3544, 50003, NULL, a, n);
+		*what = "teredo (authentication and origin indication; from port 3544) -> IPv6";
+		break;
+	}
+	case 12: {
+		/* one PDU session container (type 0x85): length 1, 2 bytes, next 0 */
+		static const uint8_t ext[4] = {0x01, 0x00, 0x05, 0x00};
+		struct cb_gtpu_opt g = {.seq = true, .seqno = 9, .ext_first = 0x85, .ext = ext,
+					.ext_len = sizeof(ext)};
+		n = cb_gtpu(a, sizeof(a), 0xabcdef01, &g, e4->q, e4->qlen);
+		m = cb_ip_udp(b, sizeof(b), o4s, o4d, 2152, 2152, NULL, a, n);
+		*what = "gtp-u (TEID 0xabcdef01, sequence 9, PDU session container) -> IPv4";
+		break;
+	}
+	case 13: {
+		struct cb_l2tp_opt t = {.has_len = true, .has_seq = true, .ns = 1, .nr = 2, .has_off = true,
+					.off = 2};
+		n = cb_ppp(c, sizeof(c), true, false, 0x0021, e4->q, e4->qlen);
+		n = cb_l2tp(a, sizeof(a), 11, 22, &t, c, n);
+		m = cb_ip_udp(b, sizeof(b), o4s, o4d, 1701, 1701, NULL, a, n);
+		*what = "l2tp (length, Ns/Nr, offset 2; tunnel 11, session 22) -> PPP -> IPv4";
+		break;
+	}
+	default:
+		return 0;
+	}
+	return m ? cb_link_wrap(f, CB_MAXPKT, 1, &l, b, m) : 0;
+}
+
+static void write_tunnels(void)
+{
+	const char *name = "tunnels.pcap";
+	static struct exchange e4, e6;
+	uint8_t f[CB_MAXPKT];
+	make_exchange(&e4, false, NULL, NULL, "www.example.com");
+	make_exchange(&e6, true, NULL, NULL, "www.example.com");
+	struct cb_pcap *w = cb_pcap_open(path_of(name), 1, 65535, 0);
+	check(w != NULL, name, "open");
+	if (!w)
+		return;
+	char what[2048] = "EN10MB; the query 10.0.0.2:40000 -> 192.0.2.53:53 (IPv6: 2001:db8::2 -> "
+			  "2001:db8::53) inside a tunnel, carriers 198.51.100.1 -> 198.51.100.2 or "
+			  "2001:db8:1::1 -> 2001:db8:1::2; frames:";
+	for (int i = 0;; i++) {
+		const char *w1 = NULL;
+		size_t n = tun_frame(f, i, &e4, &e6, &w1);
+		if (!n) {
+			check(w1 == NULL, name, "building a frame");
+			break;
+		}
+		check(cb_pcap_write(w, TS_SEC + i, TS_NSEC, f, (uint32_t)n, (uint32_t)n) == 0, name, w1);
+		size_t k = strlen(what);
+		snprintf(what + k, sizeof(what) - k, " %d %s;", i + 1, w1);
+	}
+	check(cb_pcap_close(w) == 0, name, "close");
+	note(name, what);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
@@ -263,6 +412,7 @@ int main(int argc, char **argv)
 	write_multi_iface();
 	write_fragmented();
 	write_damaged();
+	write_tunnels();
 
 	if (fclose(manifest) != 0)
 		failures++;

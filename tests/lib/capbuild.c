@@ -518,6 +518,254 @@ size_t cb_udp4(uint8_t *buf, const uint8_t mac_src[6], const uint8_t mac_dst[6],
 }
 
 /* ---------------------------------------------------------------------- */
+/* Tunnel headers */
+
+size_t cb_gre(uint8_t *out, size_t cap, const struct cb_gre_opt *o, uint16_t proto, const void *inner,
+	      size_t len)
+{
+	static const struct cb_gre_opt none;
+	if (!o)
+		o = &none;
+	size_t hl = 4;
+	uint8_t f0 = 0, f1 = 0;
+	if (o->pptp) {
+		f0 = 0x20; /* K */
+		f1 = 0x01; /* version 1 */
+		hl += 4;
+		if (o->has_seq) {
+			f0 |= 0x10;
+			hl += 4;
+		}
+		if (o->has_ack) {
+			f1 |= 0x80;
+			hl += 4;
+		}
+	} else {
+		if (o->csum) {
+			f0 |= 0x80;
+			hl += 4;
+		}
+		if (o->has_key) {
+			f0 |= 0x20;
+			hl += 4;
+		}
+		if (o->has_seq) {
+			f0 |= 0x10;
+			hl += 4;
+		}
+	}
+	if (cap < hl + len)
+		return 0;
+	out[0] = f0 | o->flags0;
+	out[1] = f1 | o->flags1;
+	be16(out + 2, proto);
+	size_t n = 4;
+	if (o->pptp) {
+		be16(out + n, o->len_field ? o->len_field : (uint32_t)len);
+		be16(out + n + 2, o->call_id);
+		n += 4;
+		if (o->has_seq) {
+			be32(out + n, o->seq);
+			n += 4;
+		}
+		if (o->has_ack) {
+			be32(out + n, o->ack);
+			n += 4;
+		}
+	} else {
+		size_t csum_at = n;
+		if (o->csum) {
+			memset(out + n, 0, 4);
+			n += 4;
+		}
+		if (o->has_key) {
+			be32(out + n, o->key);
+			n += 4;
+		}
+		if (o->has_seq) {
+			be32(out + n, o->seq);
+			n += 4;
+		}
+		if (len)
+			memcpy(out + n, inner, len);
+		if (o->csum) /* RFC 2784 section 2.5: over the GRE header and payload */
+			be16(out + csum_at, fold(sum16(out, n + len, 0)));
+		return n + len;
+	}
+	if (len)
+		memcpy(out + n, inner, len);
+	return n + len;
+}
+
+size_t cb_ppp(uint8_t *out, size_t cap, bool addr_ctrl, bool pfc, uint16_t proto, const void *pl,
+	      size_t len)
+{
+	if (cap < 4 + len)
+		return 0;
+	size_t n = 0;
+	if (addr_ctrl) {
+		out[n++] = 0xff;
+		out[n++] = 0x03;
+	}
+	if (pfc && proto < 0x100 && (proto & 1)) {
+		out[n++] = (uint8_t)proto;
+	} else {
+		be16(out + n, proto);
+		n += 2;
+	}
+	if (len)
+		memcpy(out + n, pl, len);
+	return n + len;
+}
+
+size_t cb_vxlan(uint8_t *out, size_t cap, uint8_t flags, uint32_t vni, const void *frame, size_t len)
+{
+	if (cap < 8 + len)
+		return 0;
+	memset(out, 0, 8);
+	out[0] = flags;
+	out[4] = (uint8_t)(vni >> 16);
+	out[5] = (uint8_t)(vni >> 8);
+	out[6] = (uint8_t)vni;
+	if (len)
+		memcpy(out + 8, frame, len);
+	return 8 + len;
+}
+
+size_t cb_geneve(uint8_t *out, size_t cap, uint16_t proto, uint32_t vni, const void *opts, size_t optlen,
+		 const void *inner, size_t len)
+{
+	if (optlen % 4 || optlen > 252 || cap < 8 + optlen + len)
+		return 0;
+	memset(out, 0, 8);
+	out[0] = (uint8_t)(optlen / 4);
+	be16(out + 2, proto);
+	out[4] = (uint8_t)(vni >> 16);
+	out[5] = (uint8_t)(vni >> 8);
+	out[6] = (uint8_t)vni;
+	if (optlen)
+		memcpy(out + 8, opts, optlen);
+	if (len)
+		memcpy(out + 8 + optlen, inner, len);
+	return 8 + optlen + len;
+}
+
+size_t cb_teredo(uint8_t *out, size_t cap, const struct cb_teredo_opt *o, const void *ip6, size_t len)
+{
+	static const struct cb_teredo_opt none;
+	if (!o)
+		o = &none;
+	size_t n = 0;
+	if (cap < 4 + 255 + 255 + 9 + 8 + len)
+		return 0;
+	if (o->auth) {
+		out[n++] = 0;
+		out[n++] = 1;
+		out[n++] = o->id_len;
+		out[n++] = o->au_len;
+		memset(out + n, 0xaa, o->id_len);
+		n += o->id_len;
+		memset(out + n, 0xbb, o->au_len);
+		n += o->au_len;
+		memcpy(out + n, "\x01\x02\x03\x04\x05\x06\x07\x08", 8); /* nonce */
+		n += 8;
+		out[n++] = 0; /* confirmation */
+	}
+	if (o->origin) {
+		struct addr a;
+		if (parse(o->origin_addr ? o->origin_addr : "192.0.2.1", &a) || a.af != 4)
+			return 0;
+		out[n++] = 0;
+		out[n++] = 0;
+		be16(out + n, (uint32_t)(o->origin_port ^ 0xffff));
+		n += 2;
+		for (int i = 0; i < 4; i++)
+			out[n++] = (uint8_t)~a.a[i];
+	}
+	if (len)
+		memcpy(out + n, ip6, len);
+	return n + len;
+}
+
+size_t cb_gtpu(uint8_t *out, size_t cap, uint32_t teid, const struct cb_gtpu_opt *o, const void *inner,
+	       size_t len)
+{
+	static const struct cb_gtpu_opt none;
+	if (!o)
+		o = &none;
+	bool opt = o->seq || o->ext_len || o->ext_first;
+	size_t hl = 8 + (opt ? 4 : 0) + o->ext_len;
+	if (cap < hl + len || hl - 8 + len > 65535)
+		return 0;
+	uint8_t fl = 0x30; /* version 1, PT 1 */
+	if (o->ext_len || o->ext_first)
+		fl |= 0x04;
+	if (o->seq)
+		fl |= 0x02;
+	out[0] = o->flags ? o->flags : fl;
+	out[1] = o->type ? o->type : 0xff;
+	be16(out + 2, o->len_field ? o->len_field : (uint32_t)(hl - 8 + len));
+	be32(out + 4, teid);
+	size_t n = 8;
+	if (opt) {
+		be16(out + n, o->seqno);
+		out[n + 2] = 0; /* N-PDU number */
+		out[n + 3] = o->ext_first;
+		n += 4;
+	}
+	if (o->ext_len)
+		memcpy(out + n, o->ext, o->ext_len);
+	n += o->ext_len;
+	if (len)
+		memcpy(out + n, inner, len);
+	return n + len;
+}
+
+size_t cb_l2tp(uint8_t *out, size_t cap, uint16_t tunnel, uint16_t session, const struct cb_l2tp_opt *o,
+	       const void *pl, size_t len)
+{
+	static const struct cb_l2tp_opt none;
+	if (!o)
+		o = &none;
+	size_t hl = 6 + (o->has_len ? 2 : 0) + (o->has_seq ? 4 : 0) + (o->has_off ? 2u + o->off : 0);
+	if (cap < hl + len || hl + len > 65535)
+		return 0;
+	uint8_t f0 = 0;
+	if (o->control)
+		f0 |= 0x80;
+	if (o->has_len)
+		f0 |= 0x40;
+	if (o->has_seq)
+		f0 |= 0x08;
+	if (o->has_off)
+		f0 |= 0x02;
+	out[0] = f0;
+	out[1] = o->version ? o->version : 2;
+	size_t n = 2;
+	if (o->has_len) {
+		be16(out + n, o->len_field ? o->len_field : (uint32_t)(hl + len));
+		n += 2;
+	}
+	be16(out + n, tunnel);
+	be16(out + n + 2, session);
+	n += 4;
+	if (o->has_seq) {
+		be16(out + n, o->ns);
+		be16(out + n + 2, o->nr);
+		n += 4;
+	}
+	if (o->has_off) {
+		be16(out + n, o->off);
+		n += 2;
+		memset(out + n, 0, o->off);
+		n += o->off;
+	}
+	if (len)
+		memcpy(out + n, pl, len);
+	return n + len;
+}
+
+/* ---------------------------------------------------------------------- */
 /* DNS */
 
 static size_t put_name(uint8_t *out, size_t cap, const char *name)

@@ -138,6 +138,87 @@ size_t cb_udp4(uint8_t *buf, const uint8_t mac_src[6], const uint8_t mac_dst[6],
 	       const char *dst, uint16_t sport, uint16_t dport, const void *payload, size_t len);
 
 /* ---------------------------------------------------------------------- */
+/* Tunnel headers (issue 3).  Each writes its header followed by the inner
+ * bytes (an IP packet, an Ethernet frame from cb_eth_raw, or a PPP frame
+ * from cb_ppp); the result goes into cb_ip (GRE: proto 47) or cb_ip_udp
+ * (the tunnel's port).  Fields marked "lie" write a wrong value when
+ * non-zero, for hostile tests. */
+
+/* GRE, RFC 2784/2890 (version 0) or PPTP's enhanced GRE, RFC 2637 (pptp:
+ * version 1, key = payload length + call id, protocol should be 0x880b). */
+struct cb_gre_opt {
+	bool csum;           /* version 0: C bit, checksum over header and payload */
+	bool has_key;
+	uint32_t key;        /* version 0 */
+	bool has_seq;
+	uint32_t seq;
+	bool pptp;
+	uint16_t call_id;    /* pptp */
+	bool has_ack;        /* pptp: A bit and acknowledgement number */
+	uint32_t ack;
+	uint16_t len_field;  /* pptp, lie: payload length */
+	uint8_t flags0, flags1; /* lie: OR-ed into the two flag bytes */
+};
+size_t cb_gre(uint8_t *out, size_t cap, const struct cb_gre_opt *o, uint16_t proto, const void *inner,
+	      size_t len);
+
+/* A PPP frame (RFC 1661/1662): ff 03 when addr_ctrl, the protocol in one
+ * byte when pfc and it fits (RFC 1661 6.5), else two. */
+size_t cb_ppp(uint8_t *out, size_t cap, bool addr_ctrl, bool pfc, uint16_t proto, const void *pl,
+	      size_t len);
+
+/* VXLAN, RFC 7348: flags (0x08 = I bit), VNI, then the Ethernet frame. */
+size_t cb_vxlan(uint8_t *out, size_t cap, uint8_t flags, uint32_t vni, const void *frame, size_t len);
+
+/* Geneve, RFC 8926: version 0, the options (optlen a multiple of 4, at
+ * most 252, raw bytes), protocol type (0x6558 Ethernet, 0x0800, 0x86dd). */
+size_t cb_geneve(uint8_t *out, size_t cap, uint16_t proto, uint32_t vni, const void *opts, size_t optlen,
+		 const void *inner, size_t len);
+
+/* Teredo, RFC 4380 5.1.1: optional authentication and origin indication
+ * headers, then the IPv6 packet. */
+struct cb_teredo_opt {
+	bool auth;
+	uint8_t id_len, au_len; /* client id and auth value lengths (filled with 0xaa, 0xbb) */
+	bool origin;
+	uint16_t origin_port;   /* written obfuscated (XOR 0xffff), as the RFC says */
+	const char *origin_addr; /* IPv4, obfuscated (XOR 0xffffffff); NULL: 192.0.2.1 */
+};
+size_t cb_teredo(uint8_t *out, size_t cap, const struct cb_teredo_opt *o, const void *ip6, size_t len);
+
+/* GTP-U, 3GPP TS 29.281: GTPv1, PT 1, TEID.  ext: raw extension headers
+ * (each length byte, content, next type), ext_first the type announced in
+ * the optional fields; with ext or seq the 4 optional bytes are present. */
+struct cb_gtpu_opt {
+	uint8_t type;        /* message type; 0: 255 (G-PDU) */
+	bool seq;
+	uint16_t seqno;
+	uint8_t ext_first;
+	const uint8_t *ext;
+	size_t ext_len;
+	uint16_t len_field;  /* lie */
+	uint8_t flags;       /* lie: replaces the first byte */
+};
+size_t cb_gtpu(uint8_t *out, size_t cap, uint32_t teid, const struct cb_gtpu_opt *o, const void *inner,
+	       size_t len);
+
+/* L2TPv2, RFC 2661 3.1: tunnel and session ids, optional length, Ns/Nr and
+ * offset fields; control sets the T bit (then has_len and has_seq should
+ * be set too, as the RFC demands). */
+struct cb_l2tp_opt {
+	bool control;
+	bool has_len;
+	bool has_seq;
+	uint16_t ns, nr;
+	bool has_off;
+	uint16_t off;        /* offset size; that many zero bytes of padding follow */
+	uint16_t len_field;  /* lie */
+	uint8_t version;     /* lie: 0 means 2 */
+};
+size_t cb_l2tp(uint8_t *out, size_t cap, uint16_t tunnel, uint16_t session, const struct cb_l2tp_opt *o,
+	       const void *pl, size_t len);
+
+/* ---------------------------------------------------------------------- */
 /* DNS messages (RFC 1035) */
 
 /* A query for name (dotted, no trailing dot needed), class IN, RD set. */
