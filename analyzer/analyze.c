@@ -634,6 +634,34 @@ static void learn_names(struct analysis *a, const struct pkt *p, enum ev_proto p
 	}
 }
 
+/*
+ * Cleartext DNS on another port (DNSCrypt certificate lookups on 443 or
+ * 8443, a resolver on 5300, a tunnel through a firewall): a flow whose
+ * first one or two messages from its initiator parse completely as DNS
+ * queries is DNS, whatever the port.  The parser is strict (dns.h), and
+ * carrier traffic never gets here.
+ */
+static bool odd_port_dns(struct analysis *a, const struct pkt *p, struct flow *f)
+{
+	struct an_priv *pv = a->priv;
+	if (f->odd_dns == 1)
+		return true;
+	if (f->odd_dns == 2 || p->payload_len < 17)
+		return false;
+	bool from_init = addr_cmp(&p->src, &f->init_addr) == 0 && p->sport == f->init_port;
+	if (!from_init)
+		return false;
+	struct dns_msg *m = pv->msg;
+	if (dns_parse(p->payload, p->payload_len, m) == 0 && !m->qr && m->opcode == 0 && m->nq >= 1 &&
+	    !(m->anomalies & (DNS_ANOM_COUNT_MISMATCH | DNS_ANOM_TRAILING_BYTES | DNS_ANOM_TRUNCATED_RR))) {
+		f->odd_dns = 1;
+		return true;
+	}
+	if (++f->odd_tries >= 2)
+		f->odd_dns = 2;
+	return false;
+}
+
 static void dissect_dns_udp(struct analysis *a, struct pkt *p, struct flow *f, uint32_t iref)
 {
 	struct an_priv *pv = a->priv;
@@ -650,11 +678,13 @@ static void dissect_dns_udp(struct analysis *a, struct pkt *p, struct flow *f, u
 		proto = EVP_LLMNR;
 	else if (sp == 137 || dp == 137)
 		proto = EVP_NBNS;
+	else if (odd_port_dns(a, p, f))
+		proto = EVP_DNS_UDP;
 	else
 		return;
 	/* nDPI recognised a VPN carrier on a name-resolution port. */
 	enum dpi_class c = f->dpi_res.cls;
-	if (c == DPI_WIREGUARD || c == DPI_OPENVPN || c == DPI_IPSEC || c == DPI_TOR || c == DPI_DNSCRYPT) {
+	if (c == DPI_WIREGUARD || c == DPI_OPENVPN || c == DPI_IPSEC || c == DPI_TOR) {
 		a->carrier_veto++;
 		return;
 	}

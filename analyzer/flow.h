@@ -41,6 +41,8 @@ struct flow {
 	uint8_t enc_state;           /* encrypted-resolution decision: 0 open, 1 decided */
 	int8_t sniffed_kind;         /* carrier recognised from its first bytes (enum tunnel_kind + 1), 0 none */
 	uint8_t app_state;           /* 0: not looked at yet, 1: followed (app set), 2: not followed */
+	uint8_t odd_dns;             /* DNS on another port: 0 not known yet, 1 yes, 2 no */
+	uint8_t odd_tries;
 	void *app;                   /* per-flow protocol state (TCP reassembly...), owned by the user */
 };
 

@@ -63,7 +63,7 @@ struct stream *stream_open(struct stream_ctx *c, const struct pkt *p, int dir)
 {
 	enum stream_kind kind = 0;
 	enum ev_proto proto = EVP_DNS_TCP;
-	if (p->sport == 53 || p->dport == 53) {
+	if (p->sport == 53 || p->dport == 53 || p->sport == 5353 || p->dport == 5353) {
 		kind = STREAM_DNS;
 	} else if (p->sport == 5355 || p->dport == 5355) {
 		kind = STREAM_DNS;
@@ -75,6 +75,12 @@ struct stream *stream_open(struct stream_ctx *c, const struct pkt *p, int dir)
 		kind = STREAM_H2;
 	} else if (dir == 0 && (starts_with(p, "GET /") || starts_with(p, "POST /"))) {
 		kind = STREAM_HTTP1;
+	} else if (dir == 0 && p->payload_len >= 14 &&
+		   (uint32_t)((p->payload[0] << 8) | p->payload[1]) == p->payload_len - 2u &&
+		   dns_parse(p->payload + 2, p->payload_len - 2u, c->msg) == 0 && !c->msg->qr && c->msg->nq >= 1) {
+		/* DNS over TCP on another port: a complete length-prefixed
+		 * query in the first segment (RFC 7766 framing) */
+		kind = STREAM_DNS;
 	}
 	if (!kind)
 		return NULL;
