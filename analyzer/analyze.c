@@ -786,7 +786,7 @@ static void check_encrypted(struct analysis *a, struct pkt *p, struct flow *f, i
 		return; /* wait for nDPI */
 	bool tls = r->cls == DPI_TLS || r->cls == DPI_DOH_DOT;
 	bool quic = p->proto == 17 && (r->cls == DPI_QUIC || (r->cls == DPI_DOH_DOT && r->master == 188));
-	decide_encrypted(a, p, f, dir, iref, r->sni, r->alpn, tls, quic);
+	decide_encrypted(a, p, f, dir, iref, dpi_sni(r), dpi_alpn(r), tls, quic);
 }
 
 /* Stream hooks: a DNS message from a TCP stream (DNS over TCP, cleartext DoH). */
@@ -811,7 +811,7 @@ static void stream_hello(void *user, const struct pkt *p, const struct tls_hello
 	if (h)
 		idx = decide_encrypted(a, p, f, 0, iref, h->has_sni ? h->sni : NULL, h->alpn, true, false);
 	else
-		idx = decide_encrypted(a, p, f, 0, iref, f->dpi_res.sni, f->dpi_res.alpn, true, false);
+		idx = decide_encrypted(a, p, f, 0, iref, dpi_sni(&f->dpi_res), dpi_alpn(&f->dpi_res), true, false);
 	if (idx >= 0 && f->app)
 		stream_count_records(f->app, idx);
 }
@@ -994,6 +994,9 @@ static bool process_packet(struct analysis *a, struct pkt *p)
 	/* the TLS stream parser decides TLS flows itself (stream_hello) */
 	if (!f->enc_state && p->payload_len > 0 && f->app_state != 1)
 		check_encrypted(a, p, f, dir, iref);
+	/* nDPI's texts are needed only until both are settled */
+	if (f->dpi_res.text && f->dpi_res.done && f->enc_state)
+		dpi_result_clear(&f->dpi_res);
 	if (p->proto == 17 && p->payload_len > 0)
 		dissect_dns_udp(a, p, f, iref);
 	return false;

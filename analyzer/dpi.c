@@ -109,18 +109,21 @@ static void fill(struct dpi *d, struct dpi_flow *f, ndpi_protocol pr, struct dpi
 	else
 		res->cls = cm;
 	char buf[64];
+	if (!res->text)
+		res->text = xcalloc(1, sizeof(*res->text));
+	struct dpi_text *t = res->text;
 	ndpi_protocol2name(d->mod, pr, buf, sizeof(buf));
-	copy_printable(res->name, sizeof(res->name), buf);
+	copy_printable(t->name, sizeof(t->name), buf);
 	struct ndpi_flow_struct *nf = f->nf;
 	res->guessed = nf->confidence != NDPI_CONFIDENCE_DPI;
-	copy_printable(res->sni, sizeof(res->sni), nf->host_server_name);
+	copy_printable(t->sni, sizeof(t->sni), nf->host_server_name);
 	if (res->cls == DPI_TLS || res->cls == DPI_QUIC || res->cls == DPI_DOH_DOT) {
 		/* protos is a union: tls_quic is only meaningful for TLS/QUIC flows. */
 		if (master == NDPI_PROTOCOL_TLS || master == NDPI_PROTOCOL_QUIC ||
 		    app == NDPI_PROTOCOL_TLS || app == NDPI_PROTOCOL_QUIC ||
 		    (app == NDPI_PROTOCOL_DOH_DOT && master != NDPI_PROTOCOL_DNS &&
 		     master != NDPI_PROTOCOL_HTTP))
-			copy_printable(res->alpn, sizeof(res->alpn), nf->protos.tls_quic.alpn);
+			copy_printable(t->alpn, sizeof(t->alpn), nf->protos.tls_quic.alpn);
 	}
 }
 
@@ -186,4 +189,20 @@ const char *dpi_class_str(enum dpi_class c)
 	if ((unsigned)c >= sizeof(names) / sizeof(names[0]))
 		return "unknown";
 	return names[c];
+}
+
+const char *dpi_sni(const struct dpi_result *r)
+{
+	return r->text ? r->text->sni : "";
+}
+
+const char *dpi_alpn(const struct dpi_result *r)
+{
+	return r->text ? r->text->alpn : "";
+}
+
+void dpi_result_clear(struct dpi_result *r)
+{
+	free(r->text);
+	r->text = NULL;
 }

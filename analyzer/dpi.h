@@ -26,16 +26,28 @@ enum dpi_class {
 	DPI_OTHER, /* known, but none of the above */
 };
 
+/* The texts nDPI read from a flow: kept on the heap only while needed
+ * (most flows never have any), so the flow table stays small. */
+struct dpi_text {
+	char name[48];        /* nDPI's name, "DNS", "TLS.DoH_DoT", ... */
+	char sni[80];         /* TLS/QUIC server name or DNS host as nDPI saw it */
+	char alpn[64];        /* client's ALPN list, comma-joined, sanitised */
+};
+
 /* Per-flow result; lives in the flow, filled by dpi_feed. */
 struct dpi_result {
 	enum dpi_class cls;
 	bool done;            /* classified (or given up): stop feeding */
 	bool guessed;         /* by port only (nDPI confidence) */
 	uint16_t app, master; /* nDPI protocol ids */
-	char name[48];        /* nDPI's name, "DNS", "TLS.DoH_DoT", ... */
-	char sni[80];         /* TLS/QUIC server name or DNS host as nDPI saw it */
-	char alpn[64];        /* client's ALPN list, comma-joined, sanitised */
+	struct dpi_text *text; /* NULL until nDPI has a verdict; owned: dpi_result_clear */
 };
+
+/* "" when nDPI saw none. */
+const char *dpi_sni(const struct dpi_result *r);
+const char *dpi_alpn(const struct dpi_result *r);
+/* Frees the texts (the class stays). */
+void dpi_result_clear(struct dpi_result *r);
 
 struct dpi;        /* one per thread: never share */
 struct dpi_flow;   /* nDPI state of one flow */

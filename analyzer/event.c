@@ -26,7 +26,57 @@ struct pend {
 	struct pend *next;
 };
 
+/* Interned strings: names, answers and server names repeat across
+ * thousands of events, so each distinct text is kept once.  Open
+ * addressing, seeded hash, grown at half load; freed with the store. */
+struct strtab {
+	char **slot;
+	size_t cap, n;
+	uint64_t seed;
+};
+
+static const char *intern(struct strtab *t, const char *s)
+{
+	if (!s)
+		return NULL;
+	if (2 * (t->n + 1) > t->cap) {
+		size_t nc = t->cap ? t->cap * 2 : 1024;
+		char **ns = xcalloc(nc, sizeof(*ns));
+		for (size_t i = 0; i < t->cap; i++) {
+			if (!t->slot[i])
+				continue;
+			size_t j = (size_t)hash_bytes(t->slot[i], strlen(t->slot[i]), t->seed) & (nc - 1);
+			while (ns[j])
+				j = (j + 1) & (nc - 1);
+			ns[j] = t->slot[i];
+		}
+		free(t->slot);
+		t->slot = ns;
+		t->cap = nc;
+	}
+	size_t len = strlen(s);
+	size_t j = (size_t)hash_bytes(s, len, t->seed) & (t->cap - 1);
+	while (t->slot[j]) {
+		if (strcmp(t->slot[j], s) == 0)
+			return t->slot[j];
+		j = (j + 1) & (t->cap - 1);
+	}
+	t->slot[j] = xmalloc(len + 1);
+	memcpy(t->slot[j], s, len + 1);
+	t->n++;
+	return t->slot[j];
+}
+
+static void strtab_free(struct strtab *t)
+{
+	for (size_t i = 0; i < t->cap; i++)
+		free(t->slot[i]);
+	free(t->slot);
+	memset(t, 0, sizeof(*t));
+}
+
 struct evstore {
+	struct strtab strs;
 	struct ev *v;
 	size_t n, cap, max;
 	uint64_t dropped;
@@ -46,6 +96,7 @@ struct evstore *ev_new(size_t max_events, uint64_t seed)
 	s->npb = 4096;
 	s->pb = xcalloc(s->npb, sizeof(*s->pb));
 	s->seed = seed;
+	s->strs.seed = seed;
 	return s;
 }
 
@@ -53,12 +104,7 @@ void ev_free(struct evstore *s)
 {
 	if (!s)
 		return;
-	for (size_t i = 0; i < s->n; i++) {
-		free(s->v[i].qname);
-		free(s->v[i].sni);
-		free(s->v[i].answers);
-		free(s->v[i].encap);
-	}
+	strtab_free(&s->strs);
 	free(s->v);
 	for (size_t b = 0; b < s->npb; b++) {
 		struct pend *p = s->pb[b], *nx;
@@ -73,14 +119,20 @@ void ev_free(struct evstore *s)
 
 void ev_move(struct evstore *dst, struct evstore *src)
 {
-	if (src->n) { /* src->v is NULL when empty: memcpy must not see it */
+	if (src->n) /* src->v is NULL when empty */
 		dst->v = xgrow(dst->v, &dst->cap, dst->n + src->n, sizeof(*dst->v));
-		memcpy(dst->v + dst->n, src->v, src->n * sizeof(*src->v));
+	for (size_t i = 0; i < src->n; i++) {
+		struct ev e = src->v[i];
+		/* strings live in each store's table: take them over */
+		e.qname = intern(&dst->strs, e.qname);
+		e.answers = intern(&dst->strs, e.answers);
+		e.sni = intern(&dst->strs, e.sni);
+		e.encap = intern(&dst->strs, e.encap);
+		dst->v[dst->n++] = e;
 	}
-	dst->n += src->n;
 	dst->dropped += src->dropped;
 	dst->sorted = false;
-	src->n = 0; /* the strings now belong to dst */
+	src->n = 0;
 }
 
 size_t ev_count(const struct evstore *s)
@@ -120,8 +172,8 @@ static struct ev *ev_alloc(struct evstore *s)
 	return e;
 }
 
-static void ev_fill_common(struct ev *e, const struct pkt *p, enum ev_proto proto, uint32_t iface_ref,
-			   bool from_client)
+static void ev_fill_common(struct evstore *s, struct ev *e, const struct pkt *p, enum ev_proto proto,
+			   uint32_t iface_ref, bool from_client)
 {
 	e->file_idx = p->file_idx;
 	e->frame = p->cp->frame;
@@ -141,7 +193,8 @@ static void ev_fill_common(struct ev *e, const struct pkt *p, enum ev_proto prot
 				sb_add(&b, " ");
 			sb_add(&b, p->encap[i] ? p->encap[i] : "?");
 		}
-		e->encap = b.s;
+		e->encap = intern(&s->strs, b.s);
+		sb_free(&b);
 		e->outer_src = from_client ? p->outer_src : p->outer_dst;
 		e->outer_dst = from_client ? p->outer_dst : p->outer_src;
 	}
@@ -225,12 +278,12 @@ static char *answers_text(const struct dns_msg *m)
 	return b.s;
 }
 
-static void fill_response(struct ev *e, const struct pkt *p, const struct dns_msg *m, const char *answers)
+static void fill_response(struct evstore *s, struct ev *e, const struct pkt *p, const struct dns_msg *m,
+			  const char *answers)
 {
 	e->answered = true;
 	e->rcode = m->rcode;
-	free(e->answers);
-	e->answers = answers ? xstrdup(answers) : NULL;
+	e->answers = intern(&s->strs, answers);
 	e->resp_frame = p->cp->frame;
 	e->resp_file_idx = p->file_idx;
 	int64_t d = (p->cp->ts_sec - e->ts_sec) * 1000000 + ((int64_t)p->cp->ts_nsec - (int64_t)e->ts_nsec) / 1000;
@@ -269,9 +322,9 @@ void ev_add_dns(struct evstore *s, const struct pkt *p, enum ev_proto proto, con
 			struct ev *e = ev_alloc(s);
 			if (!e)
 				break;
-			ev_fill_common(e, p, proto, iface_ref, true);
+			ev_fill_common(s, e, p, proto, iface_ref, true);
 			e->txid = m->id;
-			e->qname = xstrdup(m->q[i].name);
+			e->qname = intern(&s->strs, m->q[i].name);
 			e->qtype = m->q[i].qtype;
 			e->qindex = (uint32_t)i;
 			e->anomalies = m->anomalies | extra_anom;
@@ -304,8 +357,7 @@ void ev_add_dns(struct evstore *s, const struct pkt *p, enum ev_proto proto, con
 			    strcmp(m->q[0].name, "(undecodable)") == 0)) {
 				/* the query's name did not parse but the answer's
 				 * does: the response tells what was asked */
-				free(e->qname);
-				e->qname = xstrdup(m->q[e->qindex < m->nq ? e->qindex : 0].name);
+				e->qname = intern(&s->strs, m->q[e->qindex < m->nq ? e->qindex : 0].name);
 				e->qtype = m->q[e->qindex < m->nq ? e->qindex : 0].qtype;
 				match = true;
 			}
@@ -313,7 +365,7 @@ void ev_add_dns(struct evstore *s, const struct pkt *p, enum ev_proto proto, con
 				match = e->qtype == m->q[j].qtype && e->qname &&
 					strcasecmp(e->qname, m->q[j].name) == 0;
 			if (match) {
-				fill_response(e, p, m, ans);
+				fill_response(s, e, p, m, ans);
 				any = true;
 			}
 		}
@@ -331,16 +383,16 @@ void ev_add_dns(struct evstore *s, const struct pkt *p, enum ev_proto proto, con
 		struct ev *e = ev_alloc(s);
 		if (!e)
 			break;
-		ev_fill_common(e, p, proto, iface_ref, false);
+		ev_fill_common(s, e, p, proto, iface_ref, false);
 		e->txid = m->id;
-		e->qname = xstrdup(m->q[i].name);
+		e->qname = intern(&s->strs, m->q[i].name);
 		e->qtype = m->q[i].qtype;
 		e->qindex = (uint32_t)i;
 		e->from_response = true;
 		e->anomalies = m->anomalies | extra_anom;
 		e->answered = true;
 		e->rcode = m->rcode;
-		e->answers = ans ? xstrdup(ans) : NULL;
+		e->answers = intern(&s->strs, ans);
 		e->resp_frame = p->cp->frame;
 		e->resp_file_idx = p->file_idx;
 	}
@@ -354,8 +406,8 @@ struct ev *ev_add_encrypted(struct evstore *s, const struct pkt *p, enum ev_prot
 	struct ev *e = ev_alloc(s);
 	if (!e)
 		return NULL;
-	ev_fill_common(e, p, proto, iface_ref, from_initiator);
-	e->sni = sni && sni[0] ? xstrdup(sni) : NULL;
+	ev_fill_common(s, e, p, proto, iface_ref, from_initiator);
+	e->sni = sni && sni[0] ? intern(&s->strs, sni) : NULL;
 	return e;
 }
 

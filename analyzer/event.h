@@ -59,16 +59,17 @@ struct ev {
 	uint8_t client_mac[6];
 	uint16_t vlan;
 	uint16_t txid;
-	char *encap;            /* cleartext tunnels it travelled in, outermost first ("gre vxlan"), or NULL */
+	const char *encap;      /* cleartext tunnels it travelled in, outermost first ("gre vxlan"), or NULL */
 	struct ls_addr outer_src, outer_dst; /* the outermost IP header, when encap */
-	char *qname;            /* presentation format, or NULL when encrypted */
+	/* Strings belong to the event store (interned: equal texts shared). */
+	const char *qname;      /* presentation format, or NULL when encrypted */
 	uint16_t qtype;         /* 0 when encrypted */
-	char *sni;              /* TLS/QUIC server name, or NULL */
+	const char *sni;        /* TLS/QUIC server name, or NULL */
 	/* from the matched response */
 	bool answered;
 	bool from_response;     /* the query itself was not captured */
 	int32_t rcode;          /* -1 when no response */
-	char *answers;          /* "A 192.0.2.1,CNAME x.example." or NULL */
+	const char *answers;    /* "A 192.0.2.1,CNAME x.example." or NULL */
 	uint64_t resp_frame;
 	uint32_t resp_file_idx;
 	int64_t rtt_us;         /* -1 unknown */

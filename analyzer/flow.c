@@ -72,6 +72,7 @@ static void flow_remove(struct flowtab *t, struct flow *f)
 	if (t->end)
 		t->end(f, t->user);
 	dpi_flow_free(&f->dpi);
+	dpi_result_clear(&f->dpi_res);
 	free(f);
 	t->count--;
 }
