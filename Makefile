@@ -30,7 +30,7 @@ TOOLS   := $(BUILD)/gencap
 
 # Debian 12 packages: what building needs, and what the tests use.
 BUILD_DEPS := gcc make pkg-config libpcap-dev libndpi-dev libxml2-dev libcriterion-dev
-TEST_DEPS  := libxml2-utils tshark python3 chromium time libndpi-bin
+TEST_DEPS  := libxml2-utils tshark python3 chromium time libndpi-bin parallel
 
 .PHONY: all deps test test-run sanitize sanitize-run demo samples clean
 
@@ -82,6 +82,7 @@ test-run: leakscope $(TESTBIN) $(BUILD)/fuzz-replay
 	TZ=UTC $(BUILD)/fuzz-replay $(FUZZ_INPUTS)
 	TZ=UTC python3 tests/compare-tshark.py $(CURDIR)/leakscope
 	TZ=UTC python3 tests/html-screenshot.py $(CURDIR)/leakscope
+	TZ=UTC sh tests/parallel-recipe.sh $(CURDIR)/leakscope
 
 # The same suite under AddressSanitizer and UndefinedBehaviorSanitizer, in its own build folder.
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined

@@ -1135,7 +1135,9 @@ static void hp_room(struct doh_hpack *h, size_t need, const uint8_t **keep)
 	bool inside = h->data && k >= d0 && k < d0 + h->dend;
 	size_t koff = inside ? (size_t)(k - d0) : 0;
 
-	if (h->dend + need <= h->dcap)
+	/* data NULL with need 0 (an entry with empty name and value) still
+	 * allocates: h->data + off must point into an object. */
+	if (h->data && h->dend + need <= h->dcap)
 		return;
 	if (h->dstart > 0) {
 		size_t live = h->dend - h->dstart;
