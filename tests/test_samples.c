@@ -15,8 +15,56 @@
 #include <string.h>
 #include <strings.h>
 
+#include <libxml/xmlschemas.h>
+#include <unistd.h>
+
 #include "analyze.h"
+#include "output.h"
 #include "rules.h"
+
+/* Every XML report written from a sample validates against reports/report.xsd. */
+static xmlSchemaPtr report_schema(void)
+{
+	static xmlSchemaPtr schema;
+	if (!schema) {
+		const char *top = getenv("LS_TOP") ? getenv("LS_TOP") : ".";
+		char path[1024];
+		snprintf(path, sizeof(path), "%s/reports/report.xsd", top);
+		xmlSchemaParserCtxtPtr pc = xmlSchemaNewParserCtxt(path);
+		cr_assert_not_null(pc);
+		schema = xmlSchemaParse(pc);
+		xmlSchemaFreeParserCtxt(pc);
+		cr_assert_not_null(schema, "%s does not parse", path);
+	}
+	return schema;
+}
+
+static unsigned validate_reports(struct analysis *a)
+{
+	char dir[128], err[2048], pat[200];
+	snprintf(dir, sizeof(dir), "/tmp/ls-samples-xsd-%d", (int)getpid());
+	cr_assert_eq(out_xml_reports(a, dir, err, sizeof(err)), 0, "%s", err);
+	unsigned n = 0;
+	const char *pats[] = {"%s/summary.xml", "%s/hosts/*.xml"};
+	for (size_t k = 0; k < 2; k++) {
+		snprintf(pat, sizeof(pat), pats[k], dir);
+		glob_t g;
+		if (glob(pat, 0, NULL, &g) != 0)
+			continue;
+		for (size_t i = 0; i < g.gl_pathc; i++) {
+			xmlSchemaValidCtxtPtr vc = xmlSchemaNewValidCtxt(report_schema());
+			int rc = xmlSchemaValidateFile(vc, g.gl_pathv[i], XML_PARSE_NONET);
+			xmlSchemaFreeValidCtxt(vc);
+			cr_expect_eq(rc, 0, "%s does not validate against reports/report.xsd", g.gl_pathv[i]);
+			n++;
+		}
+		globfree(&g);
+	}
+	char cmd[200];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	cr_expect_eq(system(cmd), 0);
+	return n;
+}
 
 #define MAX_ROWS 256
 
@@ -198,6 +246,7 @@ static void check_capture(const char *dir, const char *cap, struct truth *rows, 
 			addr_str(&e->server, b2, sizeof(b2)), e->qname ? e->qname : "-", ev_category_str(e->category));
 	}
 	free(used);
+	cr_expect_geq(validate_reports(a), 2);
 	unsigned called = s.found + s.wrong_cat + s.false_pos;
 	fprintf(stderr, "samples: %-28s %-10s leaks expected %2u found %2u wrong-category %u false %u missing-rows %u ok-mismatch %u  recall %5.1f%% precision %5.1f%%\n",
 		strrchr(dir, '/') ? strrchr(dir, '/') + 1 : dir, capname, s.expected, s.found, s.wrong_cat,
