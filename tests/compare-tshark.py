@@ -237,6 +237,7 @@ def main():
     all_t, all_found = set(), set()
     failures = []
     undecodable = []
+    crashes = []
     for rel in files:
         path = os.path.join(corpus, rel)
         if not os.path.exists(path):
@@ -283,6 +284,10 @@ def main():
             print("    extra:   %s" % (k,))
         if extra:
             failures.append(rel)
+        if rc not in (0, 1, 2) or (rc == 2 and rel not in KNOWN):
+            # a crash or a sanitizer report (make sanitize runs this too)
+            print("    leakscope exited %d: %s" % (rc, err[-300:]))
+            crashes.append(rel)
     for rel, name in undecodable:
         print("compare-tshark: explained: %s: tshark shows %s where leakscope reports the question as (undecodable)" % (rel, name if name.startswith("no name") else repr(name)))
     u53 = [k for k in all_t if k[0] == "dns-udp" and "53" in (k[2], k[4])]
@@ -296,7 +301,9 @@ def main():
     pct = 100.0 * tot_found / tot_t if tot_t else 100.0
     print("compare-tshark: %d of %d tshark questions found (%.2f%%), %d extra, over %d files"
           % (tot_found, tot_t, pct, tot_extra, len(files)))
-    ok = pct >= 99.0 and tot_extra == 0
+    if crashes:
+        print("compare-tshark: leakscope failed on %d file(s): %s" % (len(crashes), ", ".join(crashes)))
+    ok = pct >= 99.0 and tot_extra == 0 and not crashes
     print("compare-tshark: %s" % ("PASS" if ok else "FAIL"))
     return 0 if ok else 1
 
