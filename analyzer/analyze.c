@@ -1119,6 +1119,8 @@ void an_merge_shard(struct analysis *dst, struct analysis *src)
 	/* Per-flow results: events, flow-level carriers, names from mDNS and
 	 * NetBIOS, counters.  Everything per packet (files, interfaces, the
 	 * tunnel timeline, DHCP) every shard computed alike: dst keeps its own. */
+	src->flows_peak = flow_peak(src->flows);
+	src->flows_evicted = flow_evicted(src->flows);
 	flow_free(src->flows); /* ends its flows: late TCP messages, carriers */
 	src->flows = NULL;
 	ev_move(dst->ev, src->ev);
@@ -1167,6 +1169,9 @@ void an_merge_shard(struct analysis *dst, struct analysis *src)
 	dst->dns_undecodable += src->dns_undecodable;
 	dst->carrier_veto += src->carrier_veto;
 	dst->dup_pkts += src->dup_pkts;
+	if (src->flows_peak > dst->flows_peak)
+		dst->flows_peak = src->flows_peak;
+	dst->flows_evicted += src->flows_evicted;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -1562,6 +1567,10 @@ void an_finish(struct analysis *a)
 		return;
 	a->finished = true;
 	struct an_priv *pv = a->priv;
+	if (a->flows) {
+		a->flows_peak = flow_peak(a->flows);
+		a->flows_evicted = flow_evicted(a->flows);
+	}
 	flow_free(a->flows);
 	a->flows = NULL;
 	ev_sort(a->ev);

@@ -157,6 +157,8 @@ struct analysis {
 	uint64_t dns_undecodable;    /* payloads on name-resolution ports that were not DNS */
 	uint64_t carrier_veto;       /* name-resolution-port flows nDPI called a VPN carrier */
 	uint64_t dup_pkts;           /* the same packet seen again on another interface */
+	uint64_t flows_peak;         /* most flows alive at once (the cap is an_options.max_flows) */
+	uint64_t flows_evicted;      /* flows ended early because the cap was reached */
 	struct an_carrier *carriers;
 	size_t ncarriers;
 	struct an_label *labels;

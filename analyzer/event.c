@@ -287,7 +287,7 @@ static void fill_response(struct evstore *s, struct ev *e, const struct pkt *p, 
 	e->resp_frame = p->cp->frame;
 	e->resp_file_idx = p->file_idx;
 	int64_t d = (p->cp->ts_sec - e->ts_sec) * 1000000 + ((int64_t)p->cp->ts_nsec - (int64_t)e->ts_nsec) / 1000;
-	e->rtt_us = d >= 0 ? d : -1;
+	e->rtt_us = d >= 0 && d <= INT32_MAX ? (int32_t)d : -1;
 	e->anomalies |= m->anomalies;
 }
 
@@ -326,7 +326,7 @@ void ev_add_dns(struct evstore *s, const struct pkt *p, enum ev_proto proto, con
 			e->txid = m->id;
 			e->qname = intern(&s->strs, m->q[i].name);
 			e->qtype = m->q[i].qtype;
-			e->qindex = (uint32_t)i;
+			e->qindex = (uint16_t)i;
 			e->anomalies = m->anomalies | extra_anom;
 			made++;
 		}
@@ -387,7 +387,7 @@ void ev_add_dns(struct evstore *s, const struct pkt *p, enum ev_proto proto, con
 		e->txid = m->id;
 		e->qname = intern(&s->strs, m->q[i].name);
 		e->qtype = m->q[i].qtype;
-		e->qindex = (uint32_t)i;
+		e->qindex = (uint16_t)i;
 		e->from_response = true;
 		e->anomalies = m->anomalies | extra_anom;
 		e->answered = true;

@@ -44,49 +44,52 @@ enum ev_phase { PHASE_NONE, PHASE_BEFORE, PHASE_UP, PHASE_GAP, PHASE_DOWN, PHASE
 #define EV_ANOM_TCP_GAP 0x40000     /* DNS over TCP: stream bytes were lost before this message */
 #define EV_ANOM_TCP_RESYNC 0x80000  /* DNS over TCP: message found by scanning after a gap */
 
+/* Kept small (ordered by size, narrow types): a large capture holds
+ * hundreds of thousands of these.  The enum-valued fields are stored as
+ * uint8_t. */
 struct ev {
 	/* where the question was seen first (the query, or the response if the
 	 * query was not captured) */
-	uint32_t file_idx;
-	uint64_t frame;
 	int64_t ts_sec;
-	uint32_t ts_nsec;
-	uint32_t iface_ref;     /* index into the analysis' interface table */
-	enum ev_proto proto;
-	struct ls_addr client, server;
-	uint16_t client_port, server_port;
-	bool has_mac;
-	uint8_t client_mac[6];
-	uint16_t vlan;
-	uint16_t txid;
-	const char *encap;      /* cleartext tunnels it travelled in, outermost first ("gre vxlan"), or NULL */
-	struct ls_addr outer_src, outer_dst; /* the outermost IP header, when encap */
+	uint64_t frame;
+	uint64_t resp_frame;
 	/* Strings belong to the event store (interned: equal texts shared). */
 	const char *qname;      /* presentation format, or NULL when encrypted */
-	uint16_t qtype;         /* 0 when encrypted */
+	const char *answers;    /* "A 192.0.2.1,CNAME x.example." or NULL */
 	const char *sni;        /* TLS/QUIC server name, or NULL */
+	const char *encap;      /* cleartext tunnels it travelled in, outermost first ("gre vxlan"), or NULL */
+	const char *reason;     /* allow-list reason or other short explanation (borrowed) */
+	struct ls_addr client, server;
+	struct ls_addr outer_src, outer_dst; /* the outermost IP header, when encap */
+	uint32_t ts_nsec;
+	uint32_t file_idx;
+	uint32_t resp_file_idx;
+	uint32_t iface_ref;     /* index into the analysis' interface table */
+	uint32_t anomalies;     /* DNS_ANOM_* | EV_ANOM_* */
+	uint32_t retrans;       /* identical queries resent before an answer */
+	int32_t rcode;          /* -1 when no response */
+	int32_t rtt_us;         /* -1 unknown (or over 35 minutes) */
+	int32_t host_idx;       /* the host it belongs to, -1 none */
+	uint32_t tls_app_records[2]; /* encrypted exchanges: application-data records each way */
+	uint16_t client_port, server_port;
+	uint16_t vlan;
+	uint16_t txid;
+	uint16_t qtype;         /* 0 when encrypted */
+	uint16_t qindex;        /* position of the question in its message */
+	int16_t tunnel_idx;     /* the tunnel it relates to, -1 none */
+	int16_t route_idx;      /* a DHCP-pushed route (TunnelVision) covering the server, -1 none */
+	uint8_t client_mac[6];
+	uint8_t proto;          /* enum ev_proto */
+	/* filled by the verdict pass */
+	uint8_t path;           /* enum ev_path */
+	uint8_t verdict;        /* enum ev_verdict */
+	uint8_t category;       /* enum ev_category */
+	uint8_t phase;          /* enum ev_phase */
+	bool has_mac;
 	/* from the matched response */
 	bool answered;
 	bool from_response;     /* the query itself was not captured */
-	int32_t rcode;          /* -1 when no response */
-	const char *answers;    /* "A 192.0.2.1,CNAME x.example." or NULL */
-	uint64_t resp_frame;
-	uint32_t resp_file_idx;
-	int64_t rtt_us;         /* -1 unknown */
-	uint32_t retrans;       /* identical queries resent before an answer */
-	uint32_t anomalies;     /* DNS_ANOM_* | EV_ANOM_* */
-	uint32_t qindex;        /* position of the question in its message */
-	/* filled by the verdict pass */
-	enum ev_path path;
-	enum ev_verdict verdict;
-	enum ev_category category;
-	enum ev_phase phase;
-	int tunnel_idx;         /* the tunnel it relates to, -1 none */
-	int host_idx;           /* the host it belongs to, -1 none */
-	const char *reason;     /* allow-list reason or other short explanation (borrowed) */
-	int route_idx;          /* a DHCP-pushed route (TunnelVision) covering the server, -1 none */
 	bool canary;            /* use-application-dns.net: Firefox's DoH canary */
-	uint64_t tls_app_records[2]; /* encrypted exchanges: application-data records each way */
 };
 
 struct evstore;

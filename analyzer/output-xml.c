@@ -351,6 +351,7 @@ static void write_summary_body(struct analysis *a, struct xmlw *w, const size_t 
 	attr_u64(w, "carrier-on-dns-port", a->carrier_veto);
 	attr_u64(w, "duplicate-packets", a->dup_pkts);
 	attr_u64(w, "events-dropped", ev_dropped(a->ev));
+	attr_u64(w, "flows-evicted", a->flows_evicted);
 	attr(w, "interface-cap-reached", a->ifaces_capped ? "true" : "false");
 	attr(w, "host-cap-reached", a->hosts_capped ? "true" : "false");
 	attr(w, "fragment-cap-reached", ds->frag_cap_reached ? "true" : "false");
