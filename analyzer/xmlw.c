@@ -1,11 +1,20 @@
-/* xmlw.c - streaming XML writer (XML 1.0: escaping, well-formed UTF-8 output). */
+/* xmlw.c - streaming XML and HTML writer (XML 1.0, HTML Living Standard 13.1: escaping, well-formed UTF-8 output). */
 #include "xmlw.h"
 
+#include <errno.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "util.h"
+
+/* The stream's buffer: a report is written in few large writes. */
+#define XMLW_BUF (1 << 16)
+
 /* Length of the valid UTF-8 sequence at s (1..4), or 0 when it is not one
- * (RFC 3629: no overlongs, no surrogates, nothing past U+10FFFF). */
+ * (RFC 3629: no overlongs, no surrogates, nothing past U+10FFFF).  s is
+ * NUL-terminated: every check stops at the first byte that is not a
+ * continuation byte, so nothing past the terminator is read. */
 static int utf8_len(const unsigned char *s)
 {
 	unsigned char c = s[0];
@@ -64,15 +73,276 @@ void xmlw_escape(FILE *f, const char *str)
 	}
 }
 
-int xmlw_open(struct xmlw *w, const char *path)
+/* ---------------------------------------------------------------------- */
+/* HTML mode output: the writer's own buffer.  A page is some hundred
+ * thousand small pieces (a tag name, a quote, a class); each is a memcpy
+ * here, where a stdio call would cost a lock and an indirect call. */
+
+static void write_out(struct xmlw *w, const char *s, size_t n)
+{
+	if (fwrite(s, 1, n, w->f) != n && !w->err) {
+		w->err = true;
+		w->errnum = errno; /* the first failure is the one to report */
+	}
+}
+
+static void flush(struct xmlw *w)
+{
+	if (w->blen)
+		write_out(w, w->buf, w->blen);
+	w->blen = 0;
+}
+
+static void put(struct xmlw *w, const char *s, size_t n)
+{
+	if (n > XMLW_BUF - w->blen) {
+		flush(w);
+		if (n > XMLW_BUF) {
+			write_out(w, s, n);
+			return;
+		}
+	}
+	memcpy(w->buf + w->blen, s, n);
+	w->blen += n;
+}
+
+static void put_s(struct xmlw *w, const char *s)
+{
+	put(w, s, strlen(s));
+}
+
+static void put_c(struct xmlw *w, char c)
+{
+	if (w->blen == XMLW_BUF)
+		flush(w);
+	w->buf[w->blen++] = c;
+}
+
+/* ---------------------------------------------------------------------- */
+/* The HTML text rule (xmlw.h) */
+
+/* Code points above U+007F that may not be shown as they are: C1
+ * controls, the noncharacters U+FFFE/U+FFFF (XML 1.0 2.2), the
+ * bidirectional formatting characters (ALM, LRM, RLM, LRE..RLO, LRI..PDI)
+ * and the line and paragraph separators. */
+static bool cp_bad(unsigned c)
+{
+	if (c <= 0x9f)
+		return true;
+	if (c == 0xfffe || c == 0xffff)
+		return true;
+	return c == 0x061c || c == 0x200e || c == 0x200f || (c >= 0x202a && c <= 0x202e) ||
+	       (c >= 0x2066 && c <= 0x2069) || c == 0x2028 || c == 0x2029;
+}
+
+bool xmlw_html_ok(const char *str, bool allow_nl)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	for (;;) {
+		unsigned char c = *s;
+		if (c >= 0x20 && c < 0x7f) {
+			s++;
+			continue;
+		}
+		if (c == 0)
+			return true;
+		if (c == '\n' && allow_nl) {
+			s++;
+			continue;
+		}
+		if (c < 0x80)
+			return false; /* C0 control, DEL */
+		int n = utf8_len(s);
+		if (n == 0)
+			return false;
+		unsigned cp = n == 2 ? (c & 0x1fu) << 6 | (s[1] & 0x3fu)
+			    : n == 3 ? (c & 0x0fu) << 12 | (s[1] & 0x3fu) << 6 | (s[2] & 0x3fu)
+				     : (c & 0x07u) << 18 | (s[1] & 0x3fu) << 12 | (s[2] & 0x3fu) << 6 | (s[3] & 0x3fu);
+		if (cp_bad(cp))
+			return false;
+		s += n;
+	}
+}
+
+/* Bytes written as they are in the \xHH form: printable ASCII but the
+ * five markup characters (and a newline where allowed). */
+static bool plain(unsigned char c, bool allow_nl)
+{
+	if (c >= 0x20 && c < 0x7f)
+		return c != '&' && c != '<' && c != '>' && c != '"' && c != '\'';
+	return c == '\n' && allow_nl;
+}
+
+static void html_write(struct xmlw *w, const char *str, size_t n, bool hex, bool allow_nl)
+{
+	const unsigned char *s = (const unsigned char *)str, *end = s + n;
+	while (s < end) {
+		/* a run that needs nothing: anything but the five markup
+		 * characters in clean text; plain() bytes in the hex form */
+		const unsigned char *r = s;
+		if (hex) {
+			while (r < end && plain(*r, allow_nl))
+				r++;
+		} else {
+			while (r < end && *r != '&' && *r != '<' && *r != '>' && *r != '"' && *r != '\'')
+				r++;
+		}
+		if (r > s) {
+			put(w, (const char *)s, (size_t)(r - s));
+			s = r;
+			continue;
+		}
+		switch (*s) {
+		case '&': put(w, "&amp;", 5); break;
+		case '<': put(w, "&lt;", 4); break;
+		case '>': put(w, "&gt;", 4); break;
+		case '"': put(w, "&quot;", 6); break;
+		case '\'': put(w, "&#39;", 5); break; /* &apos; is not HTML 4; this reads everywhere */
+		default: {
+			static const char hexd[] = "0123456789abcdef";
+			char x[4] = {'\\', 'x', hexd[*s >> 4], hexd[*s & 15]};
+			put(w, x, 4);
+			break;
+		}
+		}
+		s++;
+	}
+}
+
+static void escape_html(struct xmlw *w, const char *str, bool allow_nl)
+{
+	/* most strings are plain ASCII: written in the same pass that finds
+	 * it out; the rest is checked (the run before it is clean) and
+	 * written by the rule */
+	const unsigned char *s = (const unsigned char *)str;
+	size_t run = 0;
+	while (plain(s[run], allow_nl))
+		run++;
+	if (!s[run]) {
+		put(w, str, run);
+		return;
+	}
+	bool hex = !xmlw_html_ok(str + run, allow_nl);
+	put(w, str, run);
+	html_write(w, str + run, strlen(str + run), hex, allow_nl);
+}
+
+static void close_start(struct xmlw *w, bool text);
+
+void xmlw_html_write(struct xmlw *w, const char *s, size_t n, bool hex, bool allow_nl)
+{
+	if (!w->html) {
+		w->err = true; /* HTML mode only: in XML mode buf is the stream's */
+		return;
+	}
+	close_start(w, true);
+	html_write(w, s, n, hex, allow_nl);
+}
+
+void xmlw_escape_html(struct xmlw *w, const char *s, bool allow_nl)
+{
+	if (!w->html) {
+		w->err = true;
+		return;
+	}
+	close_start(w, true);
+	escape_html(w, s, allow_nl);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Layout of HTML elements.  Whitespace between block-level elements does
+ * not show; next to inline content (a, span, b, br, svg and everything in
+ * it) it would, so line breaks go only after the tags of known block-level
+ * elements, and after the start tag only of those whose children are
+ * blocks too. */
+
+enum hkind {
+	HK_VOID = 1,      /* no end tag (HTML 13.1.2 void elements) */
+	HK_NL_END = 2,    /* line break after the end tag (or the void start tag) */
+	HK_NL_START = 4,  /* line break after the start tag */
+	HK_BLOCK = HK_NL_END,                /* a block holding inline content (p, td) */
+	HK_BOX = HK_NL_START | HK_NL_END,    /* a block holding blocks (table, tr, main) */
+};
+
+struct hname {
+	const char *name;
+	uint8_t kind;
+};
+
+/* Sorted by strcmp (looked up by binary search); names not here are
+ * inline (a, span, b, svg, ...). */
+static const struct hname hnames[] = {
+	{"area", HK_VOID}, {"article", HK_BOX}, {"base", HK_VOID}, {"body", HK_BOX}, {"br", HK_VOID},
+	{"caption", HK_BLOCK}, {"col", HK_VOID}, {"dd", HK_BLOCK}, {"div", HK_BLOCK}, {"dl", HK_BOX},
+	{"dt", HK_BLOCK}, {"embed", HK_VOID}, {"figcaption", HK_BLOCK}, {"figure", HK_BOX},
+	{"footer", HK_BLOCK}, {"h1", HK_BLOCK}, {"h2", HK_BLOCK}, {"h3", HK_BLOCK}, {"h4", HK_BLOCK},
+	{"h5", HK_BLOCK}, {"h6", HK_BLOCK}, {"head", HK_BOX}, {"header", HK_BLOCK},
+	{"hr", HK_VOID | HK_NL_END}, {"html", HK_BOX}, {"img", HK_VOID}, {"input", HK_VOID}, {"li", HK_BLOCK},
+	{"link", HK_VOID | HK_NL_END}, {"main", HK_BOX}, {"meta", HK_VOID | HK_NL_END}, {"ol", HK_BOX},
+	{"p", HK_BLOCK}, {"section", HK_BOX}, {"source", HK_VOID}, {"style", HK_BLOCK}, {"table", HK_BOX},
+	{"tbody", HK_BOX}, {"td", HK_BLOCK}, {"th", HK_BLOCK}, {"thead", HK_BOX}, {"title", HK_BLOCK},
+	{"tr", HK_BOX}, {"track", HK_VOID}, {"ul", HK_BOX}, {"wbr", HK_VOID},
+};
+
+/* strcmp's order, inline: this runs for every element of a page and the
+ * names are a few letters long. */
+static int name_cmp(const char *a, const char *b)
+{
+	while (*a && *a == *b) {
+		a++;
+		b++;
+	}
+	return (unsigned char)*a - (unsigned char)*b;
+}
+
+static uint8_t html_kind(const char *name)
+{
+	size_t lo = 0, hi = sizeof(hnames) / sizeof(hnames[0]);
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = name_cmp(name, hnames[mid].name);
+		if (c == 0)
+			return hnames[mid].kind;
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return 0;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Opening and closing */
+
+static int open_stream(struct xmlw *w, const char *path, bool html)
 {
 	memset(w, 0, sizeof(*w));
 	w->f = fopen(path, "w");
 	if (!w->f)
 		return -1;
-	static char buf[1 << 16];
-	setvbuf(w->f, buf, _IOFBF, sizeof(buf));
+	/* each writer has its own buffer: two open at once must not share one */
+	w->buf = xmalloc(XMLW_BUF);
+	w->html = html;
+	if (html)
+		setvbuf(w->f, NULL, _IONBF, 0); /* buf is the writer's: full 64 KiB writes */
+	else
+		setvbuf(w->f, w->buf, _IOFBF, XMLW_BUF);
+	return 0;
+}
+
+int xmlw_open(struct xmlw *w, const char *path)
+{
+	if (open_stream(w, path, false) < 0)
+		return -1;
 	fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", w->f);
+	return 0;
+}
+
+int xmlw_open_html(struct xmlw *w, const char *path)
+{
+	if (open_stream(w, path, true) < 0)
+		return -1;
+	put_s(w, "<!DOCTYPE html>\n");
 	return 0;
 }
 
@@ -82,25 +352,67 @@ static void indent(struct xmlw *w)
 		fputs("  ", w->f);
 }
 
-static void close_start(struct xmlw *w)
+/* Ends a pending start tag.  text: content follows on the same line (XML
+ * mode; HTML mode never adds a line break before text). */
+static void close_start(struct xmlw *w, bool text)
 {
-	if (w->open) {
+	if (!w->open)
+		return;
+	w->open = false;
+	if (w->html) {
+		if (w->kind[w->depth - 1] & HK_NL_START)
+			put(w, ">\n", 2);
+		else
+			put_c(w, '>');
+	} else if (text) {
+		fputc('>', w->f);
+		w->inline_text = true;
+	} else {
 		fputs(">\n", w->f);
-		w->open = false;
 	}
 }
 
 void xmlw_start(struct xmlw *w, const char *name)
 {
-	close_start(w);
+	close_start(w, false);
 	if (w->depth >= XMLW_DEPTH) {
 		w->err = true;
 		return;
 	}
-	indent(w);
-	fprintf(w->f, "<%s", name);
+	if (w->html) {
+		uint8_t k = 0;
+		if (!w->svg_depth) {
+			if (name_cmp(name, "svg") == 0)
+				w->svg_depth = w->depth + 1;
+			else
+				k = html_kind(name);
+		}
+		w->kind[w->depth] = k;
+		put_c(w, '<');
+		put_s(w, name);
+	} else {
+		indent(w);
+		fprintf(w->f, "<%s", name);
+	}
 	w->stack[w->depth++] = name;
 	w->open = true;
+}
+
+static void html_end(struct xmlw *w)
+{
+	const char *name = w->stack[--w->depth];
+	uint8_t k = w->kind[w->depth];
+	if (w->svg_depth > w->depth)
+		w->svg_depth = 0;
+	bool was_open = w->open;
+	w->open = false;
+	if (!(was_open && (k & HK_VOID))) {
+		put(w, was_open ? "></" : "</", was_open ? 3 : 2);
+		put_s(w, name);
+	}
+	put_c(w, '>');
+	if (k & HK_NL_END)
+		put_c(w, '\n');
 }
 
 void xmlw_end(struct xmlw *w)
@@ -109,10 +421,19 @@ void xmlw_end(struct xmlw *w)
 		w->err = true;
 		return;
 	}
+	if (w->html) {
+		html_end(w);
+		return;
+	}
 	const char *name = w->stack[--w->depth];
 	if (w->open) {
 		fputs("/>\n", w->f);
 		w->open = false;
+		return;
+	}
+	if (w->inline_text) {
+		w->inline_text = false;
+		fprintf(w->f, "</%s>\n", name);
 		return;
 	}
 	indent(w);
@@ -123,6 +444,14 @@ void xmlw_attr(struct xmlw *w, const char *name, const char *val)
 {
 	if (!w->open) {
 		w->err = true;
+		return;
+	}
+	if (w->html) {
+		put_c(w, ' ');
+		put_s(w, name);
+		put(w, "=\"", 2);
+		escape_html(w, val ? val : "", false);
+		put_c(w, '"');
 		return;
 	}
 	fprintf(w->f, " %s=\"", name);
@@ -149,20 +478,83 @@ void xmlw_elem(struct xmlw *w, const char *name, const char *text)
 {
 	if (!text)
 		return;
-	close_start(w);
+	if (w->html) {
+		xmlw_start(w, name);
+		xmlw_text(w, text);
+		xmlw_end(w);
+		return;
+	}
+	close_start(w, false);
 	indent(w);
 	fprintf(w->f, "<%s>", name);
 	xmlw_escape(w->f, text);
 	fprintf(w->f, "</%s>\n", name);
 }
 
+void xmlw_text(struct xmlw *w, const char *s)
+{
+	if (!s)
+		return;
+	close_start(w, true);
+	if (w->html)
+		escape_html(w, s, false);
+	else
+		xmlw_escape(w->f, s);
+}
+
+void xmlw_textf(struct xmlw *w, const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	xmlw_text(w, buf);
+}
+
+void xmlw_raw(struct xmlw *w, const char *s)
+{
+	close_start(w, true);
+	if (w->html)
+		put_s(w, s);
+	else
+		fputs(s, w->f);
+}
+
+void xmlw_rawf(struct xmlw *w, const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	xmlw_raw(w, buf);
+}
+
+void xmlw_u64(struct xmlw *w, uint64_t v)
+{
+	char b[24], *p = b + sizeof(b);
+	*--p = '\0';
+	do {
+		*--p = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	xmlw_raw(w, p);
+}
+
 int xmlw_close(struct xmlw *w)
 {
 	while (w->depth > 0)
 		xmlw_end(w);
+	if (w->html)
+		flush(w);
 	bool bad = w->err || ferror(w->f);
 	if (fclose(w->f) != 0)
-		bad = true;
+		bad = true; /* errno from fclose */
+	else if (bad)
+		errno = w->errnum; /* the failed write's, 0 for a misuse (too deep, end without start) */
 	w->f = NULL;
+	free(w->buf);
+	w->buf = NULL;
 	return bad ? -1 : 0;
 }

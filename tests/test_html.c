@@ -18,6 +18,11 @@
  * the query name (markup and a 0x01 byte), the capture's file name ('<',
  * '&', 0x01, U+202E RIGHT-TO-LEFT OVERRIDE), the pcapng interface name, and
  * the allow-list reason (markup).
+ *
+ * The pages are written by xmlw.c in HTML mode; its escaping rule and
+ * layout are checked byte for byte at the end (writer_*, escape_*), with
+ * the regressions found while replacing the libxml2 tree: an overlong
+ * UTF-8 '<' in a file name, the row cap, and the error paths.
  */
 #include <criterion/criterion.h>
 #include <ftw.h>
@@ -35,6 +40,7 @@
 #include "capbuild.h"
 #include "output.h"
 #include "rules.h"
+#include "xmlw.h"
 
 static const uint8_t HOST_MAC[6] = {0x02, 0, 0, 0, 0, 0x0a};
 static const uint8_t GW_MAC[6] = {0x02, 0, 0, 0, 0, 0x01};
@@ -97,9 +103,9 @@ static void fx_dir(struct fx *f)
 	cr_assert_not_null(mkdtemp(f->dir));
 }
 
-/* Builds the capture of the header comment; with_rules false analyses it
- * without a tunnel description. */
-static void fx_build(struct fx *f, bool with_rules)
+/* Builds the capture of the header comment and analyses it with the
+ * tunnel description rules (NULL: without one). */
+static void fx_build_rules(struct fx *f, const char *rules)
 {
 	memset(f, 0, sizeof(*f));
 	fx_dir(f);
@@ -129,11 +135,17 @@ static void fx_build(struct fx *f, bool with_rules)
 		rules_set_schema_dir(sd);
 	}
 	f->r = NULL;
-	if (with_rules)
-		cr_assert_eq(rules_load_mem("test.xml", RULES, strlen(RULES), &f->r, err, sizeof(err)), 0, "%s", err);
+	if (rules)
+		cr_assert_eq(rules_load_mem("test.xml", rules, strlen(rules), &f->r, err, sizeof(err)), 0, "%s", err);
 	f->a = an_new(NULL, f->r);
 	cr_assert_eq(an_add_file(f->a, f->cap), 0, "%s", f->a->files[0].error ? f->a->files[0].error : "");
 	an_finish(f->a);
+}
+
+/* with_rules false analyses it without a tunnel description. */
+static void fx_build(struct fx *f, bool with_rules)
+{
+	fx_build_rules(f, with_rules ? RULES : NULL);
 }
 
 static void fx_render(struct fx *f, const char *sub, bool xml)
@@ -670,6 +682,396 @@ Test(html, hostile_timestamps)
 		xmlFree(v);
 	}
 	xmlXPathFreeObject(o);
+	xmlFreeDoc(d);
+	fx_done(&f);
+}
+
+/* ---------------------------------------------------------------------- */
+/* The writer's HTML mode (xmlw.c), byte for byte */
+
+/* Writes what fn writes into a page of its own; returns the bytes after
+ * the doctype (caller frees). */
+static char *html_bytes(void (*fn)(struct xmlw *w))
+{
+	char dir[256], path[300];
+	const char *tmp = getenv("TMPDIR");
+	snprintf(dir, sizeof(dir), "%s/lsxmlw-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/p.html", dir);
+	struct xmlw w;
+	cr_assert_eq(xmlw_open_html(&w, path), 0);
+	fn(&w);
+	cr_assert_eq(xmlw_close(&w), 0);
+	char *all = slurp(path, NULL);
+	remove(path);
+	rmdir(dir);
+	cr_assert(strncmp(all, "<!DOCTYPE html>\n", 16) == 0, "doctype: %.20s", all);
+	char *rest = strdup(all + 16);
+	free(all);
+	return rest;
+}
+
+static void page_markup(struct xmlw *w)
+{
+	xmlw_start(w, "html");
+	xmlw_start(w, "body");
+	xmlw_start(w, "p");
+	xmlw_attr(w, "class", "a\"b'<&>");
+	xmlw_text(w, "x<y & 'z' \"q\"");
+	xmlw_start(w, "br");
+	xmlw_end(w);
+	xmlw_text(w, "caf\xc3\xa9");
+	xmlw_end(w);
+	xmlw_start(w, "svg");
+	xmlw_start(w, "title");
+	xmlw_text(w, "t");
+	xmlw_end(w);
+	xmlw_start(w, "rect");
+	xmlw_attr(w, "width", "6");
+	xmlw_end(w);
+	xmlw_end(w);
+	xmlw_start(w, "table");
+	xmlw_start(w, "tr");
+	xmlw_start(w, "td");
+	xmlw_end(w);
+	xmlw_end(w);
+	xmlw_end(w);
+	/* body and html are closed by xmlw_close */
+}
+
+Test(html, writer_markup_and_layout)
+{
+	/* & < > " ' escaped in text and attributes (' as &#39;, which HTML 4
+	 * parsers know too); br is void (no end tag), an empty element gets
+	 * its end tag, never "/>"; line breaks after block elements only, and
+	 * none inside svg (its title is not the page's) or inline content */
+	char *got = html_bytes(page_markup);
+	cr_expect_str_eq(got, "<html>\n"
+			      "<body>\n"
+			      "<p class=\"a&quot;b&#39;&lt;&amp;&gt;\">x&lt;y &amp; &#39;z&#39; &quot;q&quot;<br>caf\xc3\xa9</p>\n"
+			      "<svg><title>t</title><rect width=\"6\"></rect></svg>"
+			      "<table>\n"
+			      "<tr>\n"
+			      "<td></td>\n"
+			      "</tr>\n"
+			      "</table>\n"
+			      "</body>\n"
+			      "</html>\n");
+	free(got);
+}
+
+static void page_hostile(struct xmlw *w)
+{
+	xmlw_start(w, "p");
+	/* a control byte and an RLO: the whole string in the \xHH form,
+	 * the markup characters still escaped */
+	xmlw_text(w, "a\001<b\xe2\x80\xae");
+	xmlw_end(w);
+	xmlw_start(w, "p");
+	/* written in parts with the decision for the whole (the answers
+	 * column splits at commas): the clean part is hex too */
+	const char *s = "ok,\xc3\xa9\x01";
+	xmlw_html_write(w, s, 3, !xmlw_html_ok(s, false), false);
+	xmlw_html_write(w, s + 3, strlen(s + 3), !xmlw_html_ok(s, false), false);
+	xmlw_end(w);
+	xmlw_start(w, "title");
+	/* newlines only where allowed */
+	xmlw_escape_html(w, "l1\nl2", true);
+	xmlw_raw(w, "|");
+	xmlw_escape_html(w, "l1\nl2", false);
+	xmlw_end(w);
+}
+
+Test(html, writer_hostile_text)
+{
+	char *got = html_bytes(page_hostile);
+	cr_expect_str_eq(got, "<p>a\\x01&lt;b\\xe2\\x80\\xae</p>\n"
+			      "<p>ok,\\xc3\\xa9\\x01</p>\n"
+			      "<title>l1\nl2|l1\\x0al2</title>\n");
+	free(got);
+}
+
+Test(html, escape_rule_vectors)
+{
+	static const struct {
+		const char *s;
+		bool ok;
+	} v[] = {
+		{"", true},
+		{"plain <&> \"'", true},          /* markup is escaped, not refused */
+		{"caf\xc3\xa9 \xe2\x86\x92 \xf0\x9f\x98\x80", true}, /* U+00E9, U+2192, U+1F600 */
+		{"\xef\xbf\xbd", true},           /* U+FFFD is a character */
+		{"a\001b", false},                /* C0 control */
+		{"a\nb", false},                  /* newline where not allowed */
+		{"a\x7f", false},                 /* DEL */
+		{"\xc2\x85", false},              /* U+0085 NEL, a C1 control */
+		{"\xc0\xbc", false},              /* overlong '<' (RFC 3629 3) */
+		{"\xe0\x80\xbc", false},          /* overlong '<', three bytes */
+		{"\xed\xa0\x80", false},          /* U+D800, a surrogate */
+		{"\xf4\x90\x80\x80", false},      /* U+110000, past Unicode */
+		{"\xf5\x80\x80\x80", false},
+		{"\xef\xbf\xbe", false},          /* U+FFFE */
+		{"\xef\xbf\xbf", false},          /* U+FFFF */
+		{"\xd8\x9c", false},              /* U+061C ARABIC LETTER MARK */
+		{"\xe2\x80\x8e", false},          /* U+200E LRM */
+		{"\xe2\x80\x8f", false},          /* U+200F RLM */
+		{"\xe2\x80\xaa", false},          /* U+202A LRE */
+		{"\xe2\x80\xae", false},          /* U+202E RLO */
+		{"\xe2\x81\xa6", false},          /* U+2066 LRI */
+		{"\xe2\x81\xa9", false},          /* U+2069 PDI */
+		{"\xe2\x80\xa8", false},          /* U+2028 LINE SEPARATOR */
+		{"\xe2\x80\xa9", false},          /* U+2029 PARAGRAPH SEPARATOR */
+		{"\xe2\x80\xad", false},          /* U+202D LRO */
+		{"\xe2\x80\xac", false},          /* U+202C PDF */
+		{"\xe2\x80\xab", false},          /* U+202B RLE */
+		{"\xe2\x81\xa7", false},          /* U+2067 RLI */
+		{"\xe2\x81\xa8", false},          /* U+2068 FSI */
+		{"\xe2\x80\xa7", true},           /* U+2027 HYPHENATION POINT: next to them, fine */
+		{"\xe2\x81\xa5", true},           /* U+2065, unassigned, not a formatting one */
+		{"\x80", false},                  /* a lone continuation byte */
+		{"\xc3", false},                  /* a sequence cut short */
+	};
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+		cr_expect_eq(xmlw_html_ok(v[i].s, false), v[i].ok, "vector %zu", i);
+	cr_expect(xmlw_html_ok("a\nb", true));
+	cr_expect(!xmlw_html_ok("a\rb", true));
+}
+
+static const char *sweep_text;
+static size_t sweep_len;
+
+static void page_sweep(struct xmlw *w)
+{
+	char buf[32];
+	memcpy(buf, sweep_text, sweep_len);
+	buf[sweep_len] = '\0';
+	xmlw_start(w, "p");
+	xmlw_text(w, buf);
+	xmlw_end(w);
+}
+
+Test(html, escape_truncation_sweep)
+{
+	/* every prefix of a string of 1-, 2-, 3- and 4-byte characters: shown
+	 * as it is exactly when it ends on a character boundary, else all of
+	 * it byte by byte as \xHH */
+	static const char s[] = "a\xc3\xa9\xe2\x86\x92\xf0\x9f\x98\x80z"; /* a é → 😀 z */
+	static const size_t bounds[] = {0, 1, 3, 6, 10, 11};
+	for (size_t n = 0; n < sizeof(s); n++) {
+		bool at_bound = false;
+		for (size_t k = 0; k < sizeof(bounds) / sizeof(bounds[0]); k++)
+			at_bound |= bounds[k] == n;
+		char pre[32];
+		memcpy(pre, s, n);
+		pre[n] = '\0';
+		cr_expect_eq(xmlw_html_ok(pre, false), at_bound, "prefix %zu", n);
+		char want[160];
+		size_t j = (size_t)snprintf(want, sizeof(want), "<p>");
+		for (size_t i = 0; i < n; i++) {
+			unsigned char c = (unsigned char)s[i];
+			if (at_bound || c < 0x80)
+				want[j++] = (char)c;
+			else
+				j += (size_t)snprintf(want + j, sizeof(want) - j, "\\x%02x", c);
+		}
+		snprintf(want + j, sizeof(want) - j, "</p>\n");
+		sweep_text = s;
+		sweep_len = n;
+		char *got = html_bytes(page_sweep);
+		cr_expect_str_eq(got, want, "prefix %zu", n);
+		free(got);
+	}
+}
+
+/* ---------------------------------------------------------------------- */
+/* Regressions */
+
+Test(html, overlong_utf8_in_a_file_name_is_not_markup)
+{
+	/* 0xc0 0xbc and 0xc0 0xbe are overlong encodings of '<' and '>'.
+	 * libxml2's lenient UTF-8 check let them through as text and its
+	 * ASCII output encoder then wrote them as a real '<' and '>': a
+	 * capture named like this put a <script> element into the page.
+	 * They are not UTF-8 (RFC 3629 3): the name is shown as \xHH. */
+	struct fx f;
+	memset(&f, 0, sizeof(f));
+	fx_dir(&f);
+	snprintf(f.cap, sizeof(f.cap), "%s/a\xc0\xbcscript\xc0\xbe.pcap", f.dir);
+	struct cb_pcap *w = cb_pcap_open(f.cap, 1, 65535, 0);
+	cr_assert_not_null(w);
+	uint8_t q[512], pkt[1024];
+	size_t n = cb_dns_query(q, sizeof(q), 7, "a.example", 1);
+	size_t m = cb_udp4(pkt, HOST_MAC, GW_MAC, "192.168.1.10", "192.168.1.1", 40007, 53, q, n);
+	cr_assert_eq(cb_pcap_write(w, 1700000000, 0, pkt, (uint32_t)m, (uint32_t)m), 0);
+	cr_assert_eq(cb_pcap_close(w), 0);
+	f.a = an_new(NULL, NULL);
+	cr_assert_eq(an_add_file(f.a, f.cap), 0);
+	an_finish(f.a);
+	fx_render(&f, "out", false);
+	static const char *const pages[] = {"index.html", "hosts/" HOST_ID ".html", NULL};
+	for (int i = 0; pages[i]; i++) {
+		char *raw = page(&f, "out", pages[i]);
+		cr_expect_null(strcasestr(raw, "<script"), "%s", pages[i]);
+		cr_expect_not_null(strstr(raw, "a\\xc0\\xbcscript\\xc0\\xbe.pcap"), "%s: name not in \\xHH form", pages[i]);
+		free(raw);
+		htmlDocPtr d = parse_page(&f, "out", pages[i]);
+		cr_expect_eq(xp_count(d, "//script"), 0, "%s", pages[i]);
+		xmlFreeDoc(d);
+	}
+	fx_done(&f);
+}
+
+Test(html, row_cap_and_merged_markers)
+{
+	/* 5003 questions from one host, no carrier at all: every one is a
+	 * leak (the tunnel is never up).  The page lists 5000 rows and says
+	 * 3 are left out; with more than 5000 leaks the markers merge per
+	 * pixel column, and the merged marks still count every leak. */
+	enum { N = 5003 };
+	struct fx f;
+	memset(&f, 0, sizeof(f));
+	fx_dir(&f);
+	snprintf(f.cap, sizeof(f.cap), "%s/many.pcap", f.dir);
+	struct cb_pcap *w = cb_pcap_open(f.cap, 1, 65535, 0);
+	cr_assert_not_null(w);
+	for (int i = 0; i < N; i++) {
+		uint8_t q[512], pkt[1024];
+		char name[64];
+		snprintf(name, sizeof(name), "n%d.example", i);
+		size_t n = cb_dns_query(q, sizeof(q), (uint16_t)i, name, 1);
+		size_t m = cb_udp4(pkt, HOST_MAC, GW_MAC, "192.168.1.10", "192.168.1.1", (uint16_t)(10000 + i), 53, q, n);
+		/* 20 ms apart: 100 s, some 5.5 questions per pixel column */
+		cr_assert_eq(cb_pcap_write(w, 1700000000 + i / 50, (uint32_t)(i % 50) * 20000000u, pkt, (uint32_t)m,
+					   (uint32_t)m),
+			     0);
+	}
+	cr_assert_eq(cb_pcap_close(w), 0);
+	char err[2048];
+	const char *top = getenv("LS_TOP");
+	if (top) {
+		char sd[1024];
+		snprintf(sd, sizeof(sd), "%s/rules", top);
+		rules_set_schema_dir(sd);
+	}
+	cr_assert_eq(rules_load_mem("test.xml", RULES, strlen(RULES), &f.r, err, sizeof(err)), 0, "%s", err);
+	f.a = an_new(NULL, f.r);
+	cr_assert_eq(an_add_file(f.a, f.cap), 0);
+	an_finish(f.a);
+	cr_assert_eq(f.a->nhosts, 1);
+	cr_assert_eq(f.a->hosts[0].events, N);
+	cr_assert_eq(f.a->hosts[0].leaks, N);
+	fx_render(&f, "out", false);
+
+	htmlDocPtr d = parse_page(&f, "out", "hosts/" HOST_ID ".html");
+	cr_expect_eq(xp_count(d, "//table[@class='events']/tbody/tr"), 5000);
+	cr_expect_eq(xp_count(d, "//p[@class='note'][starts-with(.,'3 more not shown here (limit 5000 rows a page')]"), 1);
+	cr_expect_eq(xp_count(d, "//svg[@class='tl']//a[@class='mk-leak']"), 0, "no single markers past 5000");
+	int marks = xp_count(d, "//svg[@class='tl']//a[@class='mk-leak mk-dense']");
+	/* one per pixel column at most: 218..1124 */
+	cr_expect(marks >= 800 && marks <= 907, "%d merged marks", marks);
+	/* each says how many more it stands for: together every leak */
+	xmlXPathObjectPtr o = xp(d, "//svg[@class='tl']//a[@class='mk-leak mk-dense']/title");
+	long total = 0;
+	for (int k = 0; o->nodesetval && k < o->nodesetval->nodeNr; k++) {
+		xmlChar *v = xmlNodeGetContent(o->nodesetval->nodeTab[k]);
+		const char *more = strstr((const char *)v, "\nand ");
+		total += 1 + (more ? atol(more + 5) : 0);
+		xmlFree(v);
+	}
+	xmlXPathFreeObject(o);
+	cr_expect_eq(total, N);
+	char *cap = xp_text(d, "//figure[@class='timeline']/figcaption");
+	cr_assert_not_null(cap);
+	cr_expect_not_null(strstr(cap, "More than 5000 leaks: those in the same pixel column share one marker"), "%s", cap);
+	free(cap);
+	xmlFreeDoc(d);
+	fx_done(&f);
+}
+
+Test(html, times_are_the_xml_reports_text)
+{
+	/* the time cells and the marker tooltips hold out_time's text (the
+	 * XML report's) for every event: the writer keeps the calendar part
+	 * of a second and writes only the microseconds */
+	struct fx f;
+	fx_build(&f, true);
+	fx_render(&f, "out", false);
+	htmlDocPtr d = parse_page(&f, "out", "hosts/" HOST_ID ".html");
+	for (size_t i = 0; i < ev_count(f.a->ev); i++) {
+		const struct ev *e = ev_get(f.a->ev, i);
+		char t[48], date[48], expr[200];
+		out_time(e->ts_sec, e->ts_nsec, t, sizeof(t));
+		/* the cell: the date, a line break, the time of day without 'Z' */
+		char *tt = strchr(t, 'T');
+		cr_assert_not_null(tt);
+		snprintf(date, sizeof(date), "%.*s%.*s", (int)(tt - t), t, (int)strlen(tt + 1) - 1, tt + 1);
+		snprintf(expr, sizeof(expr), "//tr[@id='e%zu']/td[2]", i + 1);
+		char *cell = xp_text(d, expr);
+		cr_assert_not_null(cell, "no row e%zu", i + 1);
+		/* layout whitespace around it aside */
+		char *c0 = cell + strspn(cell, " \n");
+		c0[strcspn(c0, " \n")] = '\0';
+		cr_expect_str_eq(c0, date, "row e%zu", i + 1);
+		free(cell);
+		/* the tooltip: "#n  <time>  <category>" */
+		char head[80];
+		snprintf(head, sizeof(head), "#%zu  %s  ", i + 1, t);
+		snprintf(expr, sizeof(expr), "//svg[@class='tl']//a[@href='#e%zu']/title", i + 1);
+		char *tip = xp_text(d, expr);
+		cr_assert_not_null(tip, "no marker for e%zu", i + 1);
+		cr_expect(strncmp(tip, head, strlen(head)) == 0, "tooltip %s, expected it to start %s", tip, head);
+		free(tip);
+	}
+	xmlFreeDoc(d);
+	fx_done(&f);
+}
+
+Test(html, write_errors_name_the_file)
+{
+	struct fx f;
+	fx_build(&f, true);
+	char out[600], path[900], err[2048] = "";
+	snprintf(out, sizeof(out), "%s/out", f.dir);
+	cr_assert_eq(mkdir(out, 0777), 0);
+	snprintf(path, sizeof(path), "%s/hosts", out);
+	cr_assert_eq(mkdir(path, 0777), 0);
+	/* the host page cannot be opened: a folder is in its place */
+	snprintf(path, sizeof(path), "%s/hosts/%s.html", out, HOST_ID);
+	cr_assert_eq(mkdir(path, 0777), 0);
+	cr_expect_eq(out_html_reports(f.a, out, err, sizeof(err)), -1);
+	cr_expect_not_null(strstr(err, HOST_ID ".html: cannot write"), "%s", err);
+	rmdir(path);
+	/* the page opens but every write fails (a full disk) */
+	if (access("/dev/full", W_OK) == 0) {
+		cr_assert_eq(symlink("/dev/full", path), 0);
+		err[0] = '\0';
+		cr_expect_eq(out_html_reports(f.a, out, err, sizeof(err)), -1);
+		cr_expect_not_null(strstr(err, HOST_ID ".html: write failed"), "%s", err);
+		unlink(path);
+	}
+	/* and with room, the same call succeeds */
+	cr_expect_eq(out_html_reports(f.a, out, err, sizeof(err)), 0, "%s", err);
+	fx_done(&f);
+}
+
+Test(html, long_tunnel_name_is_cut_in_the_lane_label)
+{
+	/* the lane label shows "tunnel " and the first 21 code points of the
+	 * name, then an ellipsis; the tunnels table has it whole */
+	char rules[2048];
+	const char *at = strstr(RULES, "lab-wg");
+	cr_assert_not_null(at);
+	snprintf(rules, sizeof(rules), "%.*s%s%s", (int)(at - RULES), RULES, "a-very-long-tunnel-name-for-the-lane",
+		 at + strlen("lab-wg"));
+	struct fx f;
+	fx_build_rules(&f, rules);
+	fx_render(&f, "out", false);
+	htmlDocPtr d = parse_page(&f, "out", "index.html");
+	char *lb = xp_text(d, "//svg[@class='tl']/text[@class='tl-label']");
+	cr_assert_not_null(lb);
+	cr_expect_str_eq(lb, "tunnel a-very-long-tunnel-na\xe2\x80\xa6 wireguard");
+	free(lb);
+	cr_expect_eq(xp_count(d, "//td[.='a-very-long-tunnel-name-for-the-lane']"), 1);
 	xmlFreeDoc(d);
 	fx_done(&f);
 }
