@@ -987,6 +987,18 @@ static bool process_packet(struct analysis *a, struct pkt *p)
 	struct flow *f = flow_lookup(a->flows, p, &dir);
 	if (dir == 0 && p->payload_len && f->pkts[0] <= 3 && !f->sniffed_kind)
 		f->sniffed_kind = sniff_carrier(p);
+	/* Name resolution first: a DNS flow that parses needs no nDPI. */
+	if (p->proto == 17 && p->payload_len > 0)
+		dissect_dns_udp(a, p, f, iref);
+	/* nDPI is the costly part of a packet (its host-name automaton on DNS
+	 * above all): a flow our own parsers have already understood, DNS that
+	 * parsed or a TLS flow whose ClientHello was read, is not fed to it. */
+	if (!f->dpi_res.done && (f->dns_good > 0 || (f->app_state == 1 && f->enc_state))) {
+		dpi_flow_free(&f->dpi);
+		f->dpi_res.done = true;
+		if (f->dpi_res.cls == DPI_UNKNOWN)
+			f->dpi_res.cls = f->dns_good > 0 ? DPI_DNS : DPI_TLS;
+	}
 	if (!f->dpi_res.done)
 		dpi_feed(a->dpi, &f->dpi, p, (uint64_t)us_of(p->cp->ts_sec, p->cp->ts_nsec) / 1000, &f->dpi_res);
 	if (p->proto == 6)
@@ -997,8 +1009,6 @@ static bool process_packet(struct analysis *a, struct pkt *p)
 	/* nDPI's texts are needed only until both are settled */
 	if (f->dpi_res.text && f->dpi_res.done && f->enc_state)
 		dpi_result_clear(&f->dpi_res);
-	if (p->proto == 17 && p->payload_len > 0)
-		dissect_dns_udp(a, p, f, iref);
 	return false;
 }
 

@@ -118,6 +118,42 @@ static void put_c(struct xmlw *w, char c)
 	w->buf[w->blen++] = c;
 }
 
+/* XML text and attribute values into the writer's buffer: the same rules
+ * as xmlw_escape. */
+static void escape_xml(struct xmlw *w, const char *str)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	while (*s) {
+		size_t run = 0;
+		while (s[run] >= 0x20 && s[run] < 0x7f && s[run] != '&' && s[run] != '<' && s[run] != '>' &&
+		       s[run] != '"' && s[run] != '\'')
+			run++;
+		if (run) {
+			put(w, (const char *)s, run);
+			s += run;
+			continue;
+		}
+		switch (*s) {
+		case '&': put(w, "&amp;", 5); s++; continue;
+		case '<': put(w, "&lt;", 4); s++; continue;
+		case '>': put(w, "&gt;", 4); s++; continue;
+		case '"': put(w, "&quot;", 6); s++; continue;
+		case '\'': put(w, "&apos;", 6); s++; continue;
+		default: break;
+		}
+		int n = *s >= 0x80 ? utf8_len(s) : 0;
+		if (n > 0) {
+			put(w, (const char *)s, (size_t)n);
+			s += n;
+		} else {
+			static const char hex[] = "0123456789abcdef";
+			char e[4] = {'\\', 'x', hex[*s >> 4], hex[*s & 15]};
+			put(w, e, 4);
+			s++;
+		}
+	}
+}
+
 /* ---------------------------------------------------------------------- */
 /* The HTML text rule (xmlw.h) */
 
@@ -323,10 +359,7 @@ static int open_stream(struct xmlw *w, const char *path, bool html)
 	/* each writer has its own buffer: two open at once must not share one */
 	w->buf = xmalloc(XMLW_BUF);
 	w->html = html;
-	if (html)
-		setvbuf(w->f, NULL, _IONBF, 0); /* buf is the writer's: full 64 KiB writes */
-	else
-		setvbuf(w->f, w->buf, _IOFBF, XMLW_BUF);
+	setvbuf(w->f, NULL, _IONBF, 0); /* buf is the writer's: full 64 KiB writes */
 	return 0;
 }
 
@@ -334,7 +367,7 @@ int xmlw_open(struct xmlw *w, const char *path)
 {
 	if (open_stream(w, path, false) < 0)
 		return -1;
-	fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", w->f);
+	put_s(w, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
 	return 0;
 }
 
@@ -349,7 +382,7 @@ int xmlw_open_html(struct xmlw *w, const char *path)
 static void indent(struct xmlw *w)
 {
 	for (int i = 0; i < w->depth; i++)
-		fputs("  ", w->f);
+		put(w, "  ", 2);
 }
 
 /* Ends a pending start tag.  text: content follows on the same line (XML
@@ -365,10 +398,10 @@ static void close_start(struct xmlw *w, bool text)
 		else
 			put_c(w, '>');
 	} else if (text) {
-		fputc('>', w->f);
+		put_c(w, '>');
 		w->inline_text = true;
 	} else {
-		fputs(">\n", w->f);
+		put(w, ">\n", 2);
 	}
 }
 
@@ -392,7 +425,8 @@ void xmlw_start(struct xmlw *w, const char *name)
 		put_s(w, name);
 	} else {
 		indent(w);
-		fprintf(w->f, "<%s", name);
+		put_c(w, '<');
+		put_s(w, name);
 	}
 	w->stack[w->depth++] = name;
 	w->open = true;
@@ -427,17 +461,17 @@ void xmlw_end(struct xmlw *w)
 	}
 	const char *name = w->stack[--w->depth];
 	if (w->open) {
-		fputs("/>\n", w->f);
+		put(w, "/>\n", 3);
 		w->open = false;
 		return;
 	}
-	if (w->inline_text) {
+	if (w->inline_text)
 		w->inline_text = false;
-		fprintf(w->f, "</%s>\n", name);
-		return;
-	}
-	indent(w);
-	fprintf(w->f, "</%s>\n", name);
+	else
+		indent(w);
+	put(w, "</", 2);
+	put_s(w, name);
+	put(w, ">\n", 2);
 }
 
 void xmlw_attr(struct xmlw *w, const char *name, const char *val)
@@ -454,14 +488,22 @@ void xmlw_attr(struct xmlw *w, const char *name, const char *val)
 		put_c(w, '"');
 		return;
 	}
-	fprintf(w->f, " %s=\"", name);
-	xmlw_escape(w->f, val ? val : "");
-	fputc('"', w->f);
+	put_c(w, ' ');
+	put_s(w, name);
+	put(w, "=\"", 2);
+	escape_xml(w, val ? val : "");
+	put_c(w, '"');
 }
 
 void xmlw_attr_u64(struct xmlw *w, const char *name, uint64_t v)
 {
-	xmlw_attrf(w, name, "%llu", (unsigned long long)v);
+	char b[24], *p = b + sizeof(b);
+	*--p = '\0';
+	do {
+		*--p = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	xmlw_attr(w, name, p);
 }
 
 void xmlw_attrf(struct xmlw *w, const char *name, const char *fmt, ...)
@@ -486,9 +528,13 @@ void xmlw_elem(struct xmlw *w, const char *name, const char *text)
 	}
 	close_start(w, false);
 	indent(w);
-	fprintf(w->f, "<%s>", name);
-	xmlw_escape(w->f, text);
-	fprintf(w->f, "</%s>\n", name);
+	put_c(w, '<');
+	put_s(w, name);
+	put_c(w, '>');
+	escape_xml(w, text);
+	put(w, "</", 2);
+	put_s(w, name);
+	put(w, ">\n", 2);
 }
 
 void xmlw_text(struct xmlw *w, const char *s)
@@ -499,7 +545,7 @@ void xmlw_text(struct xmlw *w, const char *s)
 	if (w->html)
 		escape_html(w, s, false);
 	else
-		xmlw_escape(w->f, s);
+		escape_xml(w, s);
 }
 
 void xmlw_textf(struct xmlw *w, const char *fmt, ...)
@@ -515,10 +561,7 @@ void xmlw_textf(struct xmlw *w, const char *fmt, ...)
 void xmlw_raw(struct xmlw *w, const char *s)
 {
 	close_start(w, true);
-	if (w->html)
-		put_s(w, s);
-	else
-		fputs(s, w->f);
+	put_s(w, s);
 }
 
 void xmlw_rawf(struct xmlw *w, const char *fmt, ...)
@@ -546,8 +589,7 @@ int xmlw_close(struct xmlw *w)
 {
 	while (w->depth > 0)
 		xmlw_end(w);
-	if (w->html)
-		flush(w);
+	flush(w);
 	bool bad = w->err || ferror(w->f);
 	if (fclose(w->f) != 0)
 		bad = true; /* errno from fclose */
