@@ -218,14 +218,37 @@ void sb_free(struct sbuf *b)
 
 char *time_iso(int64_t sec, uint32_t nsec, char *buf, size_t len)
 {
-	struct tm tm;
-	time_t t = (time_t)sec;
-	if (!gmtime_r(&t, &tm)) {
+	/* Reports print hundreds of thousands of times, mostly within the
+	 * same second as the one before: the calendar part is kept per thread. */
+	static _Thread_local int64_t last_sec = INT64_MIN;
+	static _Thread_local char prefix[80];
+	static _Thread_local bool last_ok;
+	if (sec != last_sec) {
+		struct tm tm;
+		time_t t = (time_t)sec;
+		last_sec = sec;
+		last_ok = gmtime_r(&t, &tm) != NULL;
+		if (last_ok)
+			snprintf(prefix, sizeof(prefix), "%04d-%02d-%02dT%02d:%02d:%02d.", tm.tm_year + 1900,
+				 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+	}
+	size_t pl = strlen(prefix);
+	if (!last_ok || len < pl + 8 || strlen(prefix) != 20) {
 		snprintf(buf, len, "-");
+		if (last_ok && len >= pl + 8) {
+			/* a year beyond 9999: no shortcut */
+			snprintf(buf, len, "%s%06uZ", prefix, (unsigned)(nsec / 1000) % 1000000u);
+		}
 		return buf;
 	}
-	snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%06uZ", tm.tm_year + 1900, tm.tm_mon + 1,
-		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (unsigned)(nsec / 1000));
+	memcpy(buf, prefix, pl);
+	unsigned us = (unsigned)(nsec / 1000) % 1000000u;
+	for (int i = 5; i >= 0; i--) {
+		buf[pl + (size_t)i] = (char)('0' + us % 10);
+		us /= 10;
+	}
+	buf[pl + 6] = 'Z';
+	buf[pl + 7] = '\0';
 	return buf;
 }
 

@@ -79,3 +79,18 @@ Test(util, loopback_multicast_linklocal)
 	addr_parse("192.0.2.1", &x);
 	cr_assert_not(addr_is_loopback(&x) || addr_is_multicast(&x) || addr_is_linklocal(&x));
 }
+
+Test(util, time_iso_same_second_and_far_future)
+{
+	char b[40];
+	/* the calendar part is cached per second: the microseconds still change */
+	cr_assert_str_eq(time_iso(1709210096, 1000, b, sizeof(b)), "2024-02-29T12:34:56.000001Z");
+	cr_assert_str_eq(time_iso(1709210096, 999999999, b, sizeof(b)), "2024-02-29T12:34:56.999999Z");
+	cr_assert_str_eq(time_iso(1709210097, 0, b, sizeof(b)), "2024-02-29T12:34:57.000000Z");
+	/* 2^42 s (the capture reader's clamp) is in year 141338: no shortcut, still right
+	 * (date -u -d @4398046511104 prints Sat Jul 19 02:25:04 UTC 141338) */
+	cr_assert_str_eq(time_iso((int64_t)1 << 42, 0, b, sizeof(b)), "141338-07-19T02:25:04.000000Z");
+	/* too small a buffer: "-" rather than a cut time */
+	char small[10];
+	cr_assert_str_eq(time_iso(1709210096, 0, small, sizeof(small)), "-");
+}
