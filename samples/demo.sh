@@ -22,7 +22,7 @@ for desc in "$here"/*/tunnel.xml; do
 		1) verdict="LEAKS" ;;
 		*) verdict="unusable input (exit $rc)" ;;
 		esac
-		printf '%-28s %-6s %-26s %s/summary.xml\n' "$name" "$kind" "$verdict" "$dest"
+		printf '%-28s %-6s %-26s %s/index.html\n' "$name" "$kind" "$verdict" "$dest"
 		n=$((n + 1))
 	done
 done
@@ -31,4 +31,4 @@ if [ "$n" = 0 ]; then
 	exit 1
 fi
 echo
-echo "demo: $n analyses; reports are under $out/ (summary.xml, hosts/<host>.xml each)"
+echo "demo: $n analyses; reports are under $out/: open <scenario>/<capture>/index.html in a browser (XML beside it: summary.xml, hosts/<host>.xml)"
