@@ -157,7 +157,10 @@ $(BUILD)/fuzz/lf-%.o: tests/fuzz/fuzz_%.c
 $(BUILD)/fuzz/fuzz-%: $(BUILD)/fuzz/lf-%.o $(LIBOBJS)
 	$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
 
+# make fuzz needs clang and its libFuzzer runtime (Debian: clang, libclang-rt-14-dev).
+FUZZ_DEPS := clang libclang-rt-14-dev
 fuzz:
+	@$(MAKE) --no-print-directory deps BUILD_DEPS="$(BUILD_DEPS) $(FUZZ_DEPS)" TEST_DEPS=
 	$(MAKE) BUILD=build-fuzz CC=$(FUZZ_CC) OPT=-O1 SAN="$(FUZZ_SAN)" \
 	  $(FUZZ_TARGETS:%=build-fuzz/fuzz/fuzz-%)
 	FUZZ_SECONDS=$(FUZZ_SECONDS) sh tests/fuzz/run.sh build-fuzz $(FUZZ_TARGETS)
