@@ -885,13 +885,9 @@ static uint32_t shard_of(const struct pkt *p, uint32_t n)
 	bool ll = (p->sport == 5353 || p->dport == 5353 || p->sport == 5355 || p->dport == 5355 || p->sport == 137 ||
 		   p->dport == 137) && p->sport != 53 && p->dport != 53;
 	if (ll) {
-		bool client_is_src;
-		if (addr_is_multicast(&p->dst) || (p->dst.af == 4 && p->dst.a[3] == 255))
-			client_is_src = true;
-		else if (p->sport != p->dport)
-			client_is_src = p->dport == 5353 || p->dport == 5355 || p->dport == 137;
-		else
-			client_is_src = false; /* 5353 -> 5353 unicast: an answer to the client */
+		/* the client's side exactly as event.c keys the message: the
+		 * sender of a query (QR clear), the receiver of a response */
+		bool client_is_src = p->payload_len < 3 || !(p->payload[2] & 0x80);
 		k.a = client_is_src ? p->src : p->dst;
 		k.pa = client_is_src ? p->sport : p->dport;
 		k.proto = p->proto;

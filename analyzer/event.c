@@ -245,7 +245,7 @@ static void pend_sweep(struct evstore *s)
 	for (size_t b = 0; b < s->npb; b++) {
 		struct pend **pp = &s->pb[b];
 		while (*pp) {
-			if (s->now - (*pp)->ts > PEND_TIMEOUT) {
+			if (s->now - (*pp)->ts > 2 * PEND_TIMEOUT) {
 				struct pend *dead = *pp;
 				*pp = dead->next;
 				free(dead);
@@ -303,6 +303,16 @@ void ev_add_dns(struct evstore *s, const struct pkt *p, enum ev_proto proto, con
 	struct pend_key k;
 	pend_key_make(&k, p, proto, m->id, !m->qr);
 	struct pend **pp = pend_find(s, &k);
+	/* Expiry is decided here, by this packet's own time, not by when the
+	 * sweep last ran: the sweep's timing depends on how many messages a
+	 * thread saw, and results must not (-j gives the same reports). */
+	if (*pp && p->cp->ts_sec - (*pp)->ts > PEND_TIMEOUT) {
+		struct pend *dead = *pp;
+		*pp = dead->next;
+		free(dead);
+		s->npend--;
+		pp = pend_find(s, &k); /* *pp was the next entry of the chain: find the end again */
+	}
 
 	if (!m->qr) {
 		if (m->nq == 0)

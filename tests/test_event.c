@@ -180,3 +180,40 @@ Test(event, sort_is_by_time_then_frame)
 	free(m);
 	ev_free(s);
 }
+
+/* Regression (found by comparing -j 1 and -j 2 on the bench capture): when a
+ * pending query had expired, the expired entry was unlinked and the next
+ * entry of its hash chain was then overwritten with the new query, under
+ * the other key.  With thousands of keys every chain is shared: every resend
+ * within the timeout must still be a retransmission. */
+Test(event, expired_pending_does_not_corrupt_its_chain)
+{
+	struct evstore *s = ev_new(0, 1);
+	struct dns_msg *m = msg(7, false, "x.example", 1);
+	const int n = 10000;
+	for (int i = 0; i < n; i++) {
+		struct pkt q = mk("10.0.0.2", (uint16_t)(1000 + i), "192.0.2.53", 53, 100, (uint64_t)i + 1);
+		ev_add_dns(s, &q, EVP_DNS_UDP, m, 0, 0);
+	}
+	/* 100 s later every pending entry has expired: each is asked anew... */
+	for (int i = 0; i < n; i++) {
+		struct pkt q = mk("10.0.0.2", (uint16_t)(1000 + i), "192.0.2.53", 53, 200, (uint64_t)n + i + 1);
+		ev_add_dns(s, &q, EVP_DNS_UDP, m, 0, 0);
+	}
+	/* ...and resent a second later: retransmissions, not new questions */
+	for (int i = 0; i < n; i++) {
+		struct pkt q = mk("10.0.0.2", (uint16_t)(1000 + i), "192.0.2.53", 53, 201, (uint64_t)2 * n + i + 1);
+		ev_add_dns(s, &q, EVP_DNS_UDP, m, 0, 0);
+	}
+	cr_assert_eq(ev_count(s), (size_t)2 * n);
+	for (size_t i = 0; i < ev_count(s); i++) {
+		struct ev *e = ev_get(s, i);
+		/* the first round: never resent; the second: resent once; the
+		 * third round's packets are retransmissions, never events */
+		cr_assert_leq(e->frame, (uint64_t)2 * n, "frame %llu became an event", (unsigned long long)e->frame);
+		cr_assert_eq(e->retrans, e->frame <= (uint64_t)n ? 0u : 1u, "frame %llu: %u retransmissions",
+			     (unsigned long long)e->frame, e->retrans);
+	}
+	free(m);
+	ev_free(s);
+}
