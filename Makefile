@@ -30,7 +30,7 @@ TOOLS   := $(BUILD)/gencap
 
 # Debian 12 packages: what building needs, and what the tests use.
 BUILD_DEPS := gcc make pkg-config libpcap-dev libndpi-dev libxml2-dev libcriterion-dev
-TEST_DEPS  := libxml2-utils tshark python3 chromium time libndpi-bin parallel
+TEST_DEPS  := libxml2-utils tshark python3 chromium time libndpi-bin parallel valgrind
 
 .PHONY: all deps test test-run sanitize sanitize-run demo samples clean
 
@@ -97,6 +97,9 @@ sanitize-run:
 	  build-san/fuzz-replay $(FUZZ_INPUTS)
 	TZ=UTC ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  python3 tests/compare-tshark.py $(CURDIR)/build-san/leakscope
+	@# valgrind cannot run an ASan binary: the end-to-end commands on the plain build
+	$(MAKE) leakscope
+	TZ=UTC sh tests/valgrind-e2e.sh $(CURDIR)/leakscope
 
 build-san/leakscope: $(OBJS)
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
