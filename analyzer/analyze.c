@@ -1216,10 +1216,6 @@ static void decide_roles(struct analysis *a)
 		} else if (f->inside_pkts > 0) {
 			f->role = IF_TUNNEL;
 			f->role_why = "carries the host's tunnel addresses and no carrier traffic";
-			if (r) {
-				/* which tunnel: the one whose inside prefixes it carries */
-				f->tunnel_idx = -1;
-			}
 		}
 	}
 }

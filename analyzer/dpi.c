@@ -93,7 +93,7 @@ static void copy_printable(char *dst, size_t dlen, const char *src)
 	dst[j] = '\0';
 }
 
-static void fill(struct dpi *d, struct dpi_flow *f, ndpi_protocol pr, struct dpi_result *res)
+static void fill(struct dpi_flow *f, ndpi_protocol pr, struct dpi_result *res)
 {
 	uint16_t app = pr.app_protocol, master = pr.master_protocol;
 	res->app = app;
@@ -108,12 +108,9 @@ static void fill(struct dpi *d, struct dpi_flow *f, ndpi_protocol pr, struct dpi
 		res->cls = ca;
 	else
 		res->cls = cm;
-	char buf[64];
 	if (!res->text)
 		res->text = xcalloc(1, sizeof(*res->text));
 	struct dpi_text *t = res->text;
-	ndpi_protocol2name(d->mod, pr, buf, sizeof(buf));
-	copy_printable(t->name, sizeof(t->name), buf);
 	struct ndpi_flow_struct *nf = f->nf;
 	res->guessed = nf->confidence != NDPI_CONFIDENCE_DPI;
 	copy_printable(t->sni, sizeof(t->sni), nf->host_server_name);
@@ -145,13 +142,13 @@ void dpi_feed(struct dpi *d, struct dpi_flow **fs, const struct pkt *p, uint64_t
 	bool known = pr.app_protocol != NDPI_PROTOCOL_UNKNOWN || pr.master_protocol != NDPI_PROTOCOL_UNKNOWN;
 	uint32_t cap = p->proto == 6 ? DPI_MAX_TCP_PKTS : DPI_MAX_UDP_PKTS;
 	if (known && !ndpi_extra_dissection_possible(d->mod, f->nf)) {
-		fill(d, f, pr, res);
+		fill(f, pr, res);
 		res->done = true;
 		dpi_flow_free(fs);
 	} else if (f->fed >= cap) {
 		dpi_flow_end(d, fs, res);
 	} else if (known) {
-		fill(d, f, pr, res);
+		fill(f, pr, res);
 	}
 }
 
@@ -163,7 +160,7 @@ void dpi_flow_end(struct dpi *d, struct dpi_flow **fs, struct dpi_result *res)
 	}
 	uint8_t guessed = 0;
 	ndpi_protocol pr = ndpi_detection_giveup(d->mod, (*fs)->nf, 1, &guessed);
-	fill(d, *fs, pr, res);
+	fill(*fs, pr, res);
 	if (guessed)
 		res->guessed = true;
 	res->done = true;

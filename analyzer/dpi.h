@@ -29,7 +29,6 @@ enum dpi_class {
 /* The texts nDPI read from a flow: kept on the heap only while needed
  * (most flows never have any), so the flow table stays small. */
 struct dpi_text {
-	char name[48];        /* nDPI's name, "DNS", "TLS.DoH_DoT", ... */
 	char sni[80];         /* TLS/QUIC server name or DNS host as nDPI saw it */
 	char alpn[64];        /* client's ALPN list, comma-joined, sanitised */
 };

@@ -385,7 +385,10 @@ static int cmd_analyze(int argc, char **argv, bool merging)
 		an_free(a);
 		rules_free(rules);
 		if (failed) {
-			fprintf(stderr, "leakscope: %s: could not write the partial\n", o.an.partial_path);
+			fprintf(stderr,
+				"leakscope: %s: could not write the partial (a write error, or a packet timestamp "
+				"before 1970 or after 2554, which a partial cannot hold)\n",
+				o.an.partial_path);
 			return EXIT_UNUSABLE;
 		}
 		if (!o.quiet)

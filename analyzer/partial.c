@@ -106,6 +106,13 @@ int partial_write(struct partial *w, struct cap_file *cf, const struct cap_packe
 	}
 	for (; w->ifaces_written < nif; w->ifaces_written++)
 		write_idb(w, cap_iface_get(cf, w->ifaces_written));
+	/* Timestamps go out in nanoseconds in 64 bits: seconds outside
+	 * 0 .. 2^64/10^9 (year 2554) cannot be written faithfully, and a
+	 * partial must not change what merge will see. */
+	if (cp->ts_sec < 0 || (uint64_t)cp->ts_sec > UINT64_MAX / 1000000000u - 1) {
+		w->err = true;
+		return -1;
+	}
 	if (keep > cp->caplen)
 		keep = cp->caplen;
 	/* A reduced record says so, with its original captured length, so

@@ -27,7 +27,8 @@ struct partial *partial_open(const char *path, const char *orig_path, const char
 			     size_t errlen);
 /* Writes one record; keep is how many of its bytes to store (caplen when
  * whole).  The interfaces of cf are written before the first record that
- * needs them.  Returns 0 or -1 (write error). */
+ * needs them.  Returns 0 or -1 (write error, or a timestamp before 1970 or
+ * after 2554 that pcapng nanoseconds cannot hold). */
 int partial_write(struct partial *w, struct cap_file *cf, const struct cap_packet *cp, uint32_t keep);
 /* damage: the original's error message, or NULL.  Returns 0 or -1. */
 int partial_close(struct partial *w, const char *damage);

@@ -159,3 +159,30 @@ Test(partial, carrier_records_are_reduced_and_read_back)
 	unlink(cap);
 	unlink(part);
 }
+
+Test(partial, timestamp_out_of_range_fails_instead_of_wrapping)
+{
+	/* 2^40 s (year 36812) does not fit in 64-bit nanoseconds: the partial
+	 * must fail rather than write a wrapped time that merge would trust */
+	char cap[256], part[300];
+	cr_assert_eq(cb_tmpname(cap, sizeof(cap), ".pcapng"), 0);
+	snprintf(part, sizeof(part), "%s.lsp", cap);
+	struct cb_png *w = cb_png_open(cap, 0);
+	cr_assert_not_null(w);
+	cr_assert_eq(cb_png_idb(w, 1, 65535, NULL), 0);
+	uint8_t fr[CB_MAXPKT], q[64];
+	const uint8_t m1[6] = {2, 0, 0, 0, 0, 1}, m2[6] = {2, 0, 0, 0, 0, 2};
+	size_t ql = cb_dns_query(q, sizeof(q), 1, "x.example", 1);
+	size_t n = cb_udp4(fr, m1, m2, "10.0.0.2", "192.0.2.53", 40000, 53, q, ql);
+	cr_assert_eq(cb_png_epb(w, 0, (int64_t)1 << 40, 0, fr, (uint32_t)n, (uint32_t)n), 0);
+	cr_assert_eq(cb_png_close(w), 0);
+	struct an_options o;
+	an_options_default(&o);
+	o.partial_path = part;
+	struct analysis *a = an_new(&o, NULL);
+	cr_assert_geq(an_add_file(a, cap), 0);
+	cr_expect(a->partial_failed);
+	an_free(a);
+	unlink(cap);
+	unlink(part);
+}
