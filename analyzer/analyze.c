@@ -202,8 +202,10 @@ void an_free(struct analysis *a)
 		free(a->ifaces[i].name);
 	free(a->ifaces);
 	if (a->tun)
-		for (size_t i = 0; i < a->rules->n_tunnels; i++)
+		for (size_t i = 0; i < a->rules->n_tunnels; i++) {
 			free(a->tun[i].segs);
+			free(a->tun[i].ka_us);
+		}
 	free(a->tun);
 	for (size_t i = 0; i < a->nhosts; i++) {
 		free(a->hosts[i].key);
@@ -341,47 +343,101 @@ static int64_t us_of(int64_t s, uint32_t ns)
 	return s * 1000000 + ns / 1000;
 }
 
+static int64_t seg_start(const struct an_segment *s)
+{
+	return us_of(s->start_sec, s->start_nsec);
+}
+
+static int64_t seg_end(const struct an_segment *s)
+{
+	return us_of(s->end_sec, s->end_nsec);
+}
+
+static int seg_cmp(const void *x, const void *y)
+{
+	int64_t a = seg_start(x), b = seg_start(y);
+	return a < b ? -1 : a > b;
+}
+
+/* Sorts a tunnel's activity segments by start and joins those less than
+ * join_us apart (overlapping ones included). */
+static void segs_join(struct an_tunnel *t, int64_t join_us)
+{
+	if (t->nsegs > 1)
+		qsort(t->segs, t->nsegs, sizeof(*t->segs), seg_cmp);
+	size_t w = 0;
+	for (size_t r = 0; r < t->nsegs; r++) {
+		if (w > 0 && seg_start(&t->segs[r]) - seg_end(&t->segs[w - 1]) <= join_us) {
+			if (seg_end(&t->segs[r]) > seg_end(&t->segs[w - 1])) {
+				t->segs[w - 1].end_sec = t->segs[r].end_sec;
+				t->segs[w - 1].end_nsec = t->segs[r].end_nsec;
+			}
+			t->segs[w - 1].pkts += t->segs[r].pkts;
+		} else {
+			t->segs[w++] = t->segs[r];
+		}
+	}
+	t->nsegs = w;
+	t->segs_sorted = true;
+}
+
+/* Tunnel activity at a fine grain (AN_FINE_GAP_US): a packet within the
+ * last segment or just after it extends it; any other starts a segment of
+ * its own, even one earlier in time (captures joined in the wrong order,
+ * packets reordered), and the segments are sorted and joined afterwards
+ * (segs_join), so the order packets come in never changes the timeline. */
 static void tunnel_activity(struct analysis *a, int ti, const struct cap_packet *cp)
 {
-	(void)a;
 	struct an_tunnel *t = &a->tun[ti];
 	int64_t now = us_of(cp->ts_sec, cp->ts_nsec);
 	struct an_segment *last = t->nsegs ? &t->segs[t->nsegs - 1] : NULL;
-	/* Only a packet at or after the last segment's start extends it; an
-	 * earlier one (time went backwards) is placed by the branch below. */
-	if (last && now >= us_of(last->start_sec, last->start_nsec) &&
-	    now <= us_of(last->end_sec, last->end_nsec) + AN_FINE_GAP_US) {
-		if (now > us_of(last->end_sec, last->end_nsec)) {
+	if (last && now >= seg_start(last) && now <= seg_end(last) + AN_FINE_GAP_US) {
+		if (now > seg_end(last)) {
 			last->end_sec = cp->ts_sec;
 			last->end_nsec = cp->ts_nsec;
 		}
 		last->pkts++;
 		return;
 	}
-	if (last && now < us_of(last->start_sec, last->start_nsec)) {
-		/* Out of order (rotated files given in the wrong order): widen
-		 * the segment it falls before rather than invent a gap. */
-		size_t i = 0;
-		while (i + 1 < t->nsegs && now >= us_of(t->segs[i + 1].start_sec, t->segs[i + 1].start_nsec))
-			i++;
-		if (now < us_of(t->segs[i].start_sec, t->segs[i].start_nsec)) {
-			t->segs[i].start_sec = cp->ts_sec;
-			t->segs[i].start_nsec = cp->ts_nsec;
-		}
-		t->segs[i].pkts++;
-		return;
+	if (t->nsegs >= AN_MAX_SEGMENTS && t->nsegs >= t->joined_nsegs + AN_MAX_SEGMENTS / 4) {
+		/* out-of-order pieces may join: try, but not again before a
+		 * quarter of the table is new (a join costs a sort) */
+		segs_join(t, AN_FINE_GAP_US);
+		t->joined_nsegs = t->nsegs;
 	}
 	if (t->nsegs >= AN_MAX_SEGMENTS) {
 		/* A hostile capture could pulse the carrier once every two
-		 * seconds for days: past the cap, activity joins the last
-		 * segment (a gap could be missed; the report says so). */
+		 * seconds for days: past the cap, activity joins the nearest
+		 * earlier segment, widened to cover it (a gap could be missed;
+		 * the report says so).  A full table gets nothing new, so it
+		 * is sorted at most once here. */
 		t->segs_capped = true;
-		last->end_sec = cp->ts_sec;
-		last->end_nsec = cp->ts_nsec;
-		last->pkts++;
+		if (!t->segs_sorted) {
+			qsort(t->segs, t->nsegs, sizeof(*t->segs), seg_cmp);
+			t->segs_sorted = true;
+		}
+		size_t lo = 0, hi = t->nsegs; /* first segment starting after now */
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+			if (seg_start(&t->segs[mid]) <= now)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		struct an_segment *s = &t->segs[lo ? lo - 1 : 0];
+		if (now < seg_start(s)) {
+			s->start_sec = cp->ts_sec;
+			s->start_nsec = cp->ts_nsec;
+		}
+		if (now > seg_end(s)) {
+			s->end_sec = cp->ts_sec;
+			s->end_nsec = cp->ts_nsec;
+		}
+		s->pkts++;
 		return;
 	}
 	t->segs = xgrow(t->segs, &t->capsegs, t->nsegs + 1, sizeof(*t->segs));
+	t->segs_sorted = false;
 	struct an_segment *s = &t->segs[t->nsegs++];
 	s->start_sec = s->end_sec = cp->ts_sec;
 	s->start_nsec = s->end_nsec = cp->ts_nsec;
@@ -394,6 +450,32 @@ static int cmp_i64(const void *x, const void *y)
 	return a < b ? -1 : a > b;
 }
 
+/* The median interval between keepalives (0: no rhythm), from their
+ * times sorted: captures given out of order or packets reordered do not
+ * make intervals up.  Intervals under AN_KEEPALIVE_MIN_US are dropped:
+ * WireGuard schedules keepalives at least a second apart, so such a pair is
+ * one keepalive seen twice (tcpdump -i any on a bridge or VLAN) and would
+ * otherwise pull the median to zero.  At least three intervals make a
+ * rhythm. */
+static int64_t keepalive_rhythm(int64_t *ts, size_t n)
+{
+	if (n < 4)
+		return 0;
+	qsort(ts, n, sizeof(*ts), cmp_i64);
+	size_t k = 0;
+	int64_t prev = ts[0];
+	for (size_t i = 1; i < n; i++) {
+		if (ts[i] - prev < AN_KEEPALIVE_MIN_US)
+			continue; /* a copy (or a burst): measured from the first */
+		ts[k++] = ts[i] - prev; /* intervals overwrite the consumed times */
+		prev = ts[i];
+	}
+	if (k < 3)
+		return 0;
+	qsort(ts, k, sizeof(*ts), cmp_i64);
+	return ts[k / 2];
+}
+
 /* Picks each tunnel's gap threshold and merges the fine-grained activity
  * segments with it.  A tunnel with a keepalive rhythm (WireGuard
  * PersistentKeepalive, OpenVPN ping) is silent for at most one interval
@@ -404,13 +486,7 @@ static void finish_timeline(struct analysis *a)
 {
 	for (size_t ti = 0; a->rules && ti < a->rules->n_tunnels; ti++) {
 		struct an_tunnel *t = &a->tun[ti];
-		if (t->n_ka >= 3) {
-			uint32_t n = t->n_ka < AN_KEEPALIVE_SAMPLES ? t->n_ka : AN_KEEPALIVE_SAMPLES;
-			int64_t v[AN_KEEPALIVE_SAMPLES];
-			memcpy(v, t->ka_intervals, n * sizeof(v[0]));
-			qsort(v, n, sizeof(v[0]), cmp_i64);
-			t->keepalive_us = v[n / 2];
-		}
+		t->keepalive_us = keepalive_rhythm(t->ka_us, t->n_ka);
 		if (a->opt.gap_sec) {
 			t->gap_us = (int64_t)a->opt.gap_sec * 1000000;
 			t->gap_why = "set with --gap";
@@ -423,21 +499,8 @@ static void finish_timeline(struct analysis *a)
 			t->gap_us = (int64_t)AN_DEFAULT_GAP * 1000000;
 			t->gap_why = "default: no keepalive rhythm seen in the carrier";
 		}
-		size_t w = 0;
-		for (size_t r = 0; r < t->nsegs; r++) {
-			if (w > 0 && us_of(t->segs[r].start_sec, t->segs[r].start_nsec) -
-					     us_of(t->segs[w - 1].end_sec, t->segs[w - 1].end_nsec) <= t->gap_us) {
-				if (us_of(t->segs[r].end_sec, t->segs[r].end_nsec) >
-				    us_of(t->segs[w - 1].end_sec, t->segs[w - 1].end_nsec)) {
-					t->segs[w - 1].end_sec = t->segs[r].end_sec;
-					t->segs[w - 1].end_nsec = t->segs[r].end_nsec;
-				}
-				t->segs[w - 1].pkts += t->segs[r].pkts;
-			} else {
-				t->segs[w++] = t->segs[r];
-			}
-		}
-		t->nsegs = w;
+		segs_join(t, AN_FINE_GAP_US);
+		segs_join(t, t->gap_us);
 	}
 }
 
@@ -470,11 +533,12 @@ static void carrier_packet(struct analysis *a, int ti, const struct pkt *p, bool
 		t->handshakes++;
 	/* WireGuard keepalive: a transport message (type 4) with no data is
 	 * 16 bytes of header and a 16-byte tag. */
-	if (outbound && p->proto == 17 && p->payload_len == 32 && p->payload[0] == 4) {
-		int64_t now = us_of(p->cp->ts_sec, p->cp->ts_nsec);
-		if (t->last_keepalive_us && now > t->last_keepalive_us)
-			t->ka_intervals[t->n_ka++ % AN_KEEPALIVE_SAMPLES] = now - t->last_keepalive_us;
-		t->last_keepalive_us = now;
+	if (outbound && p->proto == 17 && p->payload_len == 32 && p->payload[0] == 4 && a->opt.shard == 0 &&
+	    t->n_ka < AN_KEEPALIVE_MAX) {
+		/* times, not intervals: the rhythm is measured once they are
+		 * sorted, so captures given out of order do not distort it */
+		t->ka_us = xgrow(t->ka_us, &t->cap_ka, t->n_ka + 1, sizeof(*t->ka_us));
+		t->ka_us[t->n_ka++] = us_of(p->cp->ts_sec, p->cp->ts_nsec);
 	}
 	if (outbound && !t->have_sender) {
 		t->have_sender = true;

@@ -17,7 +17,8 @@
 #define AN_DEFAULT_MAX_EVENTS 5000000
 #define AN_DEFAULT_GAP 10        /* seconds of tunnel silence that make a gap, when no keepalive rhythm is seen */
 #define AN_FINE_GAP_US 1000000   /* activity is first kept at this grain, then merged with the gap */
-#define AN_KEEPALIVE_SAMPLES 64
+#define AN_KEEPALIVE_MAX 65536    /* keepalive times kept per tunnel: the rhythm is long settled by then */
+#define AN_KEEPALIVE_MIN_US 500000 /* closer keepalives are copies (one packet on two interfaces) */
 #define AN_DEFAULT_PARALLEL_MS 1000
 
 struct an_options {
@@ -72,12 +73,13 @@ struct an_tunnel {
 	uint32_t handshakes;      /* WireGuard handshake initiations seen */
 	struct an_segment *segs;
 	size_t nsegs, capsegs;
+	size_t joined_nsegs;      /* segments right after the last join while reading */
+	bool segs_sorted;         /* by start: after a join, until the next append */
 	bool segs_capped;
 	int carrier_host;         /* host index of the carrier's sender, -1 */
 	/* keepalive rhythm (WireGuard: 32-byte transport messages with no data) */
-	int64_t last_keepalive_us;
-	int64_t ka_intervals[AN_KEEPALIVE_SAMPLES];
-	uint32_t n_ka;
+	int64_t *ka_us;           /* their capture times, in reading order */
+	size_t n_ka, cap_ka;
 	int64_t keepalive_us;     /* median interval, 0 when not seen */
 	int64_t gap_us;           /* the gap threshold used for this tunnel */
 	const char *gap_why;      /* static text */

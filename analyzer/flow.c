@@ -1,5 +1,6 @@
 /* flow.c - bidirectional flow table with a seeded hash, LRU eviction and idle expiry. */
 #include "flow.h"
+#include "tcp-reassembly.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -9,7 +10,11 @@ struct flowtab {
 	size_t nbuckets; /* power of two */
 	size_t max;
 	uint64_t seed;
-	struct flow *lru_head, *lru_tail;
+	/* one LRU list per timeout class, most recent at the head: the tail
+	 * of each is the first of its class to expire */
+	struct {
+		struct flow *head, *tail;
+	} lru[FLOW_NCLASSES];
 	uint64_t count, peak, evicted;
 	int64_t now;      /* latest capture time seen */
 	int64_t next_sweep;
@@ -37,23 +42,23 @@ static void lru_unlink(struct flowtab *t, struct flow *f)
 	if (f->lprev)
 		f->lprev->lnext = f->lnext;
 	else
-		t->lru_head = f->lnext;
+		t->lru[f->cls].head = f->lnext;
 	if (f->lnext)
 		f->lnext->lprev = f->lprev;
 	else
-		t->lru_tail = f->lprev;
+		t->lru[f->cls].tail = f->lprev;
 	f->lprev = f->lnext = NULL;
 }
 
 static void lru_push(struct flowtab *t, struct flow *f)
 {
 	f->lprev = NULL;
-	f->lnext = t->lru_head;
-	if (t->lru_head)
-		t->lru_head->lprev = f;
-	t->lru_head = f;
-	if (!t->lru_tail)
-		t->lru_tail = f;
+	f->lnext = t->lru[f->cls].head;
+	if (f->lnext)
+		f->lnext->lprev = f;
+	t->lru[f->cls].head = f;
+	if (!t->lru[f->cls].tail)
+		t->lru[f->cls].tail = f;
 }
 
 static size_t bucket_of(const struct flowtab *t, const struct flow_key *k)
@@ -77,21 +82,45 @@ static void flow_remove(struct flowtab *t, struct flow *f)
 	t->count--;
 }
 
-static int64_t timeout_of(const struct flow *f)
+/* Idle timeouts by class, as Linux conntrack's defaults: a UDP exchange
+ * (a DNS query and its answer) is done after 30 s, a UDP stream after 120
+ * s; a closed TCP connection lingers 30 s for late retransmissions. */
+static const int64_t class_timeout[FLOW_NCLASSES] = {
+	[FLOW_CL_UDP] = FLOW_UDP_TIMEOUT,
+	[FLOW_CL_UDP_STREAM] = FLOW_UDP_STREAM_TIMEOUT,
+	[FLOW_CL_TCP] = FLOW_TCP_TIMEOUT,
+	[FLOW_CL_TCP_CLOSED] = FLOW_TCP_CLOSED_TIMEOUT,
+	[FLOW_CL_OTHER] = FLOW_OTHER_TIMEOUT,
+};
+
+static uint8_t class_of(const struct flow *f)
 {
 	if (f->key.proto == 17)
-		return FLOW_UDP_TIMEOUT;
+		return f->pkts[0] && f->pkts[1] && f->pkts[0] + f->pkts[1] > 2 ? FLOW_CL_UDP_STREAM : FLOW_CL_UDP;
 	if (f->key.proto == 6)
-		return FLOW_TCP_TIMEOUT;
-	return FLOW_OTHER_TIMEOUT;
+		return f->tcp_closed ? FLOW_CL_TCP_CLOSED : FLOW_CL_TCP;
+	return FLOW_CL_OTHER;
 }
 
-/* The LRU tail is the least recently seen flow: expire from there until a
- * live one is found.  Runs at most once per capture second. */
+/* Expires, class by class, from each list's tail until a live flow is
+ * found.  Runs at most once per capture second. */
 static void sweep(struct flowtab *t)
 {
-	while (t->lru_tail && t->now - t->lru_tail->last_sec > timeout_of(t->lru_tail))
-		flow_remove(t, t->lru_tail);
+	for (int c = 0; c < FLOW_NCLASSES; c++)
+		while (t->lru[c].tail && t->now - t->lru[c].tail->last_sec > class_timeout[c])
+			flow_remove(t, t->lru[c].tail);
+}
+
+/* The least recently seen flow of all classes (the cap's victim). */
+static struct flow *oldest(const struct flowtab *t)
+{
+	struct flow *o = NULL;
+	for (int c = 0; c < FLOW_NCLASSES; c++) {
+		struct flow *f = t->lru[c].tail;
+		if (f && (!o || f->last_sec < o->last_sec))
+			o = f;
+	}
+	return o;
 }
 
 static void make_key(const struct pkt *p, struct flow_key *k, int *swapped)
@@ -126,9 +155,10 @@ struct flow *flow_lookup(struct flowtab *t, const struct pkt *p, int *dir)
 		if (memcmp(&f->key, &k, sizeof(k)) == 0)
 			break;
 	if (!f) {
-		if (t->count >= t->max && t->lru_tail) {
+		struct flow *victim = t->count >= t->max ? oldest(t) : NULL;
+		if (victim) {
 			t->evicted++;
-			flow_remove(t, t->lru_tail);
+			flow_remove(t, victim);
 		}
 		f = xcalloc(1, sizeof(*f));
 		f->key = k;
@@ -144,11 +174,20 @@ struct flow *flow_lookup(struct flowtab *t, const struct pkt *p, int *dir)
 	} else {
 		lru_unlink(t, f);
 	}
-	lru_push(t, f);
 	f->last_sec = ts;
 	*dir = (addr_cmp(&p->src, &f->init_addr) == 0 && p->sport == f->init_port) ? 0 : 1;
 	f->pkts[*dir]++;
 	f->bytes[*dir] += p->payload_len;
+	if (p->proto == 6) {
+		if (p->tcp_flags & TCP_FLAG_RST)
+			f->tcp_closed = true;
+		if (p->tcp_flags & TCP_FLAG_FIN)
+			f->tcp_fin |= (uint8_t)(1u << *dir);
+		if (f->tcp_fin == 3)
+			f->tcp_closed = true;
+	}
+	f->cls = class_of(f);
+	lru_push(t, f);
 	return f;
 }
 
@@ -156,8 +195,9 @@ void flow_free(struct flowtab *t)
 {
 	if (!t)
 		return;
-	while (t->lru_tail)
-		flow_remove(t, t->lru_tail);
+	for (int c = 0; c < FLOW_NCLASSES; c++)
+		while (t->lru[c].tail)
+			flow_remove(t, t->lru[c].tail);
 	free(t->buckets);
 	free(t);
 }

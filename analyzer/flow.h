@@ -8,10 +8,26 @@
 #include "dpi.h"
 #include "packet.h"
 
-/* Idle timeouts in capture time (seconds), as conntrack's defaults roughly. */
-#define FLOW_UDP_TIMEOUT 180
+/* Idle timeouts in capture time (seconds).  UDP as Linux conntrack's
+ * defaults (nf_conntrack_udp_timeout 30, _stream 120): a DNS exchange is
+ * forgotten half a minute after its answer, so memory follows the flows
+ * alive now, not the length of the capture.  TCP: ten minutes while open
+ * (conntrack keeps days; this bounds a capture that lost the FINs), 30 s
+ * once closed (FIN both ways, or RST) for late retransmissions. */
+#define FLOW_UDP_TIMEOUT 30
+#define FLOW_UDP_STREAM_TIMEOUT 120
 #define FLOW_TCP_TIMEOUT 600
+#define FLOW_TCP_CLOSED_TIMEOUT 30
 #define FLOW_OTHER_TIMEOUT 60
+
+enum {
+	FLOW_CL_UDP,        /* one direction, or a single exchange */
+	FLOW_CL_UDP_STREAM, /* both directions, more than two packets */
+	FLOW_CL_TCP,
+	FLOW_CL_TCP_CLOSED,
+	FLOW_CL_OTHER,
+	FLOW_NCLASSES
+};
 /* Default cap on live flows: each costs ~200 bytes, plus ~700 while nDPI
  * looks at it.  Past the cap the least recently used flow is evicted. */
 #define FLOW_DEFAULT_MAX 262144
@@ -43,6 +59,9 @@ struct flow {
 	uint8_t app_state;           /* 0: not looked at yet, 1: followed (app set), 2: not followed */
 	uint8_t odd_dns;             /* DNS on another port: 0 not known yet, 1 yes, 2 no */
 	uint8_t odd_tries;
+	uint8_t cls;                 /* timeout class (FLOW_CL_*): the LRU list it is on */
+	uint8_t tcp_fin;             /* FIN seen: bit 0 from the initiator, bit 1 to it */
+	bool tcp_closed;             /* FIN both ways, or RST */
 	void *app;                   /* per-flow protocol state (TCP reassembly...), owned by the user */
 };
 

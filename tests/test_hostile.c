@@ -340,6 +340,79 @@ Test(hostile, timestamps_backwards)
 	unlink(p);
 }
 
+Test(hostile, keepalive_rhythm_from_shuffled_and_doubled_times)
+{
+	/* Keepalives every 2 s from t=2 to t=40, written in a shuffled order
+	 * and each one twice, 50 us apart (tcpdump -i any on a bridge sees a
+	 * packet on two interfaces).  The rhythm must still be 2 s, so the
+	 * gap threshold is 5 s.  Before the rhythm was measured on sorted
+	 * times, intervals were taken in file order (negative ones skipped,
+	 * the copies' 50 us kept): the median was 50 us and the threshold fell
+	 * to the 1 s floor, which cuts a tunnel that is up into pieces. */
+	char *p = tmp(".pcap");
+	struct cb_pcap *w = cb_pcap_open(p, 1, 65535, 0);
+	cr_assert_not_null(w);
+	for (int k = 0; k < 20; k++) {
+		int t = 2 + 2 * ((k * 7) % 20); /* 7 is prime to 20: a permutation */
+		keepalive(w, t);
+		keepalive(w, t + 0.00005);
+	}
+	cr_assert_eq(cb_pcap_close(w), 0);
+	char err[1024];
+	struct rules *r;
+	cr_assert_eq(rules_load_mem("test.xml", RULES, strlen(RULES), &r, err, sizeof(err)), 0, "%s", err);
+	int rc;
+	struct analysis *a = analyse(p, r, NULL, &rc);
+	cr_expect_eq(rc, 0);
+	cr_expect_eq(a->tun[0].keepalive_us, 2000000);
+	cr_expect_eq(a->tun[0].gap_us, 5000000);
+	/* one segment from 2 to 40: no gap invented */
+	cr_assert_eq(a->tun[0].nsegs, 1);
+	cr_expect_eq(a->tun[0].segs[0].start_sec, T0 + 2);
+	cr_expect_eq(a->tun[0].segs[0].end_sec, T0 + 40);
+	an_free(a);
+	rules_free(r);
+	unlink(p);
+}
+
+Test(hostile, carrier_pulses_past_the_segment_cap)
+{
+	/* A carrier packet every 2 s for AN_MAX_SEGMENTS + 1000 pulses, the
+	 * last 1000 written first (out of order): each pulse is a fine
+	 * segment of its own until the cap; past it, activity joins the
+	 * nearest earlier segment and the report says the timeline is
+	 * capped.  Must finish quickly (no sort per packet) and keep every
+	 * packet counted. */
+	char *p = tmp(".pcap");
+	struct cb_pcap *w = cb_pcap_open(p, 1, 65535, 0);
+	cr_assert_not_null(w);
+	const int n = AN_MAX_SEGMENTS + 1000;
+	for (int k = n - 1000; k < n; k++)
+		keepalive(w, 2.0 * k);
+	for (int k = 0; k < n - 1000; k++)
+		keepalive(w, 2.0 * k);
+	cr_assert_eq(cb_pcap_close(w), 0);
+	char err[1024];
+	struct rules *r;
+	cr_assert_eq(rules_load_mem("test.xml", RULES, strlen(RULES), &r, err, sizeof(err)), 0, "%s", err);
+	int rc;
+	struct analysis *a = analyse(p, r, NULL, &rc);
+	cr_expect_eq(rc, 0);
+	cr_expect(a->tun[0].segs_capped);
+	uint64_t pkts = 0;
+	for (size_t i = 0; i < a->tun[0].nsegs; i++) {
+		pkts += a->tun[0].segs[i].pkts;
+		if (i)
+			cr_expect_gt(a->tun[0].segs[i].start_sec, a->tun[0].segs[i - 1].end_sec);
+	}
+	cr_expect_eq(pkts, (uint64_t)n);
+	cr_expect_eq(a->tun[0].segs[0].start_sec, T0);
+	cr_expect_eq(a->tun[0].segs[a->tun[0].nsegs - 1].end_sec, T0 + 2 * (int64_t)(n - 1));
+	an_free(a);
+	rules_free(r);
+	unlink(p);
+}
+
 /* An EPB body (RFC draft-ietf-opsawg-pcapng 4.3) for the query frame:
  * interface, timestamp in microseconds, caplen, wirelen, data. */
 static size_t epb_body(uint8_t *b, uint32_t iface, int t, const uint8_t *data, size_t n)
