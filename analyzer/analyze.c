@@ -205,6 +205,7 @@ void an_free(struct analysis *a)
 		for (size_t i = 0; i < a->rules->n_tunnels; i++) {
 			free(a->tun[i].segs);
 			free(a->tun[i].ka_us);
+			free(a->tun[i].idle_us);
 		}
 	free(a->tun);
 	for (size_t i = 0; i < a->nhosts; i++) {
@@ -476,6 +477,36 @@ static int64_t keepalive_rhythm(int64_t *ts, size_t n)
 	return ts[k / 2];
 }
 
+/* A ping rhythm in the silences of an idle carrier: OpenVPN's keepalive
+ * (ping 10 by default in pushed configs) sends a packet when nothing else
+ * was sent for its interval, so an idle tunnel's outbound silences all
+ * last about that long (OpenVPN checks once a second: 10 to 11 s).  The
+ * rhythm is the median of the largest cluster of silences within 15% of
+ * each other, if at least 4 silences and a third of them are in it;
+ * otherwise 0 (none: pauses of a busy tunnel are no rhythm).  Without it,
+ * such silences would sit right at the 10 s default and a tunnel that is
+ * up would read as flapping. */
+static int64_t idle_rhythm(int64_t *v, size_t n)
+{
+	if (n < 4)
+		return 0;
+	qsort(v, n, sizeof(*v), cmp_i64);
+	size_t best = 0, best_n = 0;
+	for (size_t i = 0, j = 0; i < n; i++) {
+		if (j < i)
+			j = i;
+		while (j < n && v[j] <= v[i] + v[i] * 15 / 100)
+			j++;
+		if (j - i > best_n) {
+			best_n = j - i;
+			best = i;
+		}
+	}
+	if (best_n < 4 || best_n * 3 < n)
+		return 0;
+	return v[best + best_n / 2];
+}
+
 /* Picks each tunnel's gap threshold and merges the fine-grained activity
  * segments with it.  A tunnel with a keepalive rhythm (WireGuard
  * PersistentKeepalive, OpenVPN ping) is silent for at most one interval
@@ -487,6 +518,10 @@ static void finish_timeline(struct analysis *a)
 	for (size_t ti = 0; a->rules && ti < a->rules->n_tunnels; ti++) {
 		struct an_tunnel *t = &a->tun[ti];
 		t->keepalive_us = keepalive_rhythm(t->ka_us, t->n_ka);
+		if (!t->keepalive_us) {
+			t->keepalive_us = idle_rhythm(t->idle_us, t->n_idle);
+			t->keepalive_from_idle = t->keepalive_us != 0;
+		}
 		if (a->opt.gap_sec) {
 			t->gap_us = (int64_t)a->opt.gap_sec * 1000000;
 			t->gap_why = "set with --gap";
@@ -494,7 +529,9 @@ static void finish_timeline(struct analysis *a)
 			t->gap_us = t->keepalive_us * 5 / 2;
 			if (t->gap_us < AN_FINE_GAP_US)
 				t->gap_us = AN_FINE_GAP_US;
-			t->gap_why = "2.5 times the keepalive interval seen in the carrier";
+			t->gap_why = t->keepalive_from_idle
+					     ? "2.5 times the ping rhythm of the carrier's silences (no WireGuard keepalive seen)"
+					     : "2.5 times the keepalive interval seen in the carrier";
 		} else {
 			t->gap_us = (int64_t)AN_DEFAULT_GAP * 1000000;
 			t->gap_why = "default: no keepalive rhythm seen in the carrier";
@@ -539,6 +576,14 @@ static void carrier_packet(struct analysis *a, int ti, const struct pkt *p, bool
 		 * sorted, so captures given out of order do not distort it */
 		t->ka_us = xgrow(t->ka_us, &t->cap_ka, t->n_ka + 1, sizeof(*t->ka_us));
 		t->ka_us[t->n_ka++] = us_of(p->cp->ts_sec, p->cp->ts_nsec);
+	}
+	if (outbound && a->opt.shard == 0) {
+		int64_t now = us_of(p->cp->ts_sec, p->cp->ts_nsec);
+		if (t->last_out_us && now - t->last_out_us >= AN_KEEPALIVE_MIN_US && t->n_idle < AN_KEEPALIVE_MAX) {
+			t->idle_us = xgrow(t->idle_us, &t->cap_idle, t->n_idle + 1, sizeof(*t->idle_us));
+			t->idle_us[t->n_idle++] = now - t->last_out_us;
+		}
+		t->last_out_us = now;
 	}
 	if (outbound && !t->have_sender) {
 		t->have_sender = true;

@@ -80,6 +80,13 @@ struct an_tunnel {
 	/* keepalive rhythm (WireGuard: 32-byte transport messages with no data) */
 	int64_t *ka_us;           /* their capture times, in reading order */
 	size_t n_ka, cap_ka;
+	/* any carrier: silences of AN_KEEPALIVE_MIN_US or more between two
+	 * outbound packets (in reading order), for a ping rhythm (OpenVPN
+	 * keepalive) where no WireGuard keepalive is seen */
+	int64_t last_out_us;
+	int64_t *idle_us;
+	size_t n_idle, cap_idle;
+	bool keepalive_from_idle; /* keepalive_us is the idle rhythm */
 	int64_t keepalive_us;     /* median interval, 0 when not seen */
 	int64_t gap_us;           /* the gap threshold used for this tunnel */
 	const char *gap_why;      /* static text */

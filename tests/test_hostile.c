@@ -375,6 +375,77 @@ Test(hostile, keepalive_rhythm_from_shuffled_and_doubled_times)
 	unlink(p);
 }
 
+/* An OpenVPN-shaped data packet (P_DATA_V2, 41 bytes) to the endpoint. */
+static void ping(struct cb_pcap *w, double t)
+{
+	uint8_t d[41] = {0x48};
+	size_t n = cb_udp4(frame, HOST_MAC, GW_MAC, "192.168.1.10", "203.0.113.5", 40001, 51820, d, sizeof(d));
+	cr_assert_gt(n, 0);
+	int64_t s = (int64_t)t;
+	cr_assert_eq(cb_pcap_write(w, T0 + s, (uint32_t)((t - (double)s) * 1e9), frame, (uint32_t)n, (uint32_t)n), 0);
+}
+
+Test(hostile, idle_carrier_ping_rhythm_is_no_gap)
+{
+	/* An idle OpenVPN tunnel: a burst of traffic, then a ping every 10.4 s
+	 * (OpenVPN's "ping 10" fires when nothing was sent for 10 s, checked
+	 * once a second), and a query outside 10.2 s after a ping, just before
+	 * the next.
+	 * No WireGuard keepalive: the rhythm comes from the carrier's
+	 * silences, 10.4 s, so the gap threshold is 26 s and the tunnel is up
+	 * throughout; the query is a leak while the tunnel was up.  With the
+	 * plain 10 s default each ping interval was a gap, and the query fell
+	 * in one (phase gap: a kill-switch failure that did not happen). */
+	char *p = tmp(".pcap");
+	struct cb_pcap *w = cb_pcap_open(p, 1, 65535, 0);
+	cr_assert_not_null(w);
+	for (int k = 0; k < 10; k++)
+		ping(w, 1.0 + 0.1 * k);
+	for (int k = 1; k <= 10; k++)
+		ping(w, 1.9 + 10.4 * k);
+	pcap_query(w, 1.9 + 10.4 * 5 + 10.2, 7, "idle.example");
+	cr_assert_eq(cb_pcap_close(w), 0);
+	char err[1024];
+	struct rules *r;
+	cr_assert_eq(rules_load_mem("test.xml", RULES, strlen(RULES), &r, err, sizeof(err)), 0, "%s", err);
+	int rc;
+	struct analysis *a = analyse(p, r, NULL, &rc);
+	cr_expect_eq(rc, 0);
+	cr_expect(a->tun[0].keepalive_from_idle);
+	cr_expect_eq(a->tun[0].keepalive_us, 10400000);
+	cr_expect_eq(a->tun[0].gap_us, 26000000);
+	cr_expect_eq(a->tun[0].nsegs, 1);
+	cr_assert_eq(ev_count(a->ev), 1);
+	cr_expect_str_eq(ev_phase_str(ev_get(a->ev, 0)->phase), ev_phase_str(PHASE_UP));
+	an_free(a);
+	rules_free(r);
+	unlink(p);
+}
+
+Test(hostile, busy_carrier_pauses_are_no_rhythm)
+{
+	/* Pauses of a busy tunnel that share no length (0.6, 1.3, 2.9, 4.4,
+	 * 7.7 s) are no rhythm: the 10 s default stays. */
+	char *p = tmp(".pcap");
+	struct cb_pcap *w = cb_pcap_open(p, 1, 65535, 0);
+	cr_assert_not_null(w);
+	static const double at[] = {1.0, 1.6, 2.9, 5.8, 10.2, 17.9};
+	for (size_t k = 0; k < sizeof(at) / sizeof(at[0]); k++)
+		ping(w, at[k]);
+	cr_assert_eq(cb_pcap_close(w), 0);
+	char err[1024];
+	struct rules *r;
+	cr_assert_eq(rules_load_mem("test.xml", RULES, strlen(RULES), &r, err, sizeof(err)), 0, "%s", err);
+	int rc;
+	struct analysis *a = analyse(p, r, NULL, &rc);
+	cr_expect_eq(rc, 0);
+	cr_expect_eq(a->tun[0].keepalive_us, 0);
+	cr_expect_eq(a->tun[0].gap_us, (int64_t)AN_DEFAULT_GAP * 1000000);
+	an_free(a);
+	rules_free(r);
+	unlink(p);
+}
+
 Test(hostile, carrier_pulses_past_the_segment_cap)
 {
 	/* A carrier packet every 2 s for AN_MAX_SEGMENTS + 1000 pulses, the
