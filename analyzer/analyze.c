@@ -579,7 +579,7 @@ static void carrier_packet(struct analysis *a, int ti, const struct pkt *p, bool
 	}
 	if (outbound && a->opt.shard == 0) {
 		int64_t now = us_of(p->cp->ts_sec, p->cp->ts_nsec);
-		if (t->last_out_us && now - t->last_out_us >= AN_KEEPALIVE_MIN_US && t->n_idle < AN_KEEPALIVE_MAX) {
+		if (t->last_out_us && now - t->last_out_us >= AN_IDLE_MIN_US && t->n_idle < AN_KEEPALIVE_MAX) {
 			t->idle_us = xgrow(t->idle_us, &t->cap_idle, t->n_idle + 1, sizeof(*t->idle_us));
 			t->idle_us[t->n_idle++] = now - t->last_out_us;
 		}

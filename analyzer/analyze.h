@@ -19,6 +19,7 @@
 #define AN_FINE_GAP_US 1000000   /* activity is first kept at this grain, then merged with the gap */
 #define AN_KEEPALIVE_MAX 65536    /* keepalive times kept per tunnel: the rhythm is long settled by then */
 #define AN_KEEPALIVE_MIN_US 500000 /* closer keepalives are copies (one packet on two interfaces) */
+#define AN_IDLE_MIN_US 1000000    /* a shorter carrier silence is no ping interval (OpenVPN pings are whole seconds) */
 #define AN_DEFAULT_PARALLEL_MS 1000
 
 struct an_options {
@@ -80,7 +81,7 @@ struct an_tunnel {
 	/* keepalive rhythm (WireGuard: 32-byte transport messages with no data) */
 	int64_t *ka_us;           /* their capture times, in reading order */
 	size_t n_ka, cap_ka;
-	/* any carrier: silences of AN_KEEPALIVE_MIN_US or more between two
+	/* any carrier: silences of AN_IDLE_MIN_US or more between two
 	 * outbound packets (in reading order), for a ping rhythm (OpenVPN
 	 * keepalive) where no WireGuard keepalive is seen */
 	int64_t last_out_us;
