@@ -36,6 +36,7 @@ struct an_priv {
 	size_t nmm_buckets, nmm;
 	uint64_t seed;
 	uint32_t last_iface;     /* cache: most packets come from the same interface */
+	struct ls_addr mm_last;  /* cache: the last source address known to the MAC map */
 	struct dns_msg *msg;     /* scratch: large, reused */
 	struct stream_ctx sc;    /* TCP streams */
 	struct flow *cur_flow;   /* the flow whose stream is being fed */
@@ -312,10 +313,16 @@ static void macmap_learn(struct analysis *a, const struct pkt *p)
 		return;
 	if (addr_is_multicast(&p->src) || addr_is_loopback(&p->src) || p->src.af == 0)
 		return;
+	/* a run of packets from one sender (the carrier) is looked up once:
+	 * an address in the map never changes (the first sender wins) */
+	if (addr_cmp(&pv->mm_last, &p->src) == 0)
+		return;
 	size_t b = (size_t)(hash_bytes(&p->src, sizeof(p->src), pv->seed) & (pv->nmm_buckets - 1));
 	for (struct macmap_ent *e = pv->mm[b]; e; e = e->next)
-		if (addr_cmp(&e->addr, &p->src) == 0)
+		if (addr_cmp(&e->addr, &p->src) == 0) {
+			pv->mm_last = p->src;
 			return; /* first sender wins: stable whatever follows */
+		}
 	if (pv->nmm >= MACMAP_MAX)
 		return;
 	struct macmap_ent *e = xcalloc(1, sizeof(*e));
@@ -324,6 +331,7 @@ static void macmap_learn(struct analysis *a, const struct pkt *p)
 	e->next = pv->mm[b];
 	pv->mm[b] = e;
 	pv->nmm++;
+	pv->mm_last = p->src;
 }
 
 static const uint8_t *macmap_find(const struct analysis *a, const struct ls_addr *x)

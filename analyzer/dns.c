@@ -376,7 +376,9 @@ static void tb_addr(struct tb *t, int af, const uint8_t *a)
 {
 	char buf[INET6_ADDRSTRLEN];
 
-	if (inet_ntop(af, a, buf, sizeof(buf)))
+	if (af == AF_INET)
+		tb_addn(t, buf, ipv4_str(a, buf));
+	else if (inet_ntop(af, a, buf, sizeof(buf)))
 		tb_add(t, buf);
 }
 

@@ -60,9 +60,28 @@ void *xgrow(void *arr, size_t *cap, size_t need, size_t elem)
 	return arr;
 }
 
+size_t ipv4_str(const uint8_t a[4], char buf[16])
+{
+	char *p = buf;
+	for (int i = 0; i < 4; i++) {
+		unsigned v = a[i];
+		if (i)
+			*p++ = '.';
+		if (v >= 100)
+			*p++ = (char)('0' + v / 100);
+		if (v >= 10)
+			*p++ = (char)('0' + v / 10 % 10);
+		*p++ = (char)('0' + v % 10);
+	}
+	*p = '\0';
+	return (size_t)(p - buf);
+}
+
 char *addr_str(const struct ls_addr *x, char *buf, size_t len)
 {
-	if (x->af == 4)
+	if (x->af == 4 && len >= 16)
+		ipv4_str(x->a, buf);
+	else if (x->af == 4)
 		inet_ntop(AF_INET, x->a, buf, (socklen_t)len);
 	else if (x->af == 6)
 		inet_ntop(AF_INET6, x->a, buf, (socklen_t)len);
@@ -270,7 +289,8 @@ uint64_t hash_bytes(const void *p, size_t n, uint64_t seed)
 		n -= 8;
 	}
 	uint64_t t = 0;
-	memcpy(&t, b, n);
+	for (size_t i = 0; i < n; i++) /* the tail, little-endian as a memcpy would load it here: no libc call */
+		t |= (uint64_t)b[i] << (8 * i);
 	h ^= t * 0x87c37b91114253d5ULL;
 	h ^= h >> 33;
 	h *= 0xff51afd7ed558ccdULL;

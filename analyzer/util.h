@@ -30,6 +30,9 @@ struct ls_addr {
 	uint8_t a[16];
 };
 
+/* Dotted-quad text of an IPv4 address, exactly as inet_ntop writes it
+ * (without its sprintf); returns the length. */
+size_t ipv4_str(const uint8_t a[4], char buf[16]);
 /* Writes the textual form (inet_ntop) into buf; returns buf. */
 char *addr_str(const struct ls_addr *x, char *buf, size_t len);
 /* Parses "192.0.2.1" or "2001:db8::1". Returns 0 or -1. */
