@@ -1,4 +1,5 @@
 /* test_util.c - addresses, prefixes, time formatting, the cursor. */
+#include <arpa/inet.h>
 #include <criterion/criterion.h>
 #include <string.h>
 
@@ -93,4 +94,20 @@ Test(util, time_iso_same_second_and_far_future)
 	/* too small a buffer: "-" rather than a cut time */
 	char small[10];
 	cr_assert_str_eq(time_iso(1709210096, 0, small, sizeof(small)), "-");
+}
+
+Test(util, ipv4_str_matches_inet_ntop)
+{
+	/* every octet value in every position, against the C library */
+	for (unsigned pos = 0; pos < 4; pos++) {
+		for (unsigned v = 0; v < 256; v++) {
+			uint8_t a[4] = {10, 0, 99, 255};
+			a[pos] = (uint8_t)v;
+			char want[INET_ADDRSTRLEN], got[16];
+			cr_assert_not_null(inet_ntop(AF_INET, a, want, sizeof(want)));
+			size_t n = ipv4_str(a, got);
+			cr_expect_str_eq(got, want);
+			cr_expect_eq(n, strlen(want));
+		}
+	}
 }
