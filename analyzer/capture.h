@@ -7,8 +7,11 @@
 #include <stdio.h>
 
 /*
- * pcap files (either byte order, micro- or nanosecond timestamps) are read
- * through libpcap.  pcapng files are read by our own bounded block reader,
+ * pcap files: the common kind (version 2.4, micro- or nanosecond
+ * timestamps, this machine's byte order) is read by our own record parser
+ * straight out of a 4 MiB buffer, with libpcap's semantics and messages;
+ * every other kind (the other byte order, older versions, Kuznetzov's
+ * format) through libpcap.  pcapng files are read by our own bounded block reader,
  * because libpcap neither reports which interface a packet came from nor
  * reads a file whose interfaces have different link types; the interface
  * name (if_name option) is strong evidence for the verdict.
@@ -84,6 +87,9 @@ uint64_t cap_snapped(const struct cap_file *f);
  * 256 KiB limit is damage (cap_next returns -1). */
 uint64_t cap_over_snaplen(const struct cap_file *f);
 void cap_close(struct cap_file *f);
+
+/* Off: every pcap file through libpcap (tests compare the two readers). */
+void cap_set_fast_pcap(bool on);
 
 /* Name of a link type ("EN10MB", "LINUX_SLL2", ...) or "unknown". */
 const char *cap_linktype_name(int linktype);

@@ -1,5 +1,6 @@
 /* test_capture.c - pcap and pcapng reading: formats, byte orders, timestamps, sections, damage. */
 #include <criterion/criterion.h>
+#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -830,5 +831,137 @@ Test(capture, random_damage_pcap)
 {
 	write_three(tmpfile_(".pcap"), 1, CB_NANO);
 	mutate_and_read(tmp, 1000);
+	done();
+}
+
+/* ---------------------------------------------------------------------- */
+/* The pcap fast path against libpcap: every record (number, offset,
+ * timestamp, lengths, bytes) and the final outcome and message must be the
+ * same, on whole files and on copies cut at awkward places and damaged at
+ * random. */
+
+/* Reads path with the chosen reader into a text trace (one line per
+ * packet, then the outcome), so two traces compare as strings. */
+static char *trace(const char *path, bool fast)
+{
+	cap_set_fast_pcap(fast);
+	char *out = NULL;
+	size_t olen = 0;
+	FILE *m = open_memstream(&out, &olen);
+	struct cap_file *f;
+	char err[1024];
+	if (cap_open(path, &f, err, sizeof(err)) < 0) {
+		fprintf(m, "open: %s\n", err);
+	} else {
+		struct cap_packet p;
+		int rc;
+		uint64_t sum;
+		while ((rc = cap_next(f, &p)) == 1) {
+			sum = 1469598103934665603ULL;
+			for (uint32_t i = 0; i < p.caplen; i++)
+				sum = (sum ^ p.data[i]) * 1099511628211ULL;
+			fprintf(m, "%llu %llu %lld.%u %u %u %d %llx\n", (unsigned long long)p.frame,
+				(unsigned long long)p.offset, (long long)p.ts_sec, p.ts_nsec, p.caplen, p.wirelen,
+				p.linktype, (unsigned long long)sum);
+		}
+		fprintf(m, "rc %d snapped %llu over %llu: %s\n", rc, (unsigned long long)cap_snapped(f),
+			(unsigned long long)cap_over_snaplen(f), rc < 0 ? cap_error(f) : "");
+		cap_close(f);
+	}
+	fclose(m);
+	cap_set_fast_pcap(true);
+	return out;
+}
+
+static void same_both_ways(const char *path)
+{
+	char *a = trace(path, true), *b = trace(path, false);
+	cr_assert_str_eq(a, b, "%s: fast path and libpcap differ:\nfast:\n%s\nlibpcap:\n%s", path, a, b);
+	free(a);
+	free(b);
+}
+
+static unsigned n_compared;
+
+static int compare_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	(void)ftw;
+	size_t n = strlen(path);
+	if (type != FTW_F || n < 5 || strcmp(path + n - 5, ".pcap") != 0 || st->st_size > (16 << 20))
+		return 0;
+	same_both_ways(path);
+	/* cut copies: inside the file header, inside a record header, inside
+	 * record data, one byte short */
+	long size = (long)st->st_size;
+	uint8_t *b = malloc((size_t)size);
+	FILE *fp = fopen(path, "rb");
+	cr_assert_not_null(fp);
+	cr_assert_eq(fread(b, 1, (size_t)size, fp), (size_t)size);
+	fclose(fp);
+	const char *cut = tmpfile_(".pcap");
+	long at[] = {20, 30, 40, 47, size / 2, size / 3 + 7, size - 17, size - 1};
+	for (size_t i = 0; i < sizeof(at) / sizeof(at[0]); i++) {
+		if (at[i] <= 0 || at[i] >= size)
+			continue;
+		cb_write_file(cut, b, (size_t)at[i]);
+		same_both_ways(cut);
+	}
+	unlink(cut);
+	free(b);
+	n_compared++;
+	return 0;
+}
+
+Test(capture, fast_pcap_agrees_with_libpcap_on_samples_and_corpus, .timeout = 300)
+{
+	const char *top = getenv("LS_TOP") ? getenv("LS_TOP") : ".";
+	char dir[1024];
+	snprintf(dir, sizeof(dir), "%s/samples", top);
+	n_compared = 0;
+	cr_assert_eq(nftw(dir, compare_one, 16, FTW_PHYS), 0);
+	cr_expect_gt(n_compared, 30, "only %u sample captures", n_compared);
+	if (access(corpus_dir(), R_OK) == 0)
+		cr_assert_eq(nftw(corpus_dir(), compare_one, 16, FTW_PHYS), 0);
+	cr_log_info("fast path and libpcap agree on %u pcap files and their cut copies", n_compared);
+}
+
+Test(capture, fast_pcap_agrees_with_libpcap_on_damage)
+{
+	/* snaplen 64: records over it are cut; random flips then make
+	 * lengths lie, timestamps negative or huge, records run off the end */
+	uint8_t d[300];
+	fill(d, sizeof(d), 3);
+	static const int flags[] = {0, CB_NANO};
+	for (size_t fl = 0; fl < 2; fl++) {
+		const char *p = tmpfile_(".pcap");
+		struct cb_pcap *w = cb_pcap_open(p, 1, 64, flags[fl]);
+		cb_pcap_write(w, 1, 5, d, 60, 60);
+		cb_pcap_write(w, 2, 6, d, 100, 120);
+		cb_pcap_write(w, 3, 7, d, 64, 64);
+		cb_pcap_write(w, 4, 8, d, 300, 300);
+		cb_pcap_close(w);
+		same_both_ways(p);
+		long size = cb_file_size(p);
+		uint8_t *orig = malloc((size_t)size), *b = malloc((size_t)size);
+		FILE *fp = fopen(p, "rb");
+		cr_assert_eq(fread(orig, 1, (size_t)size, fp), (size_t)size);
+		fclose(fp);
+		for (int r = 0; r < 3000; r++) {
+			memcpy(b, orig, (size_t)size);
+			int flips = 1 + (int)(xorshift() % 4);
+			for (int k = 0; k < flips; k++) {
+				/* mostly in headers: the file header and record headers */
+				uint32_t at = xorshift() % 2 ? xorshift() % 24 + 0 : xorshift() % (uint32_t)size;
+				if (at < 4)
+					at += 8; /* keep the magic: a bad one never reaches a reader */
+				b[at] = (uint8_t)xorshift();
+			}
+			size_t n = (size_t)size - (xorshift() % 3 == 0 ? xorshift() % (uint32_t)size : 0);
+			cb_write_file(p, b, n);
+			same_both_ways(p);
+		}
+		free(orig);
+		free(b);
+	}
 	done();
 }
