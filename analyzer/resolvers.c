@@ -2,7 +2,8 @@
  *
  * Names and addresses below are the resolvers' own published service names
  * and anycast addresses (Google Public DNS, Cloudflare 1.1.1.1, Quad9,
- * OpenDNS, AdGuard, NextDNS, CleanBrowsing, Mullvad, DNS.SB, Control D),
+ * OpenDNS, AdGuard, NextDNS, CleanBrowsing, Mullvad, DNS.SB, Control D,
+ * Comcast, CIRA, DNS0.EU, Apple),
  * as listed in curl's DoH wiki list and DNSCrypt's public-resolvers list.
  * nDPI's own DoH_DoT host list is a second, independent input (dpi.c).
  * A description can add more with <resolver name=...> in a tunnel.
@@ -25,6 +26,12 @@ static const char *const known_names[] = {
 	"doh.libredns.gr", "dns.alidns.com", "doh.pub", "dns.twnic.tw",
 	"doh.applied-privacy.net", "dns.digitale-gesellschaft.ch", "dns.switch.ch",
 	"doh.ffmuc.net", "dns.njal.la", "resolver2.dns.watch",
+	/* browser and OS defaults: Firefox TRR (mozilla.cloudflare-dns.com is
+	 * below cloudflare-dns.com), Comcast (Firefox TRR in the US), CIRA
+	 * Canadian Shield (Firefox TRR in Canada), Apple's resolver for
+	 * iCloud Private Relay, DNS0.EU */
+	"doh.xfinity.com", "private.canadianshield.cira.ca", "protected.canadianshield.cira.ca",
+	"family.canadianshield.cira.ca", "doh.dns.apple.com", "dns0.eu",
 	NULL,
 };
 
@@ -37,6 +44,7 @@ static const char *const known_addrs[] = {
 	"94.140.14.14", "94.140.15.15", "2a10:50c0::ad1:ff", "2a10:50c0::ad2:ff",
 	"45.90.28.0", "45.90.30.0", "194.242.2.2", "2a07:e340::2",
 	"185.222.222.222", "45.11.45.11", "76.76.2.0", "76.76.10.0",
+	"75.75.75.75", "75.75.76.76", "149.112.121.10", "149.112.122.10", "193.110.81.0", "185.253.5.0",
 	NULL,
 };
 

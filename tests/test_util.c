@@ -111,3 +111,20 @@ Test(util, ipv4_str_matches_inet_ntop)
 		}
 	}
 }
+
+#include "resolvers.h"
+
+Test(util, known_resolver_names)
+{
+	/* the service names, what is below them on a label boundary, and
+	 * what only looks alike */
+	static const char *const yes[] = {"dns.google", "DNS.Google.", "mozilla.cloudflare-dns.com",
+					  "firefox.dns.nextdns.io", "doh.xfinity.com",
+					  "private.canadianshield.cira.ca", "doh.dns.apple.com", "dns0.eu"};
+	static const char *const no[] = {"notdns.google", "cloudflare-dns.com.evil.example", "xfinity.com",
+					 "dns0.eu.example", "", "google"};
+	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++)
+		cr_expect(resolver_name_known(yes[i]), "%s", yes[i]);
+	for (size_t i = 0; i < sizeof(no) / sizeof(no[0]); i++)
+		cr_expect(!resolver_name_known(no[i]), "%s", no[i]);
+}
