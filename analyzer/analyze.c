@@ -93,6 +93,37 @@ static void carrier_note(struct analysis *a, enum tunnel_kind kind, const struct
 
 /* Every flow that ends: its TCP stream is flushed (late DNS messages,
  * DoT record counts), and carriers are kept for suggest-tunnel. */
+/* The ports a kind's servers listen on by default. */
+static bool kind_port(enum tunnel_kind k, uint16_t port)
+{
+	switch (k) {
+	case TK_WIREGUARD: return port == 51820;
+	case TK_OPENVPN: return port == 1194 || port == 443 || port == 1197 || port == 1198;
+	case TK_IPSEC: return port == 500 || port == 4500;
+	case TK_TOR: return port == 9001 || port == 443;
+	default: return false;
+	}
+}
+
+/* Which end of a carrier flow is the server (the endpoint to describe).
+ * Not simply the end that did not send first: a capture that starts in
+ * the middle of a session, or a flow that idled out and came back, may
+ * first show a packet from the server, and either WireGuard peer may
+ * start a handshake.  So: the end on the kind's default port, else the
+ * end below the ephemeral range (32768) when the other is in it, else
+ * the end that did not send first. */
+static bool carrier_server_is_b(const struct flow *f, enum tunnel_kind kind)
+{
+	bool ka = kind_port(kind, f->key.pa), kb = kind_port(kind, f->key.pb);
+	if (ka != kb)
+		return kb;
+	bool ea = f->key.pa >= 32768, eb = f->key.pb >= 32768;
+	if (ea != eb)
+		return ea;
+	bool init_is_a = addr_cmp(&f->init_addr, &f->key.a) == 0 && f->init_port == f->key.pa;
+	return init_is_a;
+}
+
 static void flow_ended(struct flow *f, void *user)
 {
 	struct analysis *a = user;
@@ -121,12 +152,12 @@ static void flow_ended(struct flow *f, void *user)
 			return;
 		kind = (enum tunnel_kind)(f->sniffed_kind - 1);
 	}
-	/* the server is the responder: the endpoint that is not the initiator */
-	bool init_is_a = addr_cmp(&f->init_addr, &f->key.a) == 0 && f->init_port == f->key.pa;
-	const struct ls_addr *server = init_is_a ? &f->key.b : &f->key.a;
-	uint16_t port = init_is_a ? f->key.pb : f->key.pa;
-	carrier_note(a, kind, server, port, f->key.proto, &f->init_addr, f->pkts[0] + f->pkts[1],
-		     f->bytes[0] + f->bytes[1], f->first_sec, f->last_sec);
+	bool server_is_b = carrier_server_is_b(f, kind);
+	const struct ls_addr *server = server_is_b ? &f->key.b : &f->key.a;
+	const struct ls_addr *client = server_is_b ? &f->key.a : &f->key.b;
+	uint16_t port = server_is_b ? f->key.pb : f->key.pa;
+	carrier_note(a, kind, server, port, f->key.proto, client, f->pkts[0] + f->pkts[1], f->bytes[0] + f->bytes[1],
+		     f->first_sec, f->last_sec);
 }
 
 /* The decoder asks before opening a tunnel: a declared endpoint's carrier

@@ -1,0 +1,183 @@
+/* test_suggest.c - suggest-tunnel: the carriers it finds in lab captures, public VPN captures and built ones. */
+#include <criterion/criterion.h>
+#include <glob.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "analyze.h"
+#include "capbuild.h"
+
+/* The <endpoint .../> lines of the description suggested for path, sorted
+ * and joined by newlines (empty when none). */
+static char *suggested_endpoints(const char *path)
+{
+	struct analysis *a = an_new(NULL, NULL);
+	cr_assert_geq(an_add_file(a, path), 0, "%s", path);
+	an_finish(a);
+	struct sbuf xml = {0};
+	an_suggest_xml(a, &xml);
+	an_free(a);
+	char *lines[64];
+	size_t n = 0;
+	for (const char *s = xml.s ? strstr(xml.s, "<endpoint ") : NULL; s && n < 64; s = strstr(s + 1, "<endpoint ")) {
+		const char *e = strstr(s, "/>");
+		cr_assert_not_null(e);
+		lines[n++] = strndup(s, (size_t)(e - s + 2));
+	}
+	sb_free(&xml);
+	for (size_t i = 1; i < n; i++) /* insertion sort: a handful of lines */
+		for (size_t j = i; j > 0 && strcmp(lines[j - 1], lines[j]) > 0; j--) {
+			char *t = lines[j];
+			lines[j] = lines[j - 1];
+			lines[j - 1] = t;
+		}
+	struct sbuf out = {0};
+	sb_add(&out, "");
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			sb_add(&out, "\n");
+		sb_add(&out, lines[i]);
+		free(lines[i]);
+	}
+	return out.s;
+}
+
+/* The same, from a description file written by hand (the lab's). */
+static char *described_endpoints(const char *path)
+{
+	FILE *fp = fopen(path, "r");
+	cr_assert_not_null(fp, "%s", path);
+	static char buf[65536];
+	size_t len = fread(buf, 1, sizeof(buf) - 1, fp);
+	fclose(fp);
+	buf[len] = '\0';
+	struct sbuf b = {0};
+	sb_add(&b, buf);
+	/* reuse the sorter above on a fake document: same lines, same form */
+	char *lines[64];
+	size_t n = 0;
+	for (const char *s = strstr(b.s, "<endpoint "); s && n < 64; s = strstr(s + 1, "<endpoint ")) {
+		const char *e = strstr(s, "/>");
+		cr_assert_not_null(e);
+		lines[n++] = strndup(s, (size_t)(e - s + 2));
+	}
+	sb_free(&b);
+	for (size_t i = 1; i < n; i++)
+		for (size_t j = i; j > 0 && strcmp(lines[j - 1], lines[j]) > 0; j--) {
+			char *t = lines[j];
+			lines[j] = lines[j - 1];
+			lines[j - 1] = t;
+		}
+	struct sbuf out = {0};
+	sb_add(&out, "");
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			sb_add(&out, "\n");
+		sb_add(&out, lines[i]);
+		free(lines[i]);
+	}
+	return out.s;
+}
+
+/* Every lab capture: the suggested endpoints are exactly those the lab
+ * wrote in tunnel.xml while it ran the VPN software (never from the
+ * capture). */
+Test(suggest, lab_captures_give_the_lab_endpoints, .timeout = 120)
+{
+	const char *top = getenv("LS_TOP") ? getenv("LS_TOP") : ".";
+	char pat[1024];
+	snprintf(pat, sizeof(pat), "%s/samples/*/*.pcap", top);
+	glob_t g;
+	cr_assert_eq(glob(pat, 0, NULL, &g), 0);
+	size_t checked = 0;
+	for (size_t i = 0; i < g.gl_pathc; i++) {
+		char desc[1100];
+		snprintf(desc, sizeof(desc), "%s", g.gl_pathv[i]);
+		*strrchr(desc, '/') = '\0';
+		strcat(desc, "/tunnel.xml");
+		if (access(desc, R_OK) != 0)
+			continue;
+		char *s = suggested_endpoints(g.gl_pathv[i]), *d = described_endpoints(desc);
+		cr_expect_str_eq(s, d, "%s: suggested\n%s\ndescribed\n%s", g.gl_pathv[i], s, d);
+		free(s);
+		free(d);
+		checked++;
+	}
+	globfree(&g);
+	cr_expect_geq(checked, 34);
+}
+
+static const char *corpus(const char *rel)
+{
+	static char path[1024];
+	const char *d = getenv("LS_CORPUS");
+	snprintf(path, sizeof(path), "%s/%s", d && *d ? d : "/work/shared/corpus", rel);
+	if (access(path, R_OK) != 0)
+		cr_skip_test("corpus file %s absent", path);
+	return path;
+}
+
+struct vpn_case {
+	const char *file;
+	const char *want; /* sorted endpoint lines */
+};
+
+/* Public VPN captures.  The expected servers were read off with tshark
+ * 4.0 (-d udp.port==N,wg where needed): the end that answers handshakes,
+ * or listens on the kind's port. */
+Test(suggest, public_vpn_captures)
+{
+	static const struct vpn_case cases[] = {
+		/* initiations from both peers; 10.0.4.1 listens on 51820.  Before
+		 * the server was chosen by port, the capture (which starts with a
+		 * packet from 10.0.4.1) gave a second tunnel, 10.0.4.2:47278. */
+		{"wireguard-dissector/pcaps/8-trace.pcap",
+		 "<endpoint address=\"10.0.4.1\" port=\"51820\" transport=\"udp\"/>"},
+		/* two sessions: 10.9.0.1 -> 10.9.0.2:51820 (initiation, response)
+		 * and 192.168.0.14 <-> 139.162.192.157:51820, data only */
+		{"ndpi/default/pcap/wireguard.pcap",
+		 "<endpoint address=\"10.9.0.2\" port=\"51820\" transport=\"udp\"/>\n"
+		 "<endpoint address=\"139.162.192.157\" port=\"51820\" transport=\"udp\"/>"},
+		/* Mullvad on 5060, data only, client 192.168.122.11:22595 */
+		{"ndpi/default/pcap/mullvad_wireguard.pcap",
+		 "<endpoint address=\"198.54.131.98\" port=\"5060\" transport=\"udp\"/>"},
+		/* initiation 188.166.170.114:45965 -> 188.166.170.115:51194 */
+		{"zeek-spicy-wireguard/Traces/wireguard.pcap",
+		 "<endpoint address=\"188.166.170.115\" port=\"51194\" transport=\"udp\"/>"},
+		{"zeek-spicy-openvpn/traces/openvpn-tcp-tls-auth.pcap",
+		 "<endpoint address=\"192.168.56.102\" port=\"1194\" transport=\"tcp\"/>"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *s = suggested_endpoints(corpus(cases[i].file));
+		cr_expect_str_eq(s, cases[i].want, "%s:\n%s", cases[i].file, s);
+		free(s);
+	}
+}
+
+/* A WireGuard session whose capture starts in the middle: the first packet
+ * is data from the server (port 51820) to the client's ephemeral port. */
+Test(suggest, mid_session_capture_names_the_server)
+{
+	char path[] = "/tmp/ls-suggest-XXXXXX.pcap";
+	int fd = mkstemps(path, 5);
+	cr_assert_geq(fd, 0);
+	close(fd);
+	struct cb_pcap *w = cb_pcap_open(path, 1, 65535, 0);
+	cr_assert_not_null(w);
+	static const uint8_t m1[6] = {2, 0, 0, 0, 0, 1}, m2[6] = {2, 0, 0, 0, 0, 2};
+	uint8_t frame[256], data[96] = {4}; /* transport data, 64 bytes of ciphertext + tag */
+	for (int k = 0; k < 20; k++) {
+		bool from_server = k % 2 == 0;
+		size_t n = from_server ? cb_udp4(frame, m2, m1, "203.0.113.7", "192.168.1.10", 51820, 48123, data, 96)
+				       : cb_udp4(frame, m1, m2, "192.168.1.10", "203.0.113.7", 48123, 51820, data, 96);
+		cr_assert_gt(n, 0);
+		cr_assert_eq(cb_pcap_write(w, 1700000000 + k, 0, frame, (uint32_t)n, (uint32_t)n), 0);
+	}
+	cr_assert_eq(cb_pcap_close(w), 0);
+	char *s = suggested_endpoints(path);
+	cr_expect_str_eq(s, "<endpoint address=\"203.0.113.7\" port=\"51820\" transport=\"udp\"/>", "%s", s);
+	free(s);
+	unlink(path);
+}
