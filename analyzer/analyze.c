@@ -972,12 +972,46 @@ static void stream_hello(void *user, const struct pkt *p, const struct tls_hello
  * key id 0) followed by an 8-byte session id; over TCP behind a 2-byte
  * length that matches the segment.
  */
+/* An IKE header (RFC 7296 3.1; RFC 2408 3.1 for IKEv1) filling the
+ * datagram exactly: two SPIs, the initiator's not zero, version 2.0 or
+ * 1.0, a known exchange type, and the length field equal to what is
+ * there.  On 4500 after the 4-byte non-ESP marker (RFC 3948 2.2). */
+static bool ike_shaped(const uint8_t *d, uint32_t n)
+{
+	if (n < 28)
+		return false;
+	static const uint8_t zero8[8];
+	if (memcmp(d, zero8, 8) == 0 || (d[17] != 0x20 && d[17] != 0x10))
+		return false;
+	uint8_t x = d[18];
+	bool v2 = d[17] == 0x20 && x >= 34 && x <= 43;
+	bool v1 = d[17] == 0x10 && (x == 2 || x == 4 || x == 5 || x == 32 || x == 33);
+	uint32_t len = (uint32_t)d[24] << 24 | (uint32_t)d[25] << 16 | (uint32_t)d[26] << 8 | d[27];
+	return (v1 || v2) && len == n;
+}
+
+/* A WireGuard message by its type, reserved zeros and exact size
+ * (WireGuard paper 5.4): initiation 148, response 92, cookie reply 64,
+ * transport data 32 + a multiple of 16. */
+static bool wg_shaped(const uint8_t *d, uint32_t n)
+{
+	if (n < 32 || d[1] || d[2] || d[3])
+		return false;
+	return (d[0] == 1 && n == 148) || (d[0] == 2 && n == 92) || (d[0] == 3 && n == 64) ||
+	       (d[0] == 4 && (n - 32) % 16 == 0);
+}
+
 static int8_t sniff_carrier(const struct pkt *p)
 {
 	const uint8_t *d = p->payload;
 	uint32_t n = p->payload_len;
 	if (p->proto == 17 && n == 148 && d[0] == 1 && d[1] == 0 && d[2] == 0 && d[3] == 0)
 		return TK_WIREGUARD + 1;
+	if (p->proto == 17 && (p->sport == 500 || p->dport == 500) && ike_shaped(d, n))
+		return TK_IPSEC + 1;
+	if (p->proto == 17 && (p->sport == 4500 || p->dport == 4500) && n >= 4 && !d[0] && !d[1] && !d[2] && !d[3] &&
+	    ike_shaped(d + 4, n - 4))
+		return TK_IPSEC + 1;
 	if (p->proto == 17 && n >= 14 && (d[0] == (7 << 3) || d[0] == (10 << 3)))
 		return TK_OPENVPN + 1;
 	if (p->proto == 6 && n >= 16 && (uint32_t)((d[0] << 8) | d[1]) == n - 2 &&
@@ -1131,6 +1165,15 @@ static bool process_packet(struct analysis *a, struct pkt *p)
 	struct flow *f = flow_lookup(a->flows, p, &dir);
 	if (dir == 0 && p->payload_len && f->pkts[0] <= 3 && !f->sniffed_kind)
 		f->sniffed_kind = sniff_carrier(p);
+	/* WireGuard seen from the middle, or mixed with other messages on its
+	 * port (Tailscale's disco pings): four WireGuard-shaped datagrams, a
+	 * third of the flow's first 64 packets at least. */
+	if (p->proto == 17 && !f->sniffed_kind && p->payload_len && f->pkts[0] + f->pkts[1] <= 64 &&
+	    wg_shaped(p->payload, p->payload_len) && f->wg_like < 255) {
+		f->wg_like++;
+		if (f->wg_like >= 4 && 3u * f->wg_like >= f->pkts[0] + f->pkts[1])
+			f->sniffed_kind = TK_WIREGUARD + 1;
+	}
 	/* Name resolution first: a DNS flow that parses needs no nDPI. */
 	if (p->proto == 17 && p->payload_len > 0)
 		dissect_dns_udp(a, p, f, iref);

@@ -59,6 +59,7 @@ struct flow {
 	uint8_t app_state;           /* 0: not looked at yet, 1: followed (app set), 2: not followed */
 	uint8_t odd_dns;             /* DNS on another port: 0 not known yet, 1 yes, 2 no */
 	uint8_t odd_tries;
+	uint8_t wg_like;             /* WireGuard-shaped datagrams among the first 64 packets */
 	uint8_t cls;                 /* timeout class (FLOW_CL_*): the LRU list it is on */
 	uint8_t tcp_fin;             /* FIN seen: bit 0 from the initiator, bit 1 to it */
 	bool tcp_closed;             /* FIN both ways, or RST */

@@ -148,6 +148,20 @@ Test(suggest, public_vpn_captures)
 		 "<endpoint address=\"188.166.170.115\" port=\"51194\" transport=\"udp\"/>"},
 		{"zeek-spicy-openvpn/traces/openvpn-tcp-tls-auth.pcap",
 		 "<endpoint address=\"192.168.56.102\" port=\"1194\" transport=\"tcp\"/>"},
+		/* Tailscale: WireGuard transport messages mixed with disco pings
+		 * ("TS" + U+1F4AC) on 41641 both ways, no handshake in the
+		 * capture; 192.168.88.3 sends first.  nDPI 4.2 and the first-
+		 * packets sniffing found nothing before wg_shaped(). */
+		{"zeek-spicy-wireguard/Traces/tailscale_linux.pcap",
+		 "<endpoint address=\"18.196.71.179\" port=\"41641\" transport=\"udp\"/>"},
+		/* IKEv2 on 500 then NAT-T on 4500 (ISAKMP in tshark), responder
+		 * 144.76.154.114: nothing was recognised before ike_shaped() */
+		{"zeek-spicy-ipsec/traces/ipsec_client.pcap",
+		 "<endpoint address=\"144.76.154.114\" port=\"4500\" transport=\"udp\"/>\n"
+		 "<endpoint address=\"144.76.154.114\" port=\"500\" transport=\"udp\"/>"},
+		/* IKEv1 main mode: 192.168.12.2 answers with the responder SPI */
+		{"zeek-spicy-ipsec/traces/ipsec-ikev1-isakmp-main-mode.pcap",
+		 "<endpoint address=\"192.168.12.2\" port=\"500\" transport=\"udp\"/>"},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		char *s = suggested_endpoints(corpus(cases[i].file));
