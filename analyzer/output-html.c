@@ -42,6 +42,8 @@
 #define HTML_MAX_SEGMENTS 50     /* up-segments listed per tunnel in the tunnels table */
 #define HTML_LABEL_CHARS 28      /* code points of a name shown as a timeline lane label */
 #define TIME_LEN 48              /* out_time's text of any time, terminator included */
+#define IFACE_LABEL 160          /* an_iface_label's buffer for an event row, as it always was */
+#define PREFETCH_AHEAD 8         /* events: see prefetch_ev */
 
 struct html {
 	struct analysis *a;
@@ -56,11 +58,21 @@ struct html {
 	size_t rows_left;       /* event rows the current page may still hold */
 	int64_t span0, span1;   /* capture span in microseconds; valid when has_span */
 	bool has_span;
+	char (*labels)[IFACE_LABEL]; /* an_iface_label of each interface, worked out once */
+	/* per category, worked out once rather than with printf for every
+	 * marker and row: cat_class's text, and "sev <severity>" */
+	char cat_cls[CAT__N][48];
+	char sev_cls[CAT__N][32];
 	/* ev_time's cache: out_time's text up to the fraction for tsec */
 	int64_t tsec;
 	bool tvalid;
 	char tprefix[TIME_LEN];
 	size_t tlen;
+	/* and of the day tday (its first second): the text up to the 'T' */
+	int64_t tday;
+	bool dset, dvalid;          /* tday was worked out; its text may be used */
+	char dprefix[TIME_LEN];
+	size_t dlen;
 };
 
 /* ---------------------------------------------------------------------- */
@@ -90,6 +102,18 @@ static void text(struct html *h, const char *s)
 	if (s && *s)
 		xmlw_text(&h->w, s);
 }
+
+/* Text that stays where it is while the pages are written and comes from
+ * a small set (a capture's path, a tunnel's name, an allow-list reason):
+ * escaped once per page, however many rows repeat it (xmlw.h). */
+static void text_k(struct html *h, const char *s)
+{
+	if (s && *s)
+		xmlw_text_stable(&h->w, s);
+}
+
+/* Our own text with any markup already written as references, a literal. */
+#define RAW(h, lit) xmlw_raw_n(&(h)->w, lit, sizeof(lit) - 1)
 
 static void textf(struct html *h, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void textf(struct html *h, const char *fmt, ...)
@@ -334,9 +358,9 @@ static const char *cat_class(enum ev_category c, char *buf, size_t len)
 /* A marker centred on x,y (inside an open svg element). */
 static void marker(struct html *h, enum ev_category c, double x, double y)
 {
-	char cls[48];
+	char buf[48];
 	const char *shape = cat_shape(c);
-	cat_class(c, cls, sizeof(cls));
+	const char *cls = (unsigned)c < CAT__N ? h->cat_cls[c] : cat_class(c, buf, sizeof(buf));
 	if (!*shape) {
 		el(h, "circle", cls);
 		attr_num(h, "cx", x);
@@ -561,17 +585,67 @@ static const char *utc_us(int64_t us, char *buf, size_t len)
  * form today), so the result is always out_time's text: anything else is
  * handed to out_time itself.
  */
+#define DAY_S 86400
+#define TDAY0 "T00:00:00" TFRAC
+#define TDAY1 "T23:59:59" TFRAC
+#define TDAY_LEN (sizeof(TDAY0) - 1)
+
+/* The day cache: out_time's text of tday's first and last second are its
+ * date, then "T00:00:00" and "T23:59:59" and TFRAC, with the same date, or
+ * the day is not used.  Then each second between maps to the date and its
+ * time of day: gmtime counts 86400 seconds a day (a leap second from a
+ * "right/" zone would shift the first or the last). */
+static void day_refresh(struct html *h, int64_t day0)
+{
+	char a[TIME_LEN], b[TIME_LEN];
+	out_time(day0, 0, a, sizeof(a));
+	out_time(day0 + DAY_S - 1, 0, b, sizeof(b));
+	size_t la = strlen(a), lb = strlen(b);
+	h->tday = day0;
+	h->dset = true;
+	h->dvalid = la == lb && la > TDAY_LEN && strcmp(a + la - TDAY_LEN, TDAY0) == 0 &&
+		    strcmp(b + lb - TDAY_LEN, TDAY1) == 0 && memcmp(a, b, la - TDAY_LEN) == 0;
+	h->dlen = h->dvalid ? la - TDAY_LEN + 1 : 0; /* the date and the 'T' */
+	memcpy(h->dprefix, a, h->dlen);
+}
+
+/* ev_time's text up to the fraction for sec, into tprefix. */
+static void sec_refresh(struct html *h, int64_t sec)
+{
+	h->tsec = sec;
+	/* well inside int64 (no overflow below); a page's events mostly
+	 * share a few days, and a new second then costs no gmtime or printf */
+	if (sec > -SEC_CLAMP && sec < SEC_CLAMP) {
+		int64_t day0 = floor_div(sec, DAY_S) * DAY_S;
+		if (!h->dset || day0 != h->tday)
+			day_refresh(h, day0);
+		if (h->dvalid && h->dlen + 8 + TFRAC_LEN < TIME_LEN) {
+			unsigned t = (unsigned)(sec - day0), f[3] = {t / 3600, t / 60 % 60, t % 60};
+			char *p = h->tprefix;
+			memcpy(p, h->dprefix, h->dlen);
+			p += h->dlen;
+			for (int i = 0; i < 3; i++) {
+				*p++ = (char)('0' + f[i] / 10);
+				*p++ = (char)('0' + f[i] % 10);
+				*p++ = ':';
+			}
+			h->tlen = (size_t)(p - 1 - h->tprefix); /* without the last ':' */
+			h->tvalid = true;
+			return;
+		}
+	}
+	out_time(sec, 0, h->tprefix, sizeof(h->tprefix));
+	size_t l = strlen(h->tprefix);
+	h->tvalid = l >= TFRAC_LEN && strcmp(h->tprefix + l - TFRAC_LEN, TFRAC) == 0 && l < TIME_LEN;
+	h->tlen = h->tvalid ? l - TFRAC_LEN : 0;
+}
+
 static const char *ev_time(struct html *h, int64_t sec, uint32_t nsec, char buf[TIME_LEN])
 {
 	if (nsec > 999999999u)
 		return out_time(sec, nsec, buf, TIME_LEN);
-	if (!h->tvalid || sec != h->tsec) {
-		out_time(sec, 0, h->tprefix, sizeof(h->tprefix));
-		size_t l = strlen(h->tprefix);
-		h->tvalid = l >= TFRAC_LEN && strcmp(h->tprefix + l - TFRAC_LEN, TFRAC) == 0 && l < TIME_LEN;
-		h->tlen = h->tvalid ? l - TFRAC_LEN : 0;
-		h->tsec = sec;
-	}
+	if (!h->tvalid || sec != h->tsec)
+		sec_refresh(h, sec);
 	if (!h->tvalid)
 		return out_time(sec, nsec, buf, TIME_LEN);
 	memcpy(buf, h->tprefix, h->tlen);
@@ -801,12 +875,38 @@ static uint8_t key_of(enum lane_kind lk, unsigned cat)
 	return (uint8_t)((unsigned)lk << 4 | cat);
 }
 
+/*
+ * A page's events lie far apart in the event store (hosts take turns), so
+ * each pass over them would wait for memory at every event.  The passes
+ * fetch the record a few events ahead while they work on this one, and
+ * (texts) the name and answers of one whose record is there by then.
+ * always_inline: a function doing nothing but prefetches looks free of
+ * effects to GCC, which then drops the calls altogether.
+ */
+static inline __attribute__((always_inline)) void prefetch_ev(const struct ev *e, bool texts)
+{
+	if (!e)
+		return;
+	if (texts) {
+		if (e->qname)
+			__builtin_prefetch(e->qname);
+		if (e->answers)
+			__builtin_prefetch(e->answers);
+		return;
+	}
+	for (size_t off = 0; off < sizeof(*e); off += 64)
+		__builtin_prefetch((const char *)e + off);
+}
+
 /* The keys of evs[0..n) (free with free()). */
 static uint8_t *page_keys(struct html *h, const size_t *evs, size_t n)
 {
 	uint8_t *k = xmalloc(n ? n : 1);
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
+		if (i + PREFETCH_AHEAD < n)
+			prefetch_ev(ev_get(h->a->ev, evs[i + PREFETCH_AHEAD]), false);
 		k[i] = ev_key(ev_get(h->a->ev, evs[i]));
+	}
 	return k;
 }
 
@@ -998,48 +1098,75 @@ static void ev_title(struct html *h, size_t i, const struct ev *e)
 {
 	struct xmlw *w = &h->w;
 	char tb[TIME_LEN], cb[80], sb[80], qb[16];
-	xmlw_raw(w, "#");
+	RAW(h, "#");
 	xmlw_u64(w, h->ord[i]);
-	xmlw_raw(w, "  ");
+	RAW(h, "  ");
 	xmlw_raw(w, ev_time(h, e->ts_sec, e->ts_nsec, tb));
-	xmlw_raw(w, "  ");
+	RAW(h, "  ");
 	xmlw_raw(w, ev_category_str(e->category));
 	if (e->verdict == VERDICT_LEAK) {
-		xmlw_raw(w, " (");
+		RAW(h, " (");
 		xmlw_raw(w, cat_severity(e->category));
-		xmlw_raw(w, ")");
+		RAW(h, ")");
 	}
-	xmlw_raw(w, "\n");
+	RAW(h, "\n");
 	/* names from the capture each by the rule on their own, as in the
 	 * table cells */
 	if (e->qname) {
 		xmlw_escape_html(w, e->qname, false);
-		xmlw_raw(w, " ");
+		RAW(h, " ");
 		xmlw_escape_html(w, ev_qtype_label(e, qb, sizeof(qb)), false);
 	} else if (e->sni) {
-		xmlw_raw(w, "SNI ");
+		RAW(h, "SNI ");
 		xmlw_escape_html(w, e->sni, false);
 	} else {
-		xmlw_raw(w, "(encrypted, no SNI)");
+		RAW(h, "(encrypted, no SNI)");
 	}
-	xmlw_raw(w, "\n");
+	RAW(h, "\n");
 	xmlw_raw(w, ev_proto_str(e->proto));
-	xmlw_raw(w, " ");
+	RAW(h, " ");
 	xmlw_raw(w, endpoint(&e->client, e->client_port, cb, sizeof(cb)));
-	xmlw_raw(w, " -&gt; ");
+	RAW(h, " -&gt; ");
 	xmlw_raw(w, endpoint(&e->server, e->server_port, sb, sizeof(sb)));
 	if (h->a->hosts && e->host_idx >= 0 && (size_t)e->host_idx < h->a->nhosts && !*h->up) {
-		xmlw_raw(w, "\nhost ");
+		RAW(h, "\nhost ");
 		xmlw_escape_html(w, h->a->hosts[e->host_idx].id, false);
 	}
 }
 
+/* Text appended to a buffer of len bytes and cut where snprintf would cut
+ * it (n counts what was asked for, as snprintf's result). */
+struct cat {
+	char *buf;
+	size_t len, n;
+};
+
+static void cat_add(struct cat *c, const char *s, size_t l)
+{
+	if (c->n + 1 < c->len) {
+		size_t room = c->len - 1 - c->n;
+		memcpy(c->buf + c->n, s, l < room ? l : room);
+	}
+	c->n += l;
+	c->buf[c->n < c->len ? c->n : c->len - 1] = '\0';
+}
+
+/* snprintf(buf, len, "#e%u") or "hosts/%s.html#e%u" of the host id, without
+ * printf: a timeline writes one for every mark.  len > 0. */
 static void ev_href(struct html *h, size_t i, const struct ev *e, char *buf, size_t len)
 {
-	if (*h->up || e->host_idx < 0)
-		snprintf(buf, len, "#e%u", h->ord[i]);
-	else
-		snprintf(buf, len, "hosts/%s.html#e%u", h->a->hosts[e->host_idx].id, h->ord[i]);
+	struct cat c = {buf, len, 0};
+	char d[NUM_LEN];
+	size_t dl = (size_t)(put_u64(d, h->ord[i]) - d);
+	buf[0] = '\0';
+	if (!*h->up && e->host_idx >= 0) {
+		const char *id = h->a->hosts[e->host_idx].id;
+		cat_add(&c, "hosts/", 6);
+		cat_add(&c, id, strlen(id));
+		cat_add(&c, ".html", 5);
+	}
+	cat_add(&c, "#e", 2);
+	cat_add(&c, d, dl);
 }
 
 /* A legend item's small SVG, left open for its shape. */
@@ -1133,6 +1260,10 @@ static void tl_lane_marks(struct html *h, const struct tl *t, const size_t *evs,
 		if (k < nev) {
 			if (!in_lane(keys[k], ln))
 				continue;
+			if (k + PREFETCH_AHEAD < nev && in_lane(keys[k + PREFETCH_AHEAD], ln))
+				prefetch_ev(ev_get(h->a->ev, evs[k + PREFETCH_AHEAD]), false);
+			if (k + PREFETCH_AHEAD / 2 < nev && in_lane(keys[k + PREFETCH_AHEAD / 2], ln))
+				prefetch_ev(ev_get(h->a->ev, evs[k + PREFETCH_AHEAD / 2]), true);
 			e = ev_get(h->a->ev, evs[k]);
 			x = tl_x(t, us_of(e->ts_sec, e->ts_nsec));
 			col = (long)(x + 0.5);
@@ -1360,7 +1491,10 @@ static void event_row(struct html *h, size_t i, const struct ev *e)
 	end(h);
 
 	el(h, "td", NULL);
-	text(h, an_iface_label(a, e->iface_ref, b, sizeof(b)));
+	if (e->iface_ref < a->nifaces)
+		text_k(h, h->labels[e->iface_ref]);
+	else
+		text(h, an_iface_label(a, e->iface_ref, b, sizeof(b)));
 	if (e->iface_ref < a->nifaces) {
 		br(h);
 		el_text(h, "span", "small", iface_role_str(a->ifaces[e->iface_ref].role));
@@ -1411,21 +1545,21 @@ static void event_row(struct html *h, size_t i, const struct ev *e)
 	el(h, "td", NULL);
 	text(h, ev_category_str(e->category));
 	if (cat_is_leak(e->category) || e->category == CAT_RESOLVER_BYPASS) {
-		char sc[32];
-		br(h);
-		snprintf(sc, sizeof(sc), "sev %s", cat_severity(e->category));
-		el_text(h, "span", sc, cat_severity(e->category));
+		br(h); /* both are categories below CAT__N */
+		el_text(h, "span", h->sev_cls[e->category], cat_severity(e->category));
 	}
 	if (a->rules && e->tunnel_idx >= 0 && (size_t)e->tunnel_idx < a->rules->n_tunnels) {
 		br(h);
 		el(h, "span", "small");
 		text(h, "tunnel ");
-		text(h, a->rules->tunnels[e->tunnel_idx].name);
+		text_k(h, a->rules->tunnels[e->tunnel_idx].name);
 		end(h);
 	}
 	if (e->reason) {
 		br(h);
-		el_text(h, "span", "small", e->reason);
+		el(h, "span", "small");
+		text_k(h, e->reason);
+		end(h);
 	}
 	end(h);
 
@@ -1444,11 +1578,15 @@ static void event_row(struct html *h, size_t i, const struct ev *e)
 		text(h, ")");
 	}
 	br(h);
-	el_text(h, "span", "mono", a->files[e->file_idx].path);
+	el(h, "span", "mono");
+	text_k(h, a->files[e->file_idx].path);
+	end(h);
 	if (e->answered && !e->from_response && e->resp_file_idx != e->file_idx) {
 		br(h);
 		textf(h, "response frame %" PRIu64 " in ", e->resp_frame);
-		el_text(h, "span", "mono", a->files[e->resp_file_idx].path);
+		el(h, "span", "mono");
+		text_k(h, a->files[e->resp_file_idx].path);
+		end(h);
 	}
 	if (e->anomalies) {
 		struct sbuf sb = {0};
@@ -1481,6 +1619,10 @@ static size_t events_table(struct html *h, const size_t *evs, const uint8_t *key
 			table_head(h, "events", ev_cols);
 			open = true;
 		}
+		if (k + PREFETCH_AHEAD < nev && (keys[k + PREFETCH_AHEAD] & mask) == match)
+			prefetch_ev(ev_get(h->a->ev, evs[k + PREFETCH_AHEAD]), false);
+		if (k + PREFETCH_AHEAD / 2 < nev && (keys[k + PREFETCH_AHEAD / 2] & mask) == match)
+			prefetch_ev(ev_get(h->a->ev, evs[k + PREFETCH_AHEAD / 2]), true);
 		event_row(h, evs[k], ev_get(h->a->ev, evs[k]));
 		shown++;
 	}
@@ -2084,6 +2226,14 @@ int out_html_reports(struct analysis *a, const char *dir, char *err, size_t errl
 			span_add(&h, us_of(a->tun[t].segs[k].end_sec, a->tun[t].segs[k].end_nsec));
 		}
 
+	for (int c = 0; c < CAT__N; c++) {
+		cat_class((enum ev_category)c, h.cat_cls[c], sizeof(h.cat_cls[c]));
+		snprintf(h.sev_cls[c], sizeof(h.sev_cls[c]), "sev %s", cat_severity((enum ev_category)c));
+	}
+	h.labels = xcalloc(a->nifaces ? a->nifaces : 1, sizeof(*h.labels));
+	for (size_t i = 0; i < a->nifaces; i++)
+		an_iface_label(a, (uint32_t)i, h.labels[i], sizeof(h.labels[i]));
+
 	int rc = 0;
 	for (size_t k = 0; k < a->nhosts && rc == 0; k++)
 		rc = write_host_page(&h, dir, h.order[k], err, errlen);
@@ -2093,5 +2243,6 @@ int out_html_reports(struct analysis *a, const char *dir, char *err, size_t errl
 	free(h.list);
 	free(h.ord);
 	free(h.order);
+	free(h.labels);
 	return rc;
 }

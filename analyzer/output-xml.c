@@ -15,6 +15,16 @@
 #define elem(w, n, v) xmlw_elem(w, n, v)
 #define start(w, n) xmlw_start(w, n)
 #define end(w) xmlw_end(w)
+/* For values that stay where they are while a report is written (xmlw.h)
+ * and come from a small set: literals, paths and names from the analysis.
+ * Escaped once per report, however many events repeat them.  (Names and
+ * answers from the capture differ from event to event: they would only
+ * push those out of the cache.) */
+#define attr_k(w, n, v) xmlw_attr_stable(w, n, v)
+#define elem_k(w, n, v) xmlw_elem_stable(w, n, v)
+
+#define IFACE_LABEL 128 /* an_iface_label's buffer for an event's interface, as it always was */
+#define PREFETCH_AHEAD 8 /* events: see prefetch_ev */
 
 static int open_doc(struct xmlw *w, const char *path, const char *root)
 {
@@ -55,24 +65,88 @@ static void write_description(const struct analysis *a, struct xmlw *w)
 	end(w);
 }
 
-static void write_event(struct analysis *a, struct xmlw *w, const struct ev *e)
+/* The decimal digits of v (below 1000) at p; returns the end. */
+static char *put_octet(char *p, unsigned v)
+{
+	if (v >= 100)
+		*p++ = (char)('0' + v / 100);
+	if (v >= 10)
+		*p++ = (char)('0' + v / 10 % 10);
+	*p++ = (char)('0' + v % 10);
+	return p;
+}
+
+/* addr_str's text (inet_ntop's: dotted decimal for IPv4, RFC 4001 3.2).
+ * IPv4 is written here, without inet_ntop's sprintf: an event holds two
+ * addresses or four. */
+static const char *addr_text(const struct ls_addr *x, char *buf, size_t len)
+{
+	if (x->af != 4 || len < sizeof("255.255.255.255"))
+		return addr_str(x, buf, len);
+	char *p = buf;
+	for (int i = 0; i < 4; i++) {
+		p = put_octet(p, x->a[i]);
+		*p++ = '.';
+	}
+	p[-1] = '\0';
+	return buf;
+}
+
+/* The interface labels of an analysis, each worked out once for a report
+ * rather than once an event (the same call, the same buffer size).
+ * Free with free(). */
+static char (*iface_labels(const struct analysis *a))[IFACE_LABEL]
+{
+	char(*l)[IFACE_LABEL] = xcalloc(a->nifaces ? a->nifaces : 1, sizeof(*l));
+	for (size_t i = 0; i < a->nifaces; i++)
+		an_iface_label(a, (uint32_t)i, l[i], sizeof(l[i]));
+	return l;
+}
+
+/*
+ * A host's events lie far apart in the event store (hosts take turns), so
+ * each one written starts with cache misses on its record and its texts.
+ * The record a few events ahead is fetched while this one is written, and
+ * (texts) the name and answers of one in between, whose record is there
+ * by then.  always_inline: a function doing nothing but prefetches looks
+ * free of effects to GCC, which then drops the calls altogether.
+ */
+static inline __attribute__((always_inline)) void prefetch_ev(const struct ev *e, bool texts)
+{
+	if (!e)
+		return;
+	if (texts) {
+		if (e->qname)
+			__builtin_prefetch(e->qname);
+		if (e->answers)
+			__builtin_prefetch(e->answers);
+		return;
+	}
+	for (size_t off = 0; off < sizeof(*e); off += 64)
+		__builtin_prefetch((const char *)e + off);
+}
+
+static void write_event(struct analysis *a, struct xmlw *w, const struct ev *e, const char (*labels)[IFACE_LABEL])
 {
 	char b[128], qb[16];
 	start(w, "event");
 	write_time(w, "time", e->ts_sec, e->ts_nsec);
 	attr(w, "phase", ev_phase_str(e->phase));
 	attr(w, "proto", ev_proto_str(e->proto));
-	attr(w, "client", addr_str(&e->client, b, sizeof(b)));
+	attr(w, "client", addr_text(&e->client, b, sizeof(b)));
 	attr_u64(w, "client-port", e->client_port);
-	attr(w, "server", addr_str(&e->server, b, sizeof(b)));
+	attr(w, "server", addr_text(&e->server, b, sizeof(b)));
 	attr_u64(w, "server-port", e->server_port);
-	attr(w, "iface", an_iface_label(a, e->iface_ref, b, sizeof(b)));
+	if (e->iface_ref < a->nifaces)
+		attr_k(w, "iface", labels[e->iface_ref]);
+	else
+		attr(w, "iface", an_iface_label(a, e->iface_ref, b, sizeof(b)));
 	attr(w, "path", ev_path_str(e->path));
 	attr(w, "verdict", ev_verdict_str(e->verdict));
 	attr(w, "category", ev_category_str(e->category));
 	attr(w, "severity", cat_severity(e->category));
 	if (a->rules && e->tunnel_idx >= 0)
-		attr(w, "tunnel", a->rules->tunnels[e->tunnel_idx].name);
+		attr_k(w, "tunnel", a->rules->tunnels[e->tunnel_idx].name);
 	if (e->retrans)
 		attr_u64(w, "retransmissions", e->retrans);
 	if (e->rtt_us >= 0)
@@ -80,11 +154,11 @@ static void write_event(struct analysis *a, struct xmlw *w, const struct ev *e)
 	if (e->encap) {
 		/* inside a cleartext tunnel: it protects nothing, but an
 		 * auditor must see the query travelled in one */
-		attr(w, "encapsulation", e->encap);
-		attr(w, "outer-client", addr_str(&e->outer_src, b, sizeof(b)));
-		attr(w, "outer-server", addr_str(&e->outer_dst, b, sizeof(b)));
+		attr_k(w, "encapsulation", e->encap);
+		attr(w, "outer-client", addr_text(&e->outer_src, b, sizeof(b)));
+		attr(w, "outer-server", addr_text(&e->outer_dst, b, sizeof(b)));
 	}
-	elem(w, "qname", e->qname);
+	elem(w, "qname", e->qname); /* mostly different from event to event: not worth a slot */
 	if (e->qname)
 		elem(w, "qtype", ev_qtype_label(e, qb, sizeof(qb)));
 	if (e->rcode >= 0) {
@@ -98,10 +172,10 @@ static void write_event(struct analysis *a, struct xmlw *w, const struct ev *e)
 	}
 	elem(w, "answers", e->answers);
 	elem(w, "sni", e->sni);
-	elem(w, "reason", e->reason);
+	elem_k(w, "reason", e->reason);
 	if (e->verdict == VERDICT_LEAK || e->category == CAT_RESOLVER_BYPASS) {
-		elem(w, "cause", cat_cause(e->category));
-		elem(w, "remedy", cat_remedy(e->category));
+		elem_k(w, "cause", cat_cause(e->category));
+		elem_k(w, "remedy", cat_remedy(e->category));
 	}
 	if (e->anomalies)
 	{
@@ -110,7 +184,7 @@ static void write_event(struct analysis *a, struct xmlw *w, const struct ev *e)
 		elem(w, "anomalies", ab);
 	}
 	if (e->canary)
-		elem(w, "note", "use-application-dns.net is Firefox's DoH canary: a NXDOMAIN answer keeps Firefox off its own DoH, any other answer lets it switch.");
+		elem_k(w, "note", "use-application-dns.net is Firefox's DoH canary: a NXDOMAIN answer keeps Firefox off its own DoH, any other answer lets it switch.");
 	if (e->route_idx >= 0) {
 		const struct an_route *r = &a->routes[e->route_idx];
 		char nb[64], gb[64], txt[256];
@@ -121,13 +195,13 @@ static void write_event(struct analysis *a, struct xmlw *w, const struct ev *e)
 		elem(w, "note", txt);
 	}
 	start(w, "evidence");
-	attr(w, "file", a->files[e->file_idx].path);
+	attr_k(w, "file", a->files[e->file_idx].path);
 	attr_u64(w, "frame", e->frame);
 	attr(w, "role", e->from_response ? "response" : "query");
 	end(w);
 	if (e->answered && !e->from_response) {
 		start(w, "evidence");
-		attr(w, "file", a->files[e->resp_file_idx].path);
+		attr_k(w, "file", a->files[e->resp_file_idx].path);
 		attr_u64(w, "frame", e->resp_frame);
 		attr(w, "role", "response");
 		end(w);
@@ -155,8 +229,8 @@ static int addr_qcmp(const void *x, const void *y)
 	return addr_cmp(x, y);
 }
 
-static int write_host(struct analysis *a, const char *dir, size_t hi, const size_t *evs, size_t nevs, char *err,
-		      size_t errlen)
+static int write_host(struct analysis *a, const char *dir, size_t hi, const size_t *evs, size_t nevs,
+		      const char (*labels)[IFACE_LABEL], char *err, size_t errlen)
 {
 	struct an_host *h = &a->hosts[hi];
 	char path[4096];
@@ -189,8 +263,13 @@ static int write_host(struct analysis *a, const char *dir, size_t hi, const size
 	}
 	end(w);
 	start(w, "events");
-	for (size_t i = 0; i < nevs; i++)
-		write_event(a, w, ev_get(a->ev, evs[i]));
+	for (size_t i = 0; i < nevs; i++) {
+		if (i + PREFETCH_AHEAD < nevs)
+			prefetch_ev(ev_get(a->ev, evs[i + PREFETCH_AHEAD]), false);
+		if (i + PREFETCH_AHEAD / 2 < nevs)
+			prefetch_ev(ev_get(a->ev, evs[i + PREFETCH_AHEAD / 2]), true);
+		write_event(a, w, ev_get(a->ev, evs[i]), labels);
+	}
 	end(w);
 	if (xmlw_close(w) < 0) {
 		snprintf(err, errlen, "%s: write failed", path);
@@ -408,10 +487,12 @@ int out_xml_reports(struct analysis *a, const char *dir, char *err, size_t errle
 		if (h >= 0)
 			byhost[first[h] + fill[h]++] = i;
 	}
+	char(*labels)[IFACE_LABEL] = iface_labels(a);
 	int rc = 0;
 	for (size_t k = 0; k < a->nhosts && rc == 0; k++)
-		rc = write_host(a, dir, order[k], byhost + first[order[k]], first[order[k] + 1] - first[order[k]], err,
-				errlen);
+		rc = write_host(a, dir, order[k], byhost + first[order[k]], first[order[k] + 1] - first[order[k]],
+				(const char(*)[IFACE_LABEL])labels, err, errlen);
+	free(labels);
 	free(fill);
 	free(byhost);
 	free(first);

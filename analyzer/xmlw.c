@@ -39,14 +39,29 @@ static int utf8_len(const unsigned char *s)
 	return 0;
 }
 
+/* Bytes written as they are by both rules: printable ASCII but the five
+ * markup characters & < > " ', as a 256-bit map (bit c set: c is plain).
+ * One table lookup a byte where the test was seven comparisons. */
+#define BIT(c) (UINT64_C(1) << ((c) & 63))
+static const uint64_t plain_map[4] = {
+	UINT64_C(0xffffffff00000000) & ~(BIT('"') | BIT('&') | BIT('\'') | BIT('<') | BIT('>')),
+	UINT64_C(0x7fffffffffffffff), /* 0x40..0x7e; not DEL */
+	0,
+	0,
+};
+
+static inline bool is_plain(unsigned char c)
+{
+	return (plain_map[c >> 6] >> (c & 63)) & 1;
+}
+
 void xmlw_escape(FILE *f, const char *str)
 {
 	const unsigned char *s = (const unsigned char *)str;
 	while (*s) {
 		/* the common case: a run of plain ASCII, written at once */
 		size_t run = 0;
-		while (s[run] >= 0x20 && s[run] < 0x7f && s[run] != '&' && s[run] != '<' && s[run] != '>' &&
-		       s[run] != '"' && s[run] != '\'')
+		while (is_plain(s[run]))
 			run++;
 		if (run) {
 			fwrite(s, 1, run, f);
@@ -91,6 +106,7 @@ static void flush(struct xmlw *w)
 	if (w->blen)
 		write_out(w, w->buf, w->blen);
 	w->blen = 0;
+	w->flushes++;
 }
 
 static void put(struct xmlw *w, const char *s, size_t n)
@@ -118,21 +134,37 @@ static void put_c(struct xmlw *w, char c)
 	w->buf[w->blen++] = c;
 }
 
+/* Copies the run of plain bytes (is_plain) at s into the buffer, flushing
+ * it when full, and returns where the run ends (at the terminator or at a
+ * byte that needs escaping).  Scanning and copying in one pass: most
+ * values are a few plain bytes, for which a separate scan and memcpy cost
+ * more than the bytes. */
+static const unsigned char *put_plain(struct xmlw *w, const unsigned char *s)
+{
+	for (;;) {
+		char *d = w->buf + w->blen;
+		size_t room = XMLW_BUF - w->blen, i = 0;
+		while (i < room && is_plain(s[i])) {
+			d[i] = (char)s[i];
+			i++;
+		}
+		w->blen += i;
+		s += i;
+		if (i < room)
+			return s;
+		flush(w);
+	}
+}
+
 /* XML text and attribute values into the writer's buffer: the same rules
  * as xmlw_escape. */
 static void escape_xml(struct xmlw *w, const char *str)
 {
 	const unsigned char *s = (const unsigned char *)str;
-	while (*s) {
-		size_t run = 0;
-		while (s[run] >= 0x20 && s[run] < 0x7f && s[run] != '&' && s[run] != '<' && s[run] != '>' &&
-		       s[run] != '"' && s[run] != '\'')
-			run++;
-		if (run) {
-			put(w, (const char *)s, run);
-			s += run;
-			continue;
-		}
+	for (;;) {
+		s = put_plain(w, s);
+		if (!*s)
+			return;
 		switch (*s) {
 		case '&': put(w, "&amp;", 5); s++; continue;
 		case '<': put(w, "&lt;", 4); s++; continue;
@@ -204,9 +236,7 @@ bool xmlw_html_ok(const char *str, bool allow_nl)
  * five markup characters (and a newline where allowed). */
 static bool plain(unsigned char c, bool allow_nl)
 {
-	if (c >= 0x20 && c < 0x7f)
-		return c != '&' && c != '<' && c != '>' && c != '"' && c != '\'';
-	return c == '\n' && allow_nl;
+	return is_plain(c) || (c == '\n' && allow_nl);
 }
 
 static void html_write(struct xmlw *w, const char *str, size_t n, bool hex, bool allow_nl)
@@ -248,19 +278,15 @@ static void html_write(struct xmlw *w, const char *str, size_t n, bool hex, bool
 static void escape_html(struct xmlw *w, const char *str, bool allow_nl)
 {
 	/* most strings are plain ASCII: written in the same pass that finds
-	 * it out; the rest is checked (the run before it is clean) and
-	 * written by the rule */
-	const unsigned char *s = (const unsigned char *)str;
-	size_t run = 0;
-	while (plain(s[run], allow_nl))
-		run++;
-	if (!s[run]) {
-		put(w, str, run);
+	 * it out; the rest is checked (the run before it is plain ASCII, so
+	 * the decision for the rest is the one for the whole) and written by
+	 * the rule */
+	const unsigned char *s = put_plain(w, (const unsigned char *)str);
+	if (!*s)
 		return;
-	}
-	bool hex = !xmlw_html_ok(str + run, allow_nl);
-	put(w, str, run);
-	html_write(w, str + run, strlen(str + run), hex, allow_nl);
+	const char *rest = (const char *)s;
+	bool hex = !xmlw_html_ok(rest, allow_nl);
+	html_write(w, rest, strlen(rest), hex, allow_nl);
 }
 
 static void close_start(struct xmlw *w, bool text);
@@ -347,6 +373,95 @@ static uint8_t html_kind(const char *name)
 	return 0;
 }
 
+/* The name's length and layout class, worked out once per name: names are
+ * string literals (xmlw.h), so the address tells the name, and a page
+ * starts a few hundred thousand elements with a few dozen names. */
+static const struct xmlw_name *name_info(struct xmlw *w, const char *name)
+{
+	uint64_t a = (uint64_t)(uintptr_t)name;
+	struct xmlw_name *n = &w->names[(a ^ a >> 7) & (XMLW_NAMES - 1)];
+	if (n->name != name) {
+		n->name = name;
+		n->len = strlen(name);
+		n->svg = name_cmp(name, "svg") == 0;
+		n->kind = n->svg ? 0 : html_kind(name);
+	}
+	return n;
+}
+
+/* ---------------------------------------------------------------------- */
+/* The *_stable calls' cache (xmlw.h): escaped values by the address of
+ * the original, in an open-addressing table (linear probing: the few
+ * dozen values a report repeats never push each other out, as they would
+ * in a direct-mapped one) over one text arena.  Bounded: when the table
+ * is three quarters full or the arena cannot take a value, everything is
+ * dropped and the cache fills again. */
+
+#define CACHE_SLOTS 256          /* a power of two */
+#define CACHE_ARENA (64 * 1024)  /* escaped bytes held */
+#define CACHE_TEXT 1024          /* the longest escaped value kept */
+
+struct xmlw_slot {
+	const char *key; /* NULL: empty */
+	uint32_t off, len; /* the escaped text: arena[off .. off + len) */
+};
+
+struct xmlw_cache {
+	struct xmlw_slot slot[CACHE_SLOTS];
+	size_t nslots, used; /* slots taken, arena bytes taken */
+	char arena[CACHE_ARENA];
+};
+
+static void escape_mode(struct xmlw *w, const char *s)
+{
+	if (w->html)
+		escape_html(w, s, false);
+	else
+		escape_xml(w, s);
+}
+
+static struct xmlw_slot *cache_find(struct xmlw_cache *c, const char *key)
+{
+	uint64_t a = (uint64_t)(uintptr_t)key * UINT64_C(0x9e3779b97f4a7c15);
+	size_t i = (size_t)(a >> 32) & (CACHE_SLOTS - 1);
+	while (c->slot[i].key && c->slot[i].key != key)
+		i = (i + 1) & (CACHE_SLOTS - 1);
+	return &c->slot[i]; /* never full (cleared at three quarters): ends on key or empty */
+}
+
+static void escape_stable(struct xmlw *w, const char *s)
+{
+	if (!w->cache)
+		w->cache = xcalloc(1, sizeof(*w->cache));
+	struct xmlw_cache *c = w->cache;
+	struct xmlw_slot *sl = cache_find(c, s);
+	if (sl->key) {
+		put(w, c->arena + sl->off, sl->len);
+		return;
+	}
+	/* A miss: escaped into the buffer as any value, then copied into
+	 * the arena when it came out in one piece (no flush in between: room
+	 * for the longest kept value is made first) and is not too long. */
+	if (XMLW_BUF - w->blen < CACHE_TEXT)
+		flush(w);
+	size_t start = w->blen, flushes = w->flushes;
+	escape_mode(w, s);
+	size_t n = w->blen - start;
+	if (w->flushes != flushes || n > CACHE_TEXT)
+		return;
+	if (c->nslots + 1 > CACHE_SLOTS / 4 * 3 || n > CACHE_ARENA - c->used) {
+		memset(c->slot, 0, sizeof(c->slot));
+		c->nslots = c->used = 0;
+		sl = cache_find(c, s);
+	}
+	sl->key = s;
+	sl->off = (uint32_t)c->used;
+	sl->len = (uint32_t)n;
+	memcpy(c->arena + c->used, w->buf + start, n);
+	c->used += n;
+	c->nslots++;
+}
+
 /* ---------------------------------------------------------------------- */
 /* Opening and closing */
 
@@ -381,8 +496,8 @@ int xmlw_open_html(struct xmlw *w, const char *path)
 
 static void indent(struct xmlw *w)
 {
-	for (int i = 0; i < w->depth; i++)
-		put(w, "  ", 2);
+	static const char spaces[2 * XMLW_DEPTH] = "                                                                ";
+	put(w, spaces, 2 * (size_t)w->depth); /* depth <= XMLW_DEPTH */
 }
 
 /* Ends a pending start tag.  text: content follows on the same line (XML
@@ -412,22 +527,22 @@ void xmlw_start(struct xmlw *w, const char *name)
 		w->err = true;
 		return;
 	}
+	const struct xmlw_name *n = name_info(w, name);
 	if (w->html) {
 		uint8_t k = 0;
 		if (!w->svg_depth) {
-			if (name_cmp(name, "svg") == 0)
+			if (n->svg)
 				w->svg_depth = w->depth + 1;
 			else
-				k = html_kind(name);
+				k = n->kind;
 		}
 		w->kind[w->depth] = k;
-		put_c(w, '<');
-		put_s(w, name);
 	} else {
 		indent(w);
-		put_c(w, '<');
-		put_s(w, name);
 	}
+	put_c(w, '<');
+	put(w, name, n->len);
+	w->nlen[w->depth] = n->len;
 	w->stack[w->depth++] = name;
 	w->open = true;
 }
@@ -442,7 +557,7 @@ static void html_end(struct xmlw *w)
 	w->open = false;
 	if (!(was_open && (k & HK_VOID))) {
 		put(w, was_open ? "></" : "</", was_open ? 3 : 2);
-		put_s(w, name);
+		put(w, name, w->nlen[w->depth]);
 	}
 	put_c(w, '>');
 	if (k & HK_NL_END)
@@ -470,40 +585,60 @@ void xmlw_end(struct xmlw *w)
 	else
 		indent(w);
 	put(w, "</", 2);
-	put_s(w, name);
+	put(w, name, w->nlen[w->depth]);
 	put(w, ">\n", 2);
 }
 
-void xmlw_attr(struct xmlw *w, const char *name, const char *val)
+/* ' name="' of an attribute of the open start tag; false (and the error
+ * set) when there is none. */
+static bool attr_start(struct xmlw *w, const char *name, size_t name_len)
 {
 	if (!w->open) {
 		w->err = true;
-		return;
-	}
-	if (w->html) {
-		put_c(w, ' ');
-		put_s(w, name);
-		put(w, "=\"", 2);
-		escape_html(w, val ? val : "", false);
-		put_c(w, '"');
-		return;
+		return false;
 	}
 	put_c(w, ' ');
-	put_s(w, name);
+	put(w, name, name_len);
 	put(w, "=\"", 2);
-	escape_xml(w, val ? val : "");
+	return true;
+}
+
+void xmlw_attr_n(struct xmlw *w, const char *name, size_t name_len, const char *val)
+{
+	if (!attr_start(w, name, name_len))
+		return;
+	escape_mode(w, val ? val : "");
 	put_c(w, '"');
 }
 
-void xmlw_attr_u64(struct xmlw *w, const char *name, uint64_t v)
+void xmlw_attr_stable_n(struct xmlw *w, const char *name, size_t name_len, const char *val)
 {
-	char b[24], *p = b + sizeof(b);
-	*--p = '\0';
+	if (!attr_start(w, name, name_len))
+		return;
+	if (val)
+		escape_stable(w, val);
+	put_c(w, '"');
+}
+
+/* The decimal digits of v, right-aligned in b[24]; returns the first. */
+static char *u64_digits(char b[24], uint64_t v)
+{
+	char *p = b + 24;
 	do {
 		*--p = (char)('0' + v % 10);
 		v /= 10;
 	} while (v);
-	xmlw_attr(w, name, p);
+	return p;
+}
+
+/* Digits need no escaping by either rule: written as they are. */
+void xmlw_attr_u64_n(struct xmlw *w, const char *name, size_t name_len, uint64_t v)
+{
+	if (!attr_start(w, name, name_len))
+		return;
+	char b[24], *p = u64_digits(b, v);
+	put(w, p, (size_t)(b + sizeof(b) - p));
+	put_c(w, '"');
 }
 
 void xmlw_attrf(struct xmlw *w, const char *name, const char *fmt, ...)
@@ -516,6 +651,24 @@ void xmlw_attrf(struct xmlw *w, const char *name, const char *fmt, ...)
 	xmlw_attr(w, name, buf);
 }
 
+/* <name>text</name> on a line of its own (XML mode). */
+static void xml_elem(struct xmlw *w, const char *name, const char *text, bool stable)
+{
+	size_t nl = name_info(w, name)->len;
+	close_start(w, false);
+	indent(w);
+	put_c(w, '<');
+	put(w, name, nl);
+	put_c(w, '>');
+	if (stable)
+		escape_stable(w, text);
+	else
+		escape_xml(w, text);
+	put(w, "</", 2);
+	put(w, name, nl);
+	put(w, ">\n", 2);
+}
+
 void xmlw_elem(struct xmlw *w, const char *name, const char *text)
 {
 	if (!text)
@@ -526,15 +679,28 @@ void xmlw_elem(struct xmlw *w, const char *name, const char *text)
 		xmlw_end(w);
 		return;
 	}
-	close_start(w, false);
-	indent(w);
-	put_c(w, '<');
-	put_s(w, name);
-	put_c(w, '>');
-	escape_xml(w, text);
-	put(w, "</", 2);
-	put_s(w, name);
-	put(w, ">\n", 2);
+	xml_elem(w, name, text, false);
+}
+
+void xmlw_elem_stable(struct xmlw *w, const char *name, const char *text)
+{
+	if (!text)
+		return;
+	if (w->html) {
+		xmlw_start(w, name);
+		xmlw_text_stable(w, text);
+		xmlw_end(w);
+		return;
+	}
+	xml_elem(w, name, text, true);
+}
+
+void xmlw_text_stable(struct xmlw *w, const char *s)
+{
+	if (!s)
+		return;
+	close_start(w, true);
+	escape_stable(w, s);
 }
 
 void xmlw_text(struct xmlw *w, const char *s)
@@ -564,6 +730,12 @@ void xmlw_raw(struct xmlw *w, const char *s)
 	put_s(w, s);
 }
 
+void xmlw_raw_n(struct xmlw *w, const char *s, size_t n)
+{
+	close_start(w, true);
+	put(w, s, n);
+}
+
 void xmlw_rawf(struct xmlw *w, const char *fmt, ...)
 {
 	char buf[1024];
@@ -576,13 +748,8 @@ void xmlw_rawf(struct xmlw *w, const char *fmt, ...)
 
 void xmlw_u64(struct xmlw *w, uint64_t v)
 {
-	char b[24], *p = b + sizeof(b);
-	*--p = '\0';
-	do {
-		*--p = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	xmlw_raw(w, p);
+	char b[24], *p = u64_digits(b, v);
+	xmlw_raw_n(w, p, (size_t)(b + sizeof(b) - p));
 }
 
 int xmlw_close(struct xmlw *w)
@@ -598,5 +765,7 @@ int xmlw_close(struct xmlw *w)
 	w->f = NULL;
 	free(w->buf);
 	w->buf = NULL;
+	free(w->cache);
+	w->cache = NULL;
 	return bad ? -1 : 0;
 }

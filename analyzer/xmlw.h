@@ -6,8 +6,10 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #define XMLW_DEPTH 32
+#define XMLW_NAMES 32 /* element names remembered (xmlw.c name_info): a power of two */
 
 /*
  * Why not libxml2's xmlTextWriter (or, for HTML, a libxml2 tree and its
@@ -26,12 +28,24 @@
  * empty element gets one (<rect ...></rect>, never <rect/>).  There is no
  * indentation (whitespace between inline elements shows), only a line
  * break after block-level elements, and none inside <svg>.  Output goes
- * through the writer's own 64 KiB buffer, one fwrite per 64 KiB.
+ * through the writer's own 64 KiB buffer, one fwrite per 64 KiB (XML mode
+ * too).
  *
  * Errors (a failed write, nesting deeper than XMLW_DEPTH, an end without a
  * start, an attribute after content) are sticky: the calls go on doing
  * nothing harmful and xmlw_close reports them.
  */
+struct xmlw_cache; /* xmlw.c: the *_stable calls' escaped values */
+
+/* What the writer knows of an element name, by its address (names are
+ * string literals): its length and, for HTML, its layout class. */
+struct xmlw_name {
+	const char *name;
+	size_t len;
+	uint8_t kind;
+	bool svg;
+};
+
 struct xmlw {
 	FILE *f;
 	int depth;
@@ -43,10 +57,13 @@ struct xmlw {
 	bool html;
 	uint8_t kind[XMLW_DEPTH];     /* layout class of each open element (xmlw.c enum hkind) */
 	int svg_depth;                /* depth of the outermost open <svg> + 1; 0 outside any */
-	char *buf;                    /* 64 KiB (owned): the stream's buffer in XML mode, the
-	                                 writer's own in HTML mode (one fwrite per 64 KiB) */
-	size_t blen;                  /* HTML mode: bytes waiting in buf */
-	int errnum;                   /* HTML mode: errno of the first failed write */
+	char *buf;                    /* 64 KiB (owned): the writer's buffer, one fwrite per 64 KiB */
+	size_t blen;                  /* bytes waiting in buf */
+	int errnum;                   /* errno of the first failed write */
+	size_t flushes;               /* times buf was written out */
+	size_t nlen[XMLW_DEPTH];      /* length of each open element's name */
+	struct xmlw_name names[XMLW_NAMES]; /* direct-mapped by address */
+	struct xmlw_cache *cache;     /* the *_stable calls' escaped values (owned; made on first use) */
 };
 
 /* Opens path and writes the XML declaration.  Returns 0 or -1 (errno). */
@@ -60,12 +77,40 @@ int xmlw_close(struct xmlw *w);
 /* name must outlive the element (a string literal). */
 void xmlw_start(struct xmlw *w, const char *name);
 void xmlw_end(struct xmlw *w);
-/* Attributes of the element just started (before any content). */
-void xmlw_attr(struct xmlw *w, const char *name, const char *val);
-void xmlw_attr_u64(struct xmlw *w, const char *name, uint64_t v);
+/* Attributes of the element just started (before any content).  The
+ * functions taking name_len are what the inline ones call: there the
+ * compiler works out the length of a literal name. */
+void xmlw_attr_n(struct xmlw *w, const char *name, size_t name_len, const char *val);
+void xmlw_attr_u64_n(struct xmlw *w, const char *name, size_t name_len, uint64_t v);
+static inline void xmlw_attr(struct xmlw *w, const char *name, const char *val)
+{
+	xmlw_attr_n(w, name, strlen(name), val);
+}
+static inline void xmlw_attr_u64(struct xmlw *w, const char *name, uint64_t v)
+{
+	xmlw_attr_u64_n(w, name, strlen(name), v);
+}
 void xmlw_attrf(struct xmlw *w, const char *name, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* <name>text</name>; nothing when text is NULL. */
 void xmlw_elem(struct xmlw *w, const char *name, const char *text);
+
+/*
+ * The same as xmlw_attr, xmlw_elem and xmlw_text for a value that stays
+ * unchanged at its address until xmlw_close: a string literal, an event
+ * store's interned text, a rules file's names, a capture's path.  Never a
+ * buffer that is reused.  The escaped form is kept in a cache keyed by
+ * the address (bounded: some 70 KiB a writer, made on first use; long
+ * values are escaped every time), so a text written on every event, a
+ * cause or a remedy, is escaped once per report.  The bytes written are
+ * those of the plain calls.
+ */
+void xmlw_attr_stable_n(struct xmlw *w, const char *name, size_t name_len, const char *val);
+static inline void xmlw_attr_stable(struct xmlw *w, const char *name, const char *val)
+{
+	xmlw_attr_stable_n(w, name, strlen(name), val);
+}
+void xmlw_elem_stable(struct xmlw *w, const char *name, const char *text);
+void xmlw_text_stable(struct xmlw *w, const char *s);
 
 /* Content of the open element (after its attributes).  In XML mode use
  * these for elements that hold text only: the end tag then follows on the
@@ -79,6 +124,8 @@ void xmlw_textf(struct xmlw *w, const char *fmt, ...) __attribute__((format(prin
  * content of an HTML <style> (raw text: the caller makes sure it holds no
  * end tag). */
 void xmlw_raw(struct xmlw *w, const char *s);
+/* The same with the length given (n bytes of s). */
+void xmlw_raw_n(struct xmlw *w, const char *s, size_t n);
 void xmlw_rawf(struct xmlw *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* v in decimal. */
 void xmlw_u64(struct xmlw *w, uint64_t v);
