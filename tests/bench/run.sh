@@ -145,9 +145,10 @@ measure() {
 	return 0
 }
 
-TOOLS="bare bare-default leakscope ndpiReader tshark"
+TOOLS="bare bare-default leakscope leakscope-j2 leakscope-tsv ndpiReader tshark"
 declare -A LABEL=([bare]="bare loop, 1 MiB buffer" [bare-default]="bare loop, default buffer"
-	[leakscope]="leakscope analyze" [ndpiReader]="ndpiReader -q" [tshark]="tshark dns names")
+	[leakscope]="leakscope analyze" [leakscope-j2]="leakscope analyze -j 2"
+	[leakscope-tsv]="leakscope events (no reports)" [ndpiReader]="ndpiReader -q" [tshark]="tshark dns names")
 
 # Other work on the machine skews the numbers; the report shows the load.
 LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -159,6 +160,10 @@ for s in $SIZES; do
 	fi
 	measure "bare-default|$s" "$RUNS" 0 "$BARELOOP" --default "$f"
 	measure "leakscope|$s" "$RUNS" "0 1" "$LEAKSCOPE" analyze --quiet --tunnel "$TUNNEL" -o "$TMP/out" "$f"
+	# for reading the table, not checked: two threads, and the analysis
+	# with its events as TSV instead of the XML and HTML reports
+	measure "leakscope-j2|$s" "$RUNS" "0 1" "$LEAKSCOPE" analyze --quiet -j 2 --tunnel "$TUNNEL" -o "$TMP/out" "$f"
+	measure "leakscope-tsv|$s" "$RUNS" "0 1" "$LEAKSCOPE" events --tunnel "$TUNNEL" "$f"
 	if have ndpiReader; then
 		measure "ndpiReader|$s" "$RUNS" 0 ndpiReader -i "$f" -q
 	else
