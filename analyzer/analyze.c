@@ -484,6 +484,11 @@ static void tunnel_activity(struct analysis *a, int ti, const struct cap_packet 
 	s->pkts = 1;
 }
 
+static int addr_qcmp(const void *x, const void *y)
+{
+	return addr_cmp(x, y);
+}
+
 static int cmp_i64(const void *x, const void *y)
 {
 	int64_t a = *(const int64_t *)x, b = *(const int64_t *)y;
@@ -1794,6 +1799,11 @@ void an_finish(struct analysis *a)
 	free(pv->inside_keys);
 	pv->inside_keys = NULL;
 	pv->n_inside_keys = 0;
+	/* addresses in order once here: the report writers only read the
+	 * analysis (with -j they run side by side) */
+	for (size_t i = 0; i < a->nhosts; i++)
+		if (a->hosts[i].naddrs > 1)
+			qsort(a->hosts[i].addrs, a->hosts[i].naddrs, sizeof(*a->hosts[i].addrs), addr_qcmp);
 }
 
 /* ---------------------------------------------------------------------- */

@@ -343,6 +343,40 @@ static uint64_t total_leaks(const struct analysis *a)
 	return n;
 }
 
+struct xml_job {
+	struct analysis *a;
+	const char *dir;
+	int rc;
+	char err[2048];
+};
+
+static void *xml_run(void *arg)
+{
+	struct xml_job *j = arg;
+	j->rc = out_xml_reports(j->a, j->dir, j->err, sizeof(j->err));
+	return NULL;
+}
+
+/* The XML and the HTML reports; with two jobs or more, each in its own
+ * thread (both only read the analysis, and neither keeps state outside
+ * its writer).  Returns 0, or -1 with a message in err. */
+static int write_reports(struct analysis *a, const char *dir, unsigned jobs, char *err, size_t errlen)
+{
+	struct xml_job xj = {.a = a, .dir = dir};
+	pthread_t th;
+	bool threaded = jobs > 1 && pthread_create(&th, NULL, xml_run, &xj) == 0;
+	if (!threaded)
+		xml_run(&xj);
+	int hrc = xj.rc < 0 && !threaded ? -1 : out_html_reports(a, dir, err, errlen);
+	if (threaded)
+		pthread_join(th, NULL);
+	if (xj.rc < 0) {
+		snprintf(err, errlen, "%s", xj.err);
+		return -1;
+	}
+	return hrc;
+}
+
 static int cmd_analyze(int argc, char **argv, bool merging)
 {
 	struct common_opts o = {0};
@@ -395,7 +429,7 @@ static int cmd_analyze(int argc, char **argv, bool merging)
 			printf("partial written to %s\n", o.an.partial_path);
 		return EXIT_CLEAN;
 	}
-	if (out_xml_reports(a, dir, err, sizeof(err)) < 0 || out_html_reports(a, dir, err, sizeof(err)) < 0) {
+	if (write_reports(a, dir, o.jobs, err, sizeof(err)) < 0) {
 		fprintf(stderr, "leakscope: %s\n", err);
 		an_free(a);
 		rules_free(rules);

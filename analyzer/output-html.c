@@ -1730,11 +1730,6 @@ static void host_addrs(struct sbuf *b, const struct an_host *ho)
 	}
 }
 
-static int addr_qcmp(const void *x, const void *y)
-{
-	return addr_cmp(x, y);
-}
-
 /* A finding: the category's cause and remedy over the table of its events
  * (leaks: those of category c; resolver-bypass: its lane). */
 static void category_card(struct html *h, enum ev_category c, uint64_t n, const size_t *evs, const uint8_t *keys,
@@ -1815,7 +1810,6 @@ static int write_host_page(struct html *h, const char *dir, size_t hi, char *err
 	el(h, "dl", "facts");
 	fact(h, "MAC address", ho->has_mac ? mac_str(ho->mac, b, sizeof(b)) : "unknown (no link-layer address in the capture)",
 	     ho->has_mac);
-	qsort(ho->addrs, ho->naddrs, sizeof(*ho->addrs), addr_qcmp);
 	struct sbuf ad = {0};
 	host_addrs(&ad, ho);
 	fact(h, "Addresses", ad.s ? ad.s : "\xe2\x80\x94", true);
@@ -2083,8 +2077,7 @@ static int write_index(struct html *h, const char *dir, char *err, size_t errlen
 			link_to(h, href, ho->id);
 			end(h);
 			el_text(h, "td", "mono nowrap", ho->has_mac ? mac_str(ho->mac, b, sizeof(b)) : "\xe2\x80\x94");
-			qsort(ho->addrs, ho->naddrs, sizeof(*ho->addrs), addr_qcmp);
-			struct sbuf ad = {0};
+					struct sbuf ad = {0};
 			host_addrs(&ad, ho);
 			el_text(h, "td", "mono wrap", ad.s ? ad.s : "\xe2\x80\x94");
 			sb_free(&ad);
@@ -2161,18 +2154,11 @@ static void span_add(struct html *h, int64_t us)
 	h->has_span = true;
 }
 
-static int mkdir_one(const char *d)
-{
-	if (mkdir(d, 0777) == 0 || errno == EEXIST)
-		return 0;
-	return -1;
-}
-
 int out_html_reports(struct analysis *a, const char *dir, char *err, size_t errlen)
 {
 	char path[4096];
 	snprintf(path, sizeof(path), "%s/hosts", dir);
-	if (mkdir_one(dir) < 0 || mkdir_one(path) < 0) {
+	if (ls_mkdir_p(dir) < 0 || ls_mkdir_p(path) < 0) {
 		snprintf(err, errlen, "%s: cannot create: %s", path, strerror(errno));
 		return -1;
 	}

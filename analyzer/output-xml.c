@@ -224,11 +224,6 @@ static void write_host_elem(struct xmlw *w, const struct analysis *a, const stru
 	attr_u64(w, "allowed", h->allowed);
 }
 
-static int addr_qcmp(const void *x, const void *y)
-{
-	return addr_cmp(x, y);
-}
-
 static int write_host(struct analysis *a, const char *dir, size_t hi, const size_t *evs, size_t nevs,
 		      const char (*labels)[IFACE_LABEL], char *err, size_t errlen)
 {
@@ -243,7 +238,6 @@ static int write_host(struct analysis *a, const char *dir, size_t hi, const size
 	write_description(a, w);
 	start(w, "host");
 	write_host_elem(w, a, h);
-	qsort(h->addrs, h->naddrs, sizeof(*h->addrs), addr_qcmp);
 	for (size_t i = 0; i < h->naddrs; i++) {
 		char b[64];
 		elem(w, "address", addr_str(&h->addrs[i], b, sizeof(b)));
@@ -437,31 +431,11 @@ static void write_summary_body(struct analysis *a, struct xmlw *w, const size_t 
 	end(w);
 }
 
-/* Creates d and its missing parents (like mkdir -p). */
-static int mkdir_p(const char *d)
-{
-	char buf[4096];
-	size_t n = strlen(d);
-	if (n == 0 || n >= sizeof(buf))
-		return -1;
-	memcpy(buf, d, n + 1);
-	for (size_t i = 1; i <= n; i++) {
-		if (buf[i] != '/' && buf[i] != '\0')
-			continue;
-		char c = buf[i];
-		buf[i] = '\0';
-		if (mkdir(buf, 0777) < 0 && errno != EEXIST)
-			return -1;
-		buf[i] = c;
-	}
-	return 0;
-}
-
 int out_xml_reports(struct analysis *a, const char *dir, char *err, size_t errlen)
 {
 	char path[4096];
 	snprintf(path, sizeof(path), "%s/hosts", dir);
-	if (mkdir_p(dir) < 0 || mkdir_p(path) < 0) {
+	if (ls_mkdir_p(dir) < 0 || ls_mkdir_p(path) < 0) {
 		snprintf(err, errlen, "%s: cannot create: %s", path, strerror(errno));
 		return -1;
 	}

@@ -2,6 +2,8 @@
 #include "util.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
+#include <sys/stat.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -298,4 +300,23 @@ uint64_t hash_bytes(const void *p, size_t n, uint64_t seed)
 	h *= 0xc4ceb9fe1a85ec53ULL;
 	h ^= h >> 33;
 	return h;
+}
+
+int ls_mkdir_p(const char *d)
+{
+	char buf[4096];
+	size_t n = strlen(d);
+	if (n == 0 || n >= sizeof(buf))
+		return -1;
+	memcpy(buf, d, n + 1);
+	for (size_t i = 1; i <= n; i++) {
+		if (buf[i] != '/' && buf[i] != '\0')
+			continue;
+		char c = buf[i];
+		buf[i] = '\0';
+		if (mkdir(buf, 0777) < 0 && errno != EEXIST)
+			return -1;
+		buf[i] = c;
+	}
+	return 0;
 }

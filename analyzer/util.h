@@ -30,6 +30,10 @@ struct ls_addr {
 	uint8_t a[16];
 };
 
+/* Creates d and its missing parents, as mkdir -p (an existing folder is
+ * fine: two writers may race).  Returns 0, or -1 with errno. */
+int ls_mkdir_p(const char *d);
+
 /* Dotted-quad text of an IPv4 address, exactly as inet_ntop writes it
  * (without its sprintf); returns the length. */
 size_t ipv4_str(const uint8_t a[4], char buf[16]);

@@ -1,7 +1,8 @@
 #!/bin/sh
 # valgrind-e2e.sh - the end-to-end commands under valgrind's memcheck: no
 # invalid access, no uninitialised read, no leak ("definitely" or
-# "indirectly" lost).  Run by make sanitize.  Skips (exit 0) without valgrind.
+# "indirectly" lost); and -j 2 under helgrind: no data race between the
+# shard threads or between the XML and HTML writers.  Run by make sanitize.  Skips (exit 0) without valgrind.
 # usage: valgrind-e2e.sh LEAKSCOPE
 set -u
 bin=$1
@@ -36,4 +37,6 @@ run "suggest-tunnel ovpn-tcp" "$bin" suggest-tunnel "$s/ovpn-tcp/any.pcap"
 run "check-rules" "$bin" check-rules "$top/rules/examples/split-tunnel.xml"
 run "partial" "$bin" analyze -q --tunnel "$s/wg-killswitch/tunnel.xml" --partial "$work/p.lsp" "$s/wg-killswitch/any.pcap"
 run "merge" "$bin" merge -q --tunnel "$s/wg-killswitch/tunnel.xml" -o "$work/r4" "$work/p.lsp"
+vg="valgrind -q --tool=helgrind --error-exitcode=99"
+run "helgrind analyze -j 2 wg-split" "$bin" analyze -q -j 2 --tunnel "$s/wg-split/tunnel.xml" -o "$work/r5" "$s/wg-split/any.pcap"
 exit $fail
