@@ -1537,6 +1537,12 @@ static void event_row(struct html *h, size_t i, const struct ev *e)
 			s = c + 1;
 		}
 		xmlw_html_write(&h->w, s, strlen(s), hex, false);
+	} else if (e->tls_app_records[0] || e->tls_app_records[1]) {
+		/* encrypted: what can be told is how much was exchanged */
+		el_textf(h, "span", "small",
+			 "TLS application-data records: %u up, %u down (each query adds one up; TLS 1.3 "
+			 "also sends its handshake end and closing alert so)",
+			 e->tls_app_records[0], e->tls_app_records[1]);
 	} else {
 		text(h, "\xe2\x80\x94");
 	}

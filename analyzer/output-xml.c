@@ -151,6 +151,10 @@ static void write_event(struct analysis *a, struct xmlw *w, const struct ev *e, 
 		attr_u64(w, "retransmissions", e->retrans);
 	if (e->rtt_us >= 0)
 		attr_u64(w, "rtt-us", (uint64_t)e->rtt_us);
+	if (e->tls_app_records[0] || e->tls_app_records[1]) {
+		attr_u64(w, "tls-records-up", e->tls_app_records[0]);
+		attr_u64(w, "tls-records-down", e->tls_app_records[1]);
+	}
 	if (e->encap) {
 		/* inside a cleartext tunnel: it protects nothing, but an
 		 * auditor must see the query travelled in one */

@@ -304,3 +304,31 @@ Test(samples, lab_captures_match_their_truth, .timeout = 120)
 	cr_expect_eq(total.missing_rows, 0, "truth rows not seen");
 	cr_expect_eq(total.ok_wrong, 0, "non-leak verdicts differ");
 }
+
+/* DoT in the lab capture: TLS application-data records each way, as tshark
+ * 4.0 counts them (tls.record.opaque_type per direction of each 853
+ * connection): 3 up, 8 down for each of kdig's two connections. */
+Test(samples, dot_tls_record_counts)
+{
+	const char *top = getenv("LS_TOP") ? getenv("LS_TOP") : ".";
+	char cap[1024], desc[1024], err[2048];
+	snprintf(cap, sizeof(cap), "%s/samples/dot-outside/phys.pcap", top);
+	snprintf(desc, sizeof(desc), "%s/samples/dot-outside/tunnel.xml", top);
+	struct rules *r;
+	cr_assert_eq(rules_load(desc, &r, err, sizeof(err)), 0, "%s", err);
+	struct analysis *a = an_new(NULL, r);
+	cr_assert_geq(an_add_file(a, cap), 0);
+	an_finish(a);
+	unsigned dot = 0;
+	for (size_t i = 0; i < ev_count(a->ev); i++) {
+		const struct ev *e = ev_get(a->ev, i);
+		if (strcmp(ev_proto_str(e->proto), "dot") != 0)
+			continue;
+		dot++;
+		cr_expect_eq(e->tls_app_records[0], 3, "port %u: %u up", e->client_port, e->tls_app_records[0]);
+		cr_expect_eq(e->tls_app_records[1], 8, "port %u: %u down", e->client_port, e->tls_app_records[1]);
+	}
+	cr_expect_eq(dot, 2);
+	an_free(a);
+	rules_free(r);
+}
