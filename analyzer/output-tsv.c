@@ -16,15 +16,18 @@ const char *out_time(int64_t sec, uint32_t nsec, char *buf, size_t len)
 static void put_field(FILE *out, const char *s)
 {
 	if (!s || !*s) {
-		fputc('-', out);
+		fputc_unlocked('-', out);
 		return;
 	}
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '\t' || c == '\n' || c == '\r')
-			fputs("\\t", out);
-		else
-			fputc(c, out);
+	/* clean runs in one write each (the stream is locked by the caller) */
+	while (*s) {
+		size_t run = strcspn(s, "\t\n\r");
+		fwrite_unlocked(s, 1, run, out);
+		s += run;
+		if (!*s)
+			break;
+		fwrite_unlocked("\\t", 1, 2, out);
+		s++;
 	}
 }
 
@@ -36,6 +39,7 @@ int out_events_tsv(struct analysis *a, FILE *out, bool with_verdict)
 		fputs("\tverdict\tcategory", out);
 	fputc('\n', out);
 	size_t n = ev_count(a->ev);
+	flockfile(out); /* once, not per character */
 	for (size_t i = 0; i < n; i++) {
 		struct ev *e = ev_get(a->ev, i);
 		char tb[40], cb[64], sb[64], qb[16], ib[80];
@@ -69,5 +73,6 @@ int out_events_tsv(struct analysis *a, FILE *out, bool with_verdict)
 			fprintf(out, "\t%s\t%s", ev_verdict_str(e->verdict), ev_category_str(e->category));
 		fputc('\n', out);
 	}
+	funlockfile(out);
 	return ferror(out) ? -1 : 0;
 }
