@@ -135,7 +135,7 @@ static void flow_ended(struct flow *f, void *user)
 		stream_close(&pv->sc, f->app, &tag, app);
 		pv->cur_flow = NULL;
 		f->app = NULL;
-		struct ev *e = tag >= 0 ? ev_get(a->ev, (size_t)tag) : NULL;
+		struct ev *e = tag >= 0 ? ev_get_mut(a->ev, (size_t)tag) : NULL;
 		if (e) {
 			e->tls_app_records[0] = app[0];
 			e->tls_app_records[1] = app[1];
@@ -207,6 +207,8 @@ struct analysis *an_new(const struct an_options *o, const struct rules *rules)
 		exit(2);
 	}
 	a->ev = ev_new(a->opt.max_events, pv->seed);
+	if (a->opt.ev_block || a->opt.ev_window || a->opt.ev_cache)
+		ev_set_storage(a->ev, a->opt.ev_block, a->opt.ev_window, a->opt.ev_cache);
 	(void)resolver_addr_known(&(struct ls_addr){0}); /* builds its table now, before any thread */
 	if (rules && rules->n_tunnels) {
 		a->tun = xcalloc(rules->n_tunnels, sizeof(*a->tun));
@@ -214,6 +216,14 @@ struct analysis *an_new(const struct an_options *o, const struct rules *rules)
 			a->tun[i].carrier_host = -1;
 	}
 	return a;
+}
+
+void an_prepare_reports(struct analysis *a)
+{
+	if (a->evview)
+		return;
+	ev_seal(a->ev);
+	a->evview = ev_hostview_new(a->ev, a->nhosts);
 }
 
 void an_free(struct analysis *a)
@@ -224,6 +234,7 @@ void an_free(struct analysis *a)
 	flow_free(a->flows);
 	dpi_free(a->dpi);
 	decode_free(a->dec);
+	ev_hostview_free(a->evview);
 	ev_free(a->ev);
 	for (size_t i = 0; i < a->nfiles; i++) {
 		free(a->files[i].path);
@@ -1555,7 +1566,9 @@ static void build_inside_keys(struct analysis *a)
 static bool asked_inside_nearby(struct analysis *a, size_t i)
 {
 	struct an_priv *pv = a->priv;
-	struct ev *e = ev_get(a->ev, i);
+	/* a copy: the neighbours read below may push e's block out of the cache */
+	struct ev e_copy = *ev_get(a->ev, i);
+	const struct ev *e = &e_copy;
 	if (!e->qname || pv->n_inside_keys == 0)
 		return false;
 	uint64_t k = name_key(e->qname, e->qtype);
@@ -1570,7 +1583,7 @@ static bool asked_inside_nearby(struct analysis *a, size_t i)
 			j = dirn < 0 ? j - 1 : j + 1;
 			if (j >= n)
 				break;
-			struct ev *o = ev_get(a->ev, j);
+			const struct ev *o = ev_get(a->ev, j);
 			int64_t d = us_of(o->ts_sec, o->ts_nsec) - t0;
 			if (d > w || d < -w)
 				break;
@@ -1648,7 +1661,7 @@ static void decide_path_and_host(struct analysis *a, struct ev *e)
 
 static void decide_verdict(struct analysis *a, size_t i)
 {
-	struct ev *e = ev_get(a->ev, i);
+	struct ev *e = ev_get_mut(a->ev, i); /* its block stays cached: the latest changed */
 	const struct rules *r = a->rules;
 	e->phase = phase_of(a, e->tunnel_idx, e);
 	switch (e->path) {
@@ -1779,12 +1792,12 @@ void an_finish(struct analysis *a)
 			host_of_tunnel(a, (int)t);
 	size_t n = ev_count(a->ev);
 	for (size_t i = 0; i < n; i++)
-		decide_path_and_host(a, ev_get(a->ev, i));
+		decide_path_and_host(a, ev_get_mut(a->ev, i));
 	attach_labels(a);
 	build_inside_keys(a);
 	for (size_t i = 0; i < n; i++) {
 		decide_verdict(a, i);
-		struct ev *e = ev_get(a->ev, i);
+		struct ev *e = ev_get_mut(a->ev, i);
 		mark_evidence(a, e);
 		if (e->host_idx >= 0) {
 			struct an_host *h = &a->hosts[e->host_idx];

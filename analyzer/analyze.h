@@ -30,6 +30,9 @@ struct an_options {
 	bool progress;            /* a progress line on stderr while reading */
 	uint32_t shard, nshards;  /* -j: this analysis follows the flows with shard_of() == shard */
 	const char *partial_path; /* --partial: the (one) capture is also written here, reduced (partial.h) */
+	/* the event store's blocks, window and cache (ev_set_storage; 0: the
+	 * defaults): tests make them tiny so that every path spills */
+	size_t ev_block, ev_window, ev_cache;
 };
 
 enum iface_role { IF_UNKNOWN, IF_TUNNEL, IF_PHYSICAL, IF_LOOPBACK };
@@ -154,6 +157,7 @@ struct analysis {
 	struct flowtab *flows;
 	struct dpi *dpi;
 	struct evstore *ev;
+	struct ev_hostview *evview; /* the events by host, for the report writers (an_prepare_reports) */
 	struct an_file *files;
 	size_t nfiles;
 	struct an_iface *ifaces;
@@ -203,6 +207,11 @@ void an_finish(struct analysis *a);
 /* -j: merges what shard src found about its flows into dst (shard 0), then
  * src can be freed.  Both read the same captures.  Before an_finish(dst). */
 void an_merge_shard(struct analysis *dst, struct analysis *src);
+
+/* Before the report writers (after an_finish): seals the event store and
+ * groups the events by host.  Idempotent; call it before starting writers
+ * in threads of their own. */
+void an_prepare_reports(struct analysis *a);
 
 /* Writes a tunnel description suggested from the carriers and tunnel
  * interfaces seen (call after an_finish).  Returns the number of tunnels

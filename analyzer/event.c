@@ -1,6 +1,8 @@
 /* event.c - name-resolution events: one per question, matched to responses by flow, id and question (RFC 1035 7.3). */
 #include "event.h"
 
+#include <errno.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,10 +77,44 @@ static void strtab_free(struct strtab *t)
 	memset(t, 0, sizeof(*t));
 }
 
+/*
+ * Storage.  Events live in blocks of bs events.  The block being filled
+ * and the `window` blocks before it stay in memory (mem[b]); older blocks
+ * are written to a spill file (an unlinked temporary file) and read back
+ * through a small cache of blocks when asked for.  So the memory an
+ * investigation takes is bounded by the flows alive at a time plus a fixed
+ * window of recent events (some 8,000), not by the length of the capture.
+ *
+ * Blocks are frozen in order, so a late change to an old event (a
+ * response after a long wait, the TLS record counts when a DoT flow ends,
+ * the verdicts) goes through ev_get_mut(): its block is loaded into the
+ * cache, marked dirty and written back when evicted.  ev_get() pointers
+ * stay valid until EV_CACHE further blocks have been read; the block of
+ * the latest ev_get_mut() is never evicted.
+ */
+#define EV_BLOCK 256    /* events per block (53 KiB) */
+#define EV_WINDOW 32    /* full blocks kept in memory besides the one being filled */
+#define EV_CACHE 8      /* spilled blocks cached, by the store and by each reader */
+
+struct evcache {
+	struct ev *v;
+	size_t block;
+	uint64_t used;
+	bool valid, dirty;
+};
+
 struct evstore {
 	struct strtab strs;
-	struct ev *v;
-	size_t n, cap, max;
+	struct ev **mem;         /* per block: its events in memory, or NULL (spilled) */
+	size_t nblocks, capblocks;
+	size_t bs, window;
+	size_t n, max;
+	int fd;                  /* the spill file; -1 until the first block is spilled */
+	bool no_spill;           /* no temporary file could be made: all stays in memory */
+	struct evcache *cache;
+	size_t ncache;
+	uint64_t tick;
+	size_t pinned;           /* block of the latest ev_get_mut (SIZE_MAX: none) */
 	uint64_t dropped;
 	bool sorted;
 	struct pend **pb;
@@ -89,9 +125,154 @@ struct evstore {
 	uint64_t seed;
 };
 
+static void spill_fail(const char *what)
+{
+	fprintf(stderr, "leakscope: temporary event file: %s: %s\n", what, strerror(errno));
+	exit(2);
+}
+
+static void io_all(int fd, void *buf, size_t len, off_t off, bool write_it)
+{
+	uint8_t *p = buf;
+	while (len) {
+		ssize_t r = write_it ? pwrite(fd, p, len, off) : pread(fd, p, len, off);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			if (r == 0)
+				errno = EIO;
+			spill_fail(write_it ? "write" : "read");
+		}
+		p += r;
+		len -= (size_t)r;
+		off += r;
+	}
+}
+
+static off_t block_off(const struct evstore *s, size_t b)
+{
+	return (off_t)(b * s->bs * sizeof(struct ev));
+}
+
+/* A fresh unlinked file in TMPDIR (or /tmp), or -1. */
+static int spill_open(void)
+{
+	const char *dir = getenv("TMPDIR");
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/leakscope-events.XXXXXX", dir && *dir ? dir : "/tmp");
+	int fd = mkstemp(path);
+	if (fd >= 0)
+		unlink(path);
+	return fd;
+}
+
+static void cache_reset(struct evstore *s)
+{
+	for (size_t k = 0; k < s->ncache; k++) {
+		s->cache[k].valid = false;
+		s->cache[k].dirty = false;
+	}
+	s->pinned = SIZE_MAX;
+}
+
+static void cache_flush(struct evstore *s)
+{
+	for (size_t k = 0; k < s->ncache; k++)
+		if (s->cache[k].valid && s->cache[k].dirty) {
+			io_all(s->fd, s->cache[k].v, s->bs * sizeof(struct ev), block_off(s, s->cache[k].block), true);
+			s->cache[k].dirty = false;
+		}
+}
+
+/* Writes the oldest blocks to the spill file until only the window and the
+ * block being filled are in memory (all of them with all = true). */
+static void freeze(struct evstore *s, bool all)
+{
+	size_t keep = all ? 0 : s->window + 1;
+	for (size_t b = 0; b < s->nblocks && s->nblocks - b > keep; b++) {
+		if (!s->mem[b])
+			continue;
+		if (s->fd < 0 && !s->no_spill) {
+			s->fd = spill_open();
+			s->no_spill = s->fd < 0;
+		}
+		if (s->no_spill)
+			return;
+		io_all(s->fd, s->mem[b], s->bs * sizeof(struct ev), block_off(s, b), true);
+		free(s->mem[b]);
+		s->mem[b] = NULL;
+	}
+}
+
+static struct ev *cache_get(struct evstore *s, size_t b, bool dirty)
+{
+	struct evcache *victim = NULL;
+	for (size_t k = 0; k < s->ncache; k++) {
+		struct evcache *c = &s->cache[k];
+		if (c->valid && c->block == b) {
+			c->used = ++s->tick;
+			c->dirty |= dirty;
+			return c->v;
+		}
+		if (c->valid && c->block == s->pinned)
+			continue;
+		if (!victim || !c->valid || (victim->valid && c->used < victim->used))
+			victim = c;
+	}
+	if (victim->valid && victim->dirty)
+		io_all(s->fd, victim->v, s->bs * sizeof(struct ev), block_off(s, victim->block), true);
+	if (!victim->v)
+		victim->v = xmalloc(s->bs * sizeof(struct ev));
+	io_all(s->fd, victim->v, s->bs * sizeof(struct ev), block_off(s, b), false);
+	victim->block = b;
+	victim->valid = true;
+	victim->dirty = dirty;
+	victim->used = ++s->tick;
+	return victim->v;
+}
+
+static struct ev *slot(struct evstore *s, size_t i, bool dirty)
+{
+	size_t b = i / s->bs;
+	if (s->mem[b])
+		return &s->mem[b][i % s->bs];
+	if (dirty)
+		s->pinned = b;
+	return &cache_get(s, b, dirty)[i % s->bs];
+}
+
+static void store_clear(struct evstore *s)
+{
+	for (size_t b = 0; b < s->nblocks; b++)
+		free(s->mem[b]);
+	free(s->mem);
+	s->mem = NULL;
+	s->nblocks = s->capblocks = 0;
+	s->n = 0;
+	if (s->fd >= 0)
+		close(s->fd);
+	s->fd = -1;
+	cache_reset(s);
+}
+
+void ev_set_storage(struct evstore *s, size_t block_events, size_t window_blocks, size_t cache_blocks)
+{
+	store_clear(s);
+	s->bs = block_events ? block_events : EV_BLOCK;
+	s->window = window_blocks ? window_blocks : EV_WINDOW;
+	for (size_t k = 0; k < s->ncache; k++)
+		free(s->cache[k].v);
+	free(s->cache);
+	s->ncache = cache_blocks >= 2 ? cache_blocks : cache_blocks ? 2 : EV_CACHE;
+	s->cache = xcalloc(s->ncache, sizeof(*s->cache));
+	s->pinned = SIZE_MAX;
+}
+
 struct evstore *ev_new(size_t max_events, uint64_t seed)
 {
 	struct evstore *s = xcalloc(1, sizeof(*s));
+	s->fd = -1;
+	ev_set_storage(s, EV_BLOCK, EV_WINDOW, EV_CACHE);
 	s->max = max_events;
 	s->npb = 4096;
 	s->pb = xcalloc(s->npb, sizeof(*s->pb));
@@ -105,7 +286,10 @@ void ev_free(struct evstore *s)
 	if (!s)
 		return;
 	strtab_free(&s->strs);
-	free(s->v);
+	store_clear(s);
+	for (size_t k = 0; k < s->ncache; k++)
+		free(s->cache[k].v);
+	free(s->cache);
 	for (size_t b = 0; b < s->npb; b++) {
 		struct pend *p = s->pb[b], *nx;
 		for (; p; p = nx) {
@@ -117,22 +301,35 @@ void ev_free(struct evstore *s)
 	free(s);
 }
 
+/* A new event at the end, zeroed, whatever the cap (callers check it). */
+static struct ev *append(struct evstore *s)
+{
+	if (s->n % s->bs == 0) {
+		s->mem = xgrow(s->mem, &s->capblocks, s->nblocks + 1, sizeof(*s->mem));
+		/* zeroed: a partial last block is written whole when spilled */
+		s->mem[s->nblocks++] = xcalloc(s->bs, sizeof(struct ev));
+		freeze(s, false);
+	}
+	struct ev *e = &s->mem[s->n / s->bs][s->n % s->bs];
+	s->n++;
+	memset(e, 0, sizeof(*e));
+	return e;
+}
+
 void ev_move(struct evstore *dst, struct evstore *src)
 {
-	if (src->n) /* src->v is NULL when empty */
-		dst->v = xgrow(dst->v, &dst->cap, dst->n + src->n, sizeof(*dst->v));
 	for (size_t i = 0; i < src->n; i++) {
-		struct ev e = src->v[i];
+		struct ev e = *slot(src, i, false);
 		/* strings live in each store's table: take them over */
 		e.qname = intern(&dst->strs, e.qname);
 		e.answers = intern(&dst->strs, e.answers);
 		e.sni = intern(&dst->strs, e.sni);
 		e.encap = intern(&dst->strs, e.encap);
-		dst->v[dst->n++] = e;
+		*append(dst) = e;
 	}
 	dst->dropped += src->dropped;
 	dst->sorted = false;
-	src->n = 0;
+	store_clear(src);
 }
 
 size_t ev_count(const struct evstore *s)
@@ -140,9 +337,14 @@ size_t ev_count(const struct evstore *s)
 	return s->n;
 }
 
-struct ev *ev_get(struct evstore *s, size_t i)
+const struct ev *ev_get(struct evstore *s, size_t i)
 {
-	return i < s->n ? &s->v[i] : NULL;
+	return i < s->n ? slot(s, i, false) : NULL;
+}
+
+struct ev *ev_get_mut(struct evstore *s, size_t i)
+{
+	return i < s->n ? slot(s, i, true) : NULL;
 }
 
 bool ev_cap_reached(const struct evstore *s)
@@ -161,9 +363,7 @@ static struct ev *ev_alloc(struct evstore *s)
 		s->dropped++;
 		return NULL;
 	}
-	s->v = xgrow(s->v, &s->cap, s->n + 1, sizeof(*s->v));
-	struct ev *e = &s->v[s->n++];
-	memset(e, 0, sizeof(*e));
+	struct ev *e = append(s);
 	e->rcode = -1;
 	e->rtt_us = -1;
 	e->tunnel_idx = -1;
@@ -319,10 +519,10 @@ void ev_add_dns(struct evstore *s, const struct pkt *p, enum ev_proto proto, con
 			return;
 		/* A retransmission: same key and same first question, not yet answered. */
 		if (*pp) {
-			struct ev *f = &s->v[(*pp)->first];
+			const struct ev *f = slot(s, (*pp)->first, false);
 			if (f->qtype == m->q[0].qtype && f->qname && strcasecmp(f->qname, m->q[0].name) == 0) {
 				for (uint32_t i = 0; i < (*pp)->n; i++)
-					s->v[(*pp)->first + i].retrans++;
+					slot(s, (*pp)->first + i, true)->retrans++;
 				return;
 			}
 		}
@@ -361,7 +561,7 @@ void ev_add_dns(struct evstore *s, const struct pkt *p, enum ev_proto proto, con
 		struct pend *pe = *pp;
 		bool any = false;
 		for (uint32_t i = 0; i < pe->n; i++) {
-			struct ev *e = &s->v[pe->first + i];
+			struct ev *e = slot(s, pe->first + i, true);
 			bool match = m->nq == 0;
 			if (!match && (e->anomalies & EV_ANOM_UNDECODABLE) && !(m->q[0].qtype == 0 &&
 			    strcmp(m->q[0].name, "(undecodable)") == 0)) {
@@ -441,11 +641,82 @@ static int ev_cmp(const void *x, const void *y)
 	return a->qtype < b->qtype ? -1 : a->qtype > b->qtype;
 }
 
+/* A run of the store being merged: its events [at, end), read ahead in
+ * chunks from the spill file. */
+struct run {
+	size_t at, end;
+	struct ev *buf;
+	size_t nbuf, pos;
+};
+
+#define RUN_CHUNK 64
+#define MAX_RUNS 64
+
+static const struct ev *run_peek(struct evstore *s, struct run *r)
+{
+	if (r->pos == r->nbuf) {
+		if (r->at >= r->end)
+			return NULL;
+		size_t k = r->end - r->at < RUN_CHUNK ? r->end - r->at : RUN_CHUNK;
+		/* a chunk may cross a block boundary: blocks are contiguous in the file */
+		io_all(s->fd, r->buf, k * sizeof(struct ev), (off_t)(r->at * sizeof(struct ev)), false);
+		r->at += k;
+		r->nbuf = k;
+		r->pos = 0;
+	}
+	return &r->buf[r->pos];
+}
+
+/* Writes events into a new spill file block after block, then makes it the
+ * store's (every block spilled). */
+struct sink {
+	int fd;
+	struct ev *blk;
+	size_t fill, block;
+};
+
+static void sink_put(struct evstore *s, struct sink *k, const struct ev *e)
+{
+	k->blk[k->fill++] = *e;
+	if (k->fill == s->bs) {
+		io_all(k->fd, k->blk, s->bs * sizeof(struct ev), block_off(s, k->block), true);
+		k->block++;
+		k->fill = 0;
+	}
+}
+
+static void sink_finish(struct evstore *s, struct sink *k)
+{
+	if (k->fill)
+		io_all(k->fd, k->blk, s->bs * sizeof(struct ev), block_off(s, k->block), true);
+	free(k->blk);
+	close(s->fd);
+	s->fd = k->fd;
+	cache_reset(s);
+}
+
+static bool sink_open(struct evstore *s, struct sink *k)
+{
+	k->fd = spill_open();
+	if (k->fd < 0)
+		return false;
+	k->blk = xcalloc(s->bs, sizeof(struct ev));
+	k->fill = k->block = 0;
+	return true;
+}
+
+static int ev_cmp_idx(const void *x, const void *y, void *ctx)
+{
+	struct evstore *s = ctx;
+	struct ev a = *slot(s, *(const size_t *)x, false);
+	return ev_cmp(&a, slot(s, *(const size_t *)y, false));
+}
+
 void ev_sort(struct evstore *s)
 {
 	if (s->sorted)
 		return;
-	/* Pending indices point into the array: sorting happens after the last
+	/* Pending indices point into the store: sorting happens after the last
 	 * packet, so drop them first. */
 	s->now = INT64_MAX / 2;
 	for (size_t b = 0; b < s->npb; b++) {
@@ -457,10 +728,242 @@ void ev_sort(struct evstore *s)
 		s->pb[b] = NULL;
 	}
 	s->npend = 0;
-	/* With no events s->v is NULL, and qsort's pointer must not be (C11 7.22.5) */
-	if (s->n > 1)
-		qsort(s->v, s->n, sizeof(*s->v), ev_cmp);
 	s->sorted = true;
+	/* Events are made in packet order, so a capture read in time order
+	 * gives them sorted or nearly: find the sorted runs first. */
+	size_t starts[MAX_RUNS + 1];
+	size_t nruns = s->n ? 1 : 0;
+	starts[0] = 0;
+	struct ev prev;
+	for (size_t i = 0; i < s->n; i++) {
+		const struct ev *e = slot(s, i, false);
+		if (i && ev_cmp(&prev, e) > 0) {
+			if (nruns < MAX_RUNS)
+				starts[nruns] = i;
+			nruns++;
+		}
+		prev = *e;
+	}
+	if (nruns <= 1)
+		return;
+	bool inmem = true;
+	for (size_t b = 0; b < s->nblocks && inmem; b++)
+		inmem = s->mem[b] != NULL;
+	if (inmem) {
+		/* everything is in memory: sort the blocks' contents together */
+		struct ev *all = xmalloc(s->n * sizeof(*all));
+		for (size_t i = 0; i < s->n; i++)
+			all[i] = s->mem[i / s->bs][i % s->bs];
+		qsort(all, s->n, sizeof(*all), ev_cmp);
+		for (size_t i = 0; i < s->n; i++)
+			s->mem[i / s->bs][i % s->bs] = all[i];
+		free(all);
+		return;
+	}
+	cache_flush(s);
+	freeze(s, true);
+	struct sink k;
+	if (!sink_open(s, &k))
+		spill_fail("open");
+	if (nruns <= MAX_RUNS) {
+		/* merge the runs; on a tie the earlier run first, as a stable sort */
+		struct run r[MAX_RUNS];
+		starts[nruns] = s->n;
+		for (size_t j = 0; j < nruns; j++) {
+			r[j] = (struct run){.at = starts[j], .end = starts[j + 1]};
+			r[j].buf = xmalloc(RUN_CHUNK * sizeof(struct ev));
+		}
+		for (;;) {
+			const struct ev *best = NULL;
+			size_t bj = 0;
+			for (size_t j = 0; j < nruns; j++) {
+				const struct ev *c = run_peek(s, &r[j]);
+				if (c && (!best || ev_cmp(c, best) < 0)) {
+					best = c;
+					bj = j;
+				}
+			}
+			if (!best)
+				break;
+			sink_put(s, &k, best);
+			r[bj].pos++;
+		}
+		for (size_t j = 0; j < nruns; j++)
+			free(r[j].buf);
+	} else {
+		/* many runs (packets far out of order): sort indices, then copy
+		 * the events over in that order */
+		size_t *idx = xmalloc(s->n * sizeof(*idx));
+		for (size_t i = 0; i < s->n; i++)
+			idx[i] = i;
+		qsort_r(idx, s->n, sizeof(*idx), ev_cmp_idx, s);
+		for (size_t i = 0; i < s->n; i++) {
+			struct ev e;
+			io_all(s->fd, &e, sizeof(e), (off_t)(idx[i] * sizeof(struct ev)), false);
+			sink_put(s, &k, &e);
+		}
+		free(idx);
+	}
+	sink_finish(s, &k);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Reading a finished store: readers with caches of their own (several
+ * threads may read at once), over the store's order or a host view. */
+
+struct ev_hostview {
+	size_t n, nhosts, bs;
+	size_t *start;  /* nhosts + 2: host h's events at [start[h], start[h + 1]); none last */
+	struct ev *mem; /* the view in memory (a store that never spilled) */
+	int fd;         /* or its file */
+};
+
+struct ev_reader {
+	struct evstore *s;
+	const struct ev_hostview *v;
+	struct evcache cache[EV_CACHE];
+	uint64_t tick;
+};
+
+void ev_seal(struct evstore *s)
+{
+	if (s->fd >= 0)
+		cache_flush(s);
+	s->sorted = true; /* nothing changes any more */
+}
+
+struct ev_hostview *ev_hostview_new(struct evstore *s, size_t nhosts)
+{
+	struct ev_hostview *v = xcalloc(1, sizeof(*v));
+	v->n = s->n;
+	v->nhosts = nhosts;
+	v->bs = s->bs;
+	v->fd = -1;
+	v->start = xcalloc(nhosts + 2, sizeof(*v->start));
+	for (size_t i = 0; i < s->n; i++) {
+		int h = slot(s, i, false)->host_idx;
+		v->start[(h >= 0 && (size_t)h < nhosts ? (size_t)h : nhosts) + 1]++;
+	}
+	for (size_t h = 1; h <= nhosts + 1; h++)
+		v->start[h] += v->start[h - 1];
+	bool inmem = true;
+	for (size_t b = 0; b < s->nblocks && inmem; b++)
+		inmem = s->mem[b] != NULL;
+	size_t *wat = xmalloc((nhosts + 1) * sizeof(*wat));
+	memcpy(wat, v->start, (nhosts + 1) * sizeof(*wat));
+	if (inmem) {
+		v->mem = xmalloc((s->n ? s->n : 1) * sizeof(*v->mem));
+		for (size_t i = 0; i < s->n; i++) {
+			const struct ev *e = &s->mem[i / s->bs][i % s->bs];
+			int h = e->host_idx;
+			v->mem[wat[h >= 0 && (size_t)h < nhosts ? (size_t)h : nhosts]++] = *e;
+		}
+		free(wat);
+		return v;
+	}
+	/* spilled: one pass over the store, each event written to its host's
+	 * place through per-host buffers (some 4 MiB in all) */
+	cache_flush(s);
+	v->fd = spill_open();
+	if (v->fd < 0)
+		spill_fail("open");
+	size_t per = (4u << 20) / ((nhosts + 1) * sizeof(struct ev));
+	per = per < 1 ? 1 : per > 64 ? 64 : per;
+	struct ev *bufs = xmalloc((nhosts + 1) * per * sizeof(struct ev));
+	size_t *fill = xcalloc(nhosts + 1, sizeof(*fill));
+	for (size_t i = 0; i < s->n; i++) {
+		const struct ev *e = slot(s, i, false);
+		int h = e->host_idx;
+		size_t hb = h >= 0 && (size_t)h < nhosts ? (size_t)h : nhosts;
+		bufs[hb * per + fill[hb]++] = *e;
+		if (fill[hb] == per) {
+			io_all(v->fd, &bufs[hb * per], per * sizeof(struct ev), (off_t)(wat[hb] * sizeof(struct ev)), true);
+			wat[hb] += per;
+			fill[hb] = 0;
+		}
+	}
+	for (size_t hb = 0; hb <= nhosts; hb++)
+		if (fill[hb])
+			io_all(v->fd, &bufs[hb * per], fill[hb] * sizeof(struct ev), (off_t)(wat[hb] * sizeof(struct ev)),
+			       true);
+	free(bufs);
+	free(fill);
+	free(wat);
+	return v;
+}
+
+size_t ev_hostview_start(const struct ev_hostview *v, size_t h)
+{
+	return v->start[h <= v->nhosts + 1 ? h : v->nhosts + 1];
+}
+
+void ev_hostview_free(struct ev_hostview *v)
+{
+	if (!v)
+		return;
+	if (v->fd >= 0)
+		close(v->fd);
+	free(v->mem);
+	free(v->start);
+	free(v);
+}
+
+struct ev_reader *ev_reader_new(struct evstore *s, const struct ev_hostview *v)
+{
+	struct ev_reader *r = xcalloc(1, sizeof(*r));
+	r->s = s;
+	r->v = v;
+	return r;
+}
+
+void ev_reader_free(struct ev_reader *r)
+{
+	if (!r)
+		return;
+	for (size_t k = 0; k < EV_CACHE; k++)
+		free(r->cache[k].v);
+	free(r);
+}
+
+const struct ev *ev_read(struct ev_reader *r, size_t i)
+{
+	size_t bs = r->s->bs;
+	int fd;
+	if (r->v) {
+		if (i >= r->v->n)
+			return NULL;
+		if (r->v->mem)
+			return &r->v->mem[i];
+		fd = r->v->fd;
+	} else {
+		if (i >= r->s->n)
+			return NULL;
+		struct ev *m = r->s->mem[i / bs];
+		if (m)
+			return &m[i % bs];
+		fd = r->s->fd;
+	}
+	size_t b = i / bs;
+	struct evcache *victim = NULL;
+	for (size_t k = 0; k < EV_CACHE; k++) {
+		struct evcache *c = &r->cache[k];
+		if (c->valid && c->block == b) {
+			c->used = ++r->tick;
+			return &c->v[i % bs];
+		}
+		if (!victim || !c->valid || (victim->valid && c->used < victim->used))
+			victim = c;
+	}
+	if (!victim->v)
+		victim->v = xmalloc(bs * sizeof(struct ev));
+	/* the last block of a view may be short: read what there is */
+	size_t total = r->v ? r->v->n : r->s->n;
+	size_t cnt = total - b * bs < bs ? total - b * bs : bs;
+	io_all(fd, victim->v, cnt * sizeof(struct ev), (off_t)(b * bs * sizeof(struct ev)), false);
+	victim->block = b;
+	victim->valid = true;
+	victim->used = ++r->tick;
+	return &victim->v[i % bs];
 }
 
 const char *ev_proto_str(enum ev_proto p)

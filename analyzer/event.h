@@ -45,8 +45,9 @@ enum ev_phase { PHASE_NONE, PHASE_BEFORE, PHASE_UP, PHASE_GAP, PHASE_DOWN, PHASE
 #define EV_ANOM_TCP_RESYNC 0x80000  /* DNS over TCP: message found by scanning after a gap */
 
 /* Kept small (ordered by size, narrow types): a large capture holds
- * hundreds of thousands of these.  The enum-valued fields are stored as
- * uint8_t. */
+ * millions of these, most of them in the store's temporary file (event.c),
+ * written and read back as they are (the strings they point to stay in
+ * memory, interned).  The enum-valued fields are stored as uint8_t. */
 struct ev {
 	/* where the question was seen first (the query, or the response if the
 	 * query was not captured) */
@@ -113,7 +114,36 @@ struct ev *ev_add_encrypted(struct evstore *s, const struct pkt *p, enum ev_prot
 /* Moves every event of src to the end of dst (src is left empty). */
 void ev_move(struct evstore *dst, struct evstore *src);
 size_t ev_count(const struct evstore *s);
-struct ev *ev_get(struct evstore *s, size_t i);
+/* Event i, to read: valid until EV_CACHE (event.c) more spilled blocks
+ * have been read.  NULL past the end. */
+const struct ev *ev_get(struct evstore *s, size_t i);
+/* Event i, to change (its block is written back). */
+struct ev *ev_get_mut(struct evstore *s, size_t i);
+/* How the store keeps events: block_events a block, window_blocks full
+ * blocks in memory besides the current one, cache_blocks spilled blocks
+ * cached (0: the defaults).  Only on an empty store; for tests. */
+void ev_set_storage(struct evstore *s, size_t block_events, size_t window_blocks, size_t cache_blocks);
+/* After the last change (verdicts included): writes back what is cached,
+ * so readers (below) may then read from several threads at once. */
+void ev_seal(struct evstore *s);
+
+/* The events grouped by host (host_idx; those of no host last), each
+ * host's in the store's order: the report writers read a host's events in
+ * one sweep.  Made from a sealed store, in one pass. */
+struct ev_hostview;
+struct ev_hostview *ev_hostview_new(struct evstore *s, size_t nhosts);
+/* Host h's events are at positions [start(h), start(h + 1)); h = nhosts:
+ * those of no host. */
+size_t ev_hostview_start(const struct ev_hostview *v, size_t h);
+void ev_hostview_free(struct ev_hostview *v);
+
+/* A reader of a sealed store (v NULL: in the store's order) or of a host
+ * view, with a cache of its own: one per thread.  ev_read's pointer stays
+ * valid until EV_CACHE (event.c) other blocks have been read. */
+struct ev_reader;
+struct ev_reader *ev_reader_new(struct evstore *s, const struct ev_hostview *v);
+const struct ev *ev_read(struct ev_reader *r, size_t i);
+void ev_reader_free(struct ev_reader *r);
 bool ev_cap_reached(const struct evstore *s);
 uint64_t ev_dropped(const struct evstore *s);
 /* Sorts by time, file, frame, question index (stable, total order). */

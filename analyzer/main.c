@@ -362,6 +362,7 @@ static void *xml_run(void *arg)
  * its writer).  Returns 0, or -1 with a message in err. */
 static int write_reports(struct analysis *a, const char *dir, unsigned jobs, char *err, size_t errlen)
 {
+	an_prepare_reports(a); /* here, not in the threads: it changes the analysis */
 	struct xml_job xj = {.a = a, .dir = dir};
 	pthread_t th;
 	bool threaded = jobs > 1 && pthread_create(&th, NULL, xml_run, &xj) == 0;

@@ -49,10 +49,14 @@ struct html {
 	struct analysis *a;
 	struct xmlw w;          /* the page being written */
 	const char *up;         /* "" on the index, "../" on host pages: the way back to DIR */
-	/* events per host: list[start[h] .. start[h+1]) are event indices in
-	 * event order; ord[i] is event i's number on its host page (1-based,
-	 * 0: no host) */
-	size_t *start, *list;
+	/* Events are read through two readers: on the index page, x is an
+	 * index in the store's (time) order and ord[x] that event's number on
+	 * its host page (1-based, 0: no host); on a host page (host_mode), x
+	 * is a position in the host view (an_prepare_reports), whose host's
+	 * events start at host_first.  hev() and hord() hide which. */
+	struct ev_reader *rd_time, *rd_host;
+	bool host_mode;
+	size_t host_first;
 	uint32_t *ord;
 	size_t *order;          /* hosts sorted by id */
 	size_t rows_left;       /* event rows the current page may still hold */
@@ -79,6 +83,16 @@ struct html {
 /* Writing: thin names over the writer, so the page code reads as the page.
  * Elements are opened with el() and closed with end(); every text and
  * attribute value is escaped by the writer (xmlw_escape_html). */
+
+static const struct ev *hev(struct html *h, size_t x)
+{
+	return ev_read(h->host_mode ? h->rd_host : h->rd_time, x);
+}
+
+static uint32_t hord(const struct html *h, size_t x)
+{
+	return h->host_mode ? (uint32_t)(x - h->host_first + 1) : h->ord[x];
+}
 
 static void el(struct html *h, const char *name, const char *cls)
 {
@@ -904,8 +918,8 @@ static uint8_t *page_keys(struct html *h, const size_t *evs, size_t n)
 	uint8_t *k = xmalloc(n ? n : 1);
 	for (size_t i = 0; i < n; i++) {
 		if (i + PREFETCH_AHEAD < n)
-			prefetch_ev(ev_get(h->a->ev, evs[i + PREFETCH_AHEAD]), false);
-		k[i] = ev_key(ev_get(h->a->ev, evs[i]));
+			prefetch_ev(hev(h, evs[i + PREFETCH_AHEAD]), false);
+		k[i] = ev_key(hev(h, evs[i]));
 	}
 	return k;
 }
@@ -1099,7 +1113,7 @@ static void ev_title(struct html *h, size_t i, const struct ev *e)
 	struct xmlw *w = &h->w;
 	char tb[TIME_LEN], cb[80], sb[80], qb[16];
 	RAW(h, "#");
-	xmlw_u64(w, h->ord[i]);
+	xmlw_u64(w, hord(h, i));
 	RAW(h, "  ");
 	xmlw_raw(w, ev_time(h, e->ts_sec, e->ts_nsec, tb));
 	RAW(h, "  ");
@@ -1157,7 +1171,7 @@ static void ev_href(struct html *h, size_t i, const struct ev *e, char *buf, siz
 {
 	struct cat c = {buf, len, 0};
 	char d[NUM_LEN];
-	size_t dl = (size_t)(put_u64(d, h->ord[i]) - d);
+	size_t dl = (size_t)(put_u64(d, hord(h, i)) - d);
 	buf[0] = '\0';
 	if (!*h->up && e->host_idx >= 0) {
 		const char *id = h->a->hosts[e->host_idx].id;
@@ -1261,10 +1275,10 @@ static void tl_lane_marks(struct html *h, const struct tl *t, const size_t *evs,
 			if (!in_lane(keys[k], ln))
 				continue;
 			if (k + PREFETCH_AHEAD < nev && in_lane(keys[k + PREFETCH_AHEAD], ln))
-				prefetch_ev(ev_get(h->a->ev, evs[k + PREFETCH_AHEAD]), false);
+				prefetch_ev(hev(h, evs[k + PREFETCH_AHEAD]), false);
 			if (k + PREFETCH_AHEAD / 2 < nev && in_lane(keys[k + PREFETCH_AHEAD / 2], ln))
-				prefetch_ev(ev_get(h->a->ev, evs[k + PREFETCH_AHEAD / 2]), true);
-			e = ev_get(h->a->ev, evs[k]);
+				prefetch_ev(hev(h, evs[k + PREFETCH_AHEAD / 2]), true);
+			e = hev(h, evs[k]);
 			x = tl_x(t, us_of(e->ts_sec, e->ts_nsec));
 			col = (long)(x + 0.5);
 			if (merge && col == last_col) {
@@ -1273,7 +1287,7 @@ static void tl_lane_marks(struct html *h, const struct tl *t, const size_t *evs,
 			}
 		}
 		if (count) {
-			const struct ev *fe = ev_get(h->a->ev, evs[first]);
+			const struct ev *fe = hev(h, evs[first]);
 			char href[400];
 			ev_href(h, evs[first], fe, href, sizeof(href));
 			/* merged markers overlap their neighbours: no white outline
@@ -1455,10 +1469,10 @@ static void event_row(struct html *h, size_t i, const struct ev *e)
 	char b[160], qb[16];
 	el(h, "tr", e->verdict == VERDICT_LEAK ? "leak" : NULL);
 	b[0] = 'e';
-	*put_u64(b + 1, h->ord[i]) = '\0';
+	*put_u64(b + 1, hord(h, i)) = '\0';
 	attr(h, "id", b);
 	el(h, "td", "num");
-	xmlw_u64(&h->w, h->ord[i]);
+	xmlw_u64(&h->w, hord(h, i));
 	end(h);
 	el(h, "td", "nowrap");
 	time_cell(h, e->ts_sec, e->ts_nsec);
@@ -1626,10 +1640,10 @@ static size_t events_table(struct html *h, const size_t *evs, const uint8_t *key
 			open = true;
 		}
 		if (k + PREFETCH_AHEAD < nev && (keys[k + PREFETCH_AHEAD] & mask) == match)
-			prefetch_ev(ev_get(h->a->ev, evs[k + PREFETCH_AHEAD]), false);
+			prefetch_ev(hev(h, evs[k + PREFETCH_AHEAD]), false);
 		if (k + PREFETCH_AHEAD / 2 < nev && (keys[k + PREFETCH_AHEAD / 2] & mask) == match)
-			prefetch_ev(ev_get(h->a->ev, evs[k + PREFETCH_AHEAD / 2]), true);
-		event_row(h, evs[k], ev_get(h->a->ev, evs[k]));
+			prefetch_ev(hev(h, evs[k + PREFETCH_AHEAD / 2]), true);
+		event_row(h, evs[k], hev(h, evs[k]));
 		shown++;
 	}
 	if (open)
@@ -1768,15 +1782,25 @@ static int write_host_page(struct html *h, const char *dir, size_t hi, char *err
 {
 	struct analysis *a = h->a;
 	struct an_host *ho = &a->hosts[hi];
-	const size_t *evs = h->list + h->start[hi];
-	size_t nev = h->start[hi + 1] - h->start[hi];
+	/* this host's events: positions in the host view */
+	size_t first = ev_hostview_start(a->evview, hi);
+	size_t nev = ev_hostview_start(a->evview, hi + 1) - first;
+	size_t *evs_own = xmalloc((nev ? nev : 1) * sizeof(*evs_own));
+	for (size_t k = 0; k < nev; k++)
+		evs_own[k] = first + k;
+	const size_t *evs = evs_own;
+	h->host_mode = true;
+	h->host_first = first;
 	char b[256], path[4096];
 	h->up = "../";
 	h->rows_left = HTML_MAX_ROWS;
 
 	snprintf(path, sizeof(path), "%s/hosts/%s.html", dir, ho->id);
-	if (page_open(h, path, ho->id, "DNS leak report \xc2\xb7 host", err, errlen) < 0)
+	if (page_open(h, path, ho->id, "DNS leak report \xc2\xb7 host", err, errlen) < 0) {
+		free(evs_own);
+		h->host_mode = false;
 		return -1;
+	}
 
 	el(h, "h1", NULL);
 	text(h, "Host ");
@@ -1908,6 +1932,8 @@ static int write_host_page(struct html *h, const char *dir, size_t hi, char *err
 	anomalies_table(h);
 
 	snprintf(b, sizeof(b), "%s.xml", ho->id);
+	free(evs_own);
+	h->host_mode = false;
 	return page_close(h, path, b, err, errlen);
 }
 
@@ -2171,25 +2197,17 @@ int out_html_reports(struct analysis *a, const char *dir, char *err, size_t errl
 	struct html h = {.a = a, .up = ""};
 	size_t nev = ev_count(a->ev);
 
-	/* events per host, in event order (a counting sort: one pass, so a
-	 * capture with many hosts and events costs O(hosts + events)) */
-	h.start = xcalloc(a->nhosts + 2, sizeof(*h.start));
-	h.list = xcalloc(nev ? nev : 1, sizeof(*h.list));
+	/* host pages read the host view, the index the store in time order;
+	 * each event's number on its host page, in one pass */
+	an_prepare_reports(a);
+	h.rd_time = ev_reader_new(a->ev, NULL);
+	h.rd_host = ev_reader_new(a->ev, a->evview);
 	h.ord = xcalloc(nev ? nev : 1, sizeof(*h.ord));
-	for (size_t i = 0; i < nev; i++) {
-		int hi = ev_get(a->ev, i)->host_idx;
-		if (hi >= 0 && (size_t)hi < a->nhosts)
-			h.start[hi + 1]++;
-	}
-	for (size_t i = 0; i < a->nhosts; i++)
-		h.start[i + 1] += h.start[i];
 	size_t *fill = xcalloc(a->nhosts + 1, sizeof(*fill));
 	for (size_t i = 0; i < nev; i++) {
-		int hi = ev_get(a->ev, i)->host_idx;
-		if (hi < 0 || (size_t)hi >= a->nhosts)
-			continue;
-		h.list[h.start[hi] + fill[hi]] = i;
-		h.ord[i] = (uint32_t)(++fill[hi]);
+		int hi = ev_read(h.rd_time, i)->host_idx;
+		if (hi >= 0 && (size_t)hi < a->nhosts)
+			h.ord[i] = (uint32_t)(++fill[hi]);
 	}
 	free(fill);
 
@@ -2209,7 +2227,7 @@ int out_html_reports(struct analysis *a, const char *dir, char *err, size_t errl
 	/* the span also covers every event and tunnel segment: a capture whose
 	 * clock jumps back has packets outside its first..last */
 	for (size_t i = 0; i < nev; i++) {
-		const struct ev *e = ev_get(a->ev, i);
+		const struct ev *e = ev_read(h.rd_time, i);
 		span_add(&h, us_of(e->ts_sec, e->ts_nsec));
 	}
 	for (size_t t = 0; a->rules && t < a->rules->n_tunnels; t++)
@@ -2231,8 +2249,8 @@ int out_html_reports(struct analysis *a, const char *dir, char *err, size_t errl
 		rc = write_host_page(&h, dir, h.order[k], err, errlen);
 	if (rc == 0)
 		rc = write_index(&h, dir, err, errlen);
-	free(h.start);
-	free(h.list);
+	ev_reader_free(h.rd_time);
+	ev_reader_free(h.rd_host);
 	free(h.ord);
 	free(h.order);
 	free(h.labels);

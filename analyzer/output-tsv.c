@@ -41,7 +41,7 @@ int out_events_tsv(struct analysis *a, FILE *out, bool with_verdict)
 	size_t n = ev_count(a->ev);
 	flockfile(out); /* once, not per character */
 	for (size_t i = 0; i < n; i++) {
-		struct ev *e = ev_get(a->ev, i);
+		const struct ev *e = ev_get(a->ev, i);
 		char tb[40], cb[64], sb[64], qb[16], ib[80];
 		fprintf(out, "%s\t%s\t%s\t%u\t%s\t%u\t", out_time(e->ts_sec, e->ts_nsec, tb, sizeof(tb)),
 			ev_proto_str(e->proto), addr_str(&e->client, cb, sizeof(cb)), e->client_port,

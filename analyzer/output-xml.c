@@ -228,8 +228,8 @@ static void write_host_elem(struct xmlw *w, const struct analysis *a, const stru
 	attr_u64(w, "allowed", h->allowed);
 }
 
-static int write_host(struct analysis *a, const char *dir, size_t hi, const size_t *evs, size_t nevs,
-		      const char (*labels)[IFACE_LABEL], char *err, size_t errlen)
+static int write_host(struct analysis *a, const char *dir, size_t hi, struct ev_reader *rd, size_t first,
+		      size_t nevs, const char (*labels)[IFACE_LABEL], char *err, size_t errlen)
 {
 	struct an_host *h = &a->hosts[hi];
 	char path[4096];
@@ -263,10 +263,10 @@ static int write_host(struct analysis *a, const char *dir, size_t hi, const size
 	start(w, "events");
 	for (size_t i = 0; i < nevs; i++) {
 		if (i + PREFETCH_AHEAD < nevs)
-			prefetch_ev(ev_get(a->ev, evs[i + PREFETCH_AHEAD]), false);
+			prefetch_ev(ev_read(rd, first + i + PREFETCH_AHEAD), false);
 		if (i + PREFETCH_AHEAD / 2 < nevs)
-			prefetch_ev(ev_get(a->ev, evs[i + PREFETCH_AHEAD / 2]), true);
-		write_event(a, w, ev_get(a->ev, evs[i]), labels);
+			prefetch_ev(ev_read(rd, first + i + PREFETCH_AHEAD / 2), true);
+		write_event(a, w, ev_read(rd, first + i), labels);
 	}
 	end(w);
 	if (xmlw_close(w) < 0) {
@@ -447,33 +447,19 @@ int out_xml_reports(struct analysis *a, const char *dir, char *err, size_t errle
 	for (size_t i = 0; i < a->nhosts; i++)
 		order[i] = i;
 	qsort_r(order, a->nhosts, sizeof(*order), host_idx_cmp_ctx, a);
-	/* Each host's events, in event order, found in one pass (counting
-	 * sort by host) rather than one scan of all events per host. */
-	size_t n = ev_count(a->ev);
-	size_t *first = xcalloc(a->nhosts + 1, sizeof(*first));
-	size_t *byhost = xcalloc(n ? n : 1, sizeof(*byhost));
-	for (size_t i = 0; i < n; i++) {
-		int h = ev_get(a->ev, i)->host_idx;
-		if (h >= 0)
-			first[h + 1]++;
-	}
-	for (size_t h = 0; h < a->nhosts; h++)
-		first[h + 1] += first[h];
-	size_t *fill = xcalloc(a->nhosts ? a->nhosts : 1, sizeof(*fill));
-	for (size_t i = 0; i < n; i++) {
-		int h = ev_get(a->ev, i)->host_idx;
-		if (h >= 0)
-			byhost[first[h] + fill[h]++] = i;
-	}
+	/* Each host's events, in event order, one sweep each: the host view
+	 * (an_prepare_reports) keeps them together. */
+	an_prepare_reports(a);
+	struct ev_reader *rd = ev_reader_new(a->ev, a->evview);
 	char(*labels)[IFACE_LABEL] = iface_labels(a);
 	int rc = 0;
-	for (size_t k = 0; k < a->nhosts && rc == 0; k++)
-		rc = write_host(a, dir, order[k], byhost + first[order[k]], first[order[k] + 1] - first[order[k]],
+	for (size_t k = 0; k < a->nhosts && rc == 0; k++) {
+		size_t h = order[k], first = ev_hostview_start(a->evview, h);
+		rc = write_host(a, dir, h, rd, first, ev_hostview_start(a->evview, h + 1) - first,
 				(const char(*)[IFACE_LABEL])labels, err, errlen);
+	}
 	free(labels);
-	free(fill);
-	free(byhost);
-	free(first);
+	ev_reader_free(rd);
 	if (rc == 0) {
 		snprintf(path, sizeof(path), "%s/summary.xml", dir);
 		struct xmlw xw, *w = &xw;

@@ -60,7 +60,7 @@ Test(event, query_and_response_make_one_event)
 	ev_add_dns(s, &r, EVP_DNS_UDP, mr, 0, 0);
 	ev_sort(s);
 	cr_assert_eq(ev_count(s), 1);
-	struct ev *e = ev_get(s, 0);
+	const struct ev *e = ev_get(s, 0);
 	char b[64];
 	cr_assert_str_eq(addr_str(&e->client, b, sizeof(b)), "10.0.0.2");
 	cr_assert_str_eq(addr_str(&e->server, b, sizeof(b)), "192.0.2.53");
@@ -105,7 +105,7 @@ Test(event, response_without_query_is_keyed_from_client_side)
 	struct dns_msg *mr = msg(9, true, "b.example", 28);
 	ev_add_dns(s, &r, EVP_DNS_UDP, mr, 0, 0);
 	cr_assert_eq(ev_count(s), 1);
-	struct ev *e = ev_get(s, 0);
+	const struct ev *e = ev_get(s, 0);
 	char b[64];
 	cr_assert_str_eq(addr_str(&e->client, b, sizeof(b)), "10.0.0.2");
 	cr_assert_eq(e->client_port, 40000);
@@ -207,7 +207,7 @@ Test(event, expired_pending_does_not_corrupt_its_chain)
 	}
 	cr_assert_eq(ev_count(s), (size_t)2 * n);
 	for (size_t i = 0; i < ev_count(s); i++) {
-		struct ev *e = ev_get(s, i);
+		const struct ev *e = ev_get(s, i);
 		/* the first round: never resent; the second: resent once; the
 		 * third round's packets are retransmissions, never events */
 		cr_assert_leq(e->frame, (uint64_t)2 * n, "frame %llu became an event", (unsigned long long)e->frame);
@@ -216,4 +216,105 @@ Test(event, expired_pending_does_not_corrupt_its_chain)
 	}
 	free(m);
 	ev_free(s);
+}
+
+/* ---------------------------------------------------------------------- */
+/* The spilled store: blocks of 4 events, one in memory besides the current
+ * one, a cache of 2: almost every event lives in the temporary file. */
+
+/* Adds n queries (answered two packets later for even i) at the times
+ * t(i), to s. */
+static void fill_store(struct evstore *s, size_t n, int64_t (*t)(size_t))
+{
+	for (size_t i = 0; i < n; i++) {
+		char name[64];
+		snprintf(name, sizeof(name), "q%zu.example", i);
+		struct pkt q = mk("10.0.0.2", (uint16_t)(20000 + i), "192.0.2.53", 53, t(i), 2 * i + 1);
+		struct dns_msg *mq = msg((uint16_t)i, false, name, 1);
+		ev_add_dns(s, &q, EVP_DNS_UDP, mq, 0, 0);
+		free(mq);
+		if (i % 2 == 0 && i >= 4) {
+			/* the answer to a question asked 4 queries ago: its event
+			 * may be spilled by now */
+			size_t j = i - 4;
+			snprintf(name, sizeof(name), "q%zu.example", j);
+			struct pkt r = mk("192.0.2.53", 53, "10.0.0.2", (uint16_t)(20000 + j), t(j), 2 * i + 2);
+			struct dns_msg *mr = msg((uint16_t)j, true, name, 1);
+			add_answer(mr, 1, "192.0.2.1");
+			ev_add_dns(s, &r, EVP_DNS_UDP, mr, 0, 0);
+			free(mr);
+		}
+	}
+}
+
+static int64_t t_in_order(size_t i)
+{
+	return 1000 + (int64_t)i;
+}
+
+static int64_t t_shuffled(size_t i)
+{
+	return 1000 + (int64_t)((i * 7919) % 1009); /* many runs: the index sort */
+}
+
+static int64_t t_two_runs(size_t i)
+{
+	return i < 300 ? 2000 + (int64_t)i : 1000 + (int64_t)i; /* two runs: the merge */
+}
+
+static void same_stores(int64_t (*t)(size_t), size_t n)
+{
+	struct evstore *a = ev_new(0, 1), *b = ev_new(0, 1);
+	ev_set_storage(b, 4, 1, 2);
+	fill_store(a, n, t);
+	fill_store(b, n, t);
+	ev_sort(a);
+	ev_sort(b);
+	cr_assert_eq(ev_count(a), n);
+	cr_assert_eq(ev_count(b), n);
+	for (size_t i = 0; i < n; i++) {
+		struct ev x = *ev_get(a, i);
+		const struct ev *y = ev_get(b, i);
+		cr_assert_str_eq(x.qname, y->qname, "event %zu", i);
+		cr_assert_eq(x.ts_sec, y->ts_sec);
+		cr_assert_eq(x.answered, y->answered, "%s", x.qname);
+		cr_assert_eq(x.resp_frame, y->resp_frame, "%s", x.qname);
+		if (i)
+			cr_assert_leq(ev_get(b, i - 1)->ts_sec, ev_get(b, i)->ts_sec);
+	}
+	/* the changes of a verdict pass land on spilled events, and readers
+	 * of a host view see them */
+	for (size_t i = 0; i < n; i++)
+		ev_get_mut(b, i)->host_idx = (int32_t)(i % 3);
+	ev_seal(b);
+	struct ev_hostview *v = ev_hostview_new(b, 3);
+	struct ev_reader *r = ev_reader_new(b, v);
+	size_t seen = 0;
+	for (size_t h = 0; h < 3; h++)
+		for (size_t p = ev_hostview_start(v, h); p < ev_hostview_start(v, h + 1); p++) {
+			const struct ev *e = ev_read(r, p);
+			cr_assert_eq(e->host_idx, (int32_t)h);
+			seen++;
+		}
+	cr_assert_eq(seen, n);
+	cr_assert_eq(ev_hostview_start(v, 3), n); /* none without a host */
+	ev_reader_free(r);
+	ev_hostview_free(v);
+	ev_free(a);
+	ev_free(b);
+}
+
+Test(event, spilled_store_in_order)
+{
+	same_stores(t_in_order, 600);
+}
+
+Test(event, spilled_store_two_runs_merged)
+{
+	same_stores(t_two_runs, 600);
+}
+
+Test(event, spilled_store_shuffled)
+{
+	same_stores(t_shuffled, 600);
 }

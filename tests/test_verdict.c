@@ -94,10 +94,10 @@ static void done(struct cap *c, struct analysis *a, struct rules *r)
 	unlink(c->path);
 }
 
-static struct ev *find(struct analysis *a, const char *qname)
+static const struct ev *find(struct analysis *a, const char *qname)
 {
 	for (size_t i = 0; i < ev_count(a->ev); i++) {
-		struct ev *e = ev_get(a->ev, i);
+		const struct ev *e = ev_get(a->ev, i);
 		if (e->qname && strcmp(e->qname, qname) == 0)
 			return e;
 	}
@@ -105,7 +105,7 @@ static struct ev *find(struct analysis *a, const char *qname)
 	return NULL;
 }
 
-static void expect(struct ev *e, enum ev_verdict v, enum ev_category cat, enum ev_phase ph, uint64_t frame)
+static void expect(const struct ev *e, enum ev_verdict v, enum ev_category cat, enum ev_phase ph, uint64_t frame)
 {
 	cr_expect_str_eq(ev_verdict_str(e->verdict), ev_verdict_str(v), "%s", e->qname);
 	cr_expect_str_eq(ev_category_str(e->category), ev_category_str(cat), "%s", e->qname);
@@ -195,7 +195,7 @@ Test(verdict, inside_by_source_address_tunnel_and_bypass)
 	query(&c, 2.1, "10.66.0.2", "10.66.0.1", 1, "in.example.com", 1);
 	query(&c, 2.3, "10.66.0.2", "198.51.100.53", 2, "by.example.com", 1);
 	a = analyse(&c, RULES, &r);
-	struct ev *in = find(a, "in.example.com"), *by = find(a, "by.example.com");
+	const struct ev *in = find(a, "in.example.com"), *by = find(a, "by.example.com");
 	cr_expect_eq(in->path, PATH_TUNNEL);
 	cr_expect_eq(in->category, CAT_TUNNEL);
 	cr_expect_eq(in->verdict, VERDICT_OK);
@@ -212,7 +212,7 @@ Test(verdict, loopback_is_local)
 	query(&c, 1.0, "127.0.0.1", "127.0.0.53", 1, "stub.example.com", 1);
 	struct rules *r;
 	struct analysis *a = analyse(&c, RULES, &r);
-	struct ev *e = find(a, "stub.example.com");
+	const struct ev *e = find(a, "stub.example.com");
 	cr_expect_eq(e->path, PATH_LOCAL);
 	cr_expect_eq(e->verdict, VERDICT_OK);
 	cr_expect_eq(e->category, CAT_LOCAL);
@@ -279,10 +279,10 @@ Test(verdict, tunnelvision_route_and_canary_are_evidence)
 	cr_expect_str_eq(addr_str(&a->routes[0].net, b, sizeof(b)), "192.0.2.0");
 	cr_expect_eq(a->routes[0].plen, 24);
 	cr_expect_eq(a->routes[0].frame, 1);
-	struct ev *tv = find(a, "tv.example.com");
+	const struct ev *tv = find(a, "tv.example.com");
 	cr_expect_eq(tv->route_idx, 0);
 	cr_expect_eq(tv->category, CAT_SPLIT_TUNNEL);
-	struct ev *canary = find(a, "use-application-dns.net");
+	const struct ev *canary = find(a, "use-application-dns.net");
 	cr_expect(canary->canary);
 	cr_expect_eq(canary->route_idx, -1);
 	done(&c, a, r);
@@ -389,7 +389,7 @@ Test(verdict, lab_phases_and_evidence_frames)
 		struct analysis *a = an_new(NULL, r);
 		cr_assert_eq(an_add_file(a, cap), 0);
 		an_finish(a);
-		struct ev *e = NULL;
+		const struct ev *e = NULL;
 		for (size_t k = 0; k < ev_count(a->ev) && !e; k++)
 			if (ev_get(a->ev, k)->qname && strcmp(ev_get(a->ev, k)->qname, want[i].qname) == 0 &&
 			    ev_get(a->ev, k)->verdict == VERDICT_LEAK)
