@@ -108,6 +108,7 @@ struct evstore {
 	struct ev **mem;         /* per block: its events in memory, or NULL (spilled) */
 	size_t nblocks, capblocks;
 	size_t bs, window;
+	size_t mem_first;        /* the first block that may still be in memory */
 	size_t n, max;
 	int fd;                  /* the spill file; -1 until the first block is spilled */
 	bool no_spill;           /* no temporary file could be made: all stays in memory */
@@ -189,7 +190,8 @@ static void cache_flush(struct evstore *s)
 static void freeze(struct evstore *s, bool all)
 {
 	size_t keep = all ? 0 : s->window + 1;
-	for (size_t b = 0; b < s->nblocks && s->nblocks - b > keep; b++) {
+	size_t b = s->mem_first; /* blocks below are spilled already */
+	for (; b < s->nblocks && s->nblocks - b > keep; b++) {
 		if (!s->mem[b])
 			continue;
 		if (s->fd < 0 && !s->no_spill) {
@@ -202,6 +204,7 @@ static void freeze(struct evstore *s, bool all)
 		free(s->mem[b]);
 		s->mem[b] = NULL;
 	}
+	s->mem_first = b;
 }
 
 static struct ev *cache_get(struct evstore *s, size_t b, bool dirty)
@@ -247,7 +250,7 @@ static void store_clear(struct evstore *s)
 		free(s->mem[b]);
 	free(s->mem);
 	s->mem = NULL;
-	s->nblocks = s->capblocks = 0;
+	s->nblocks = s->capblocks = s->mem_first = 0;
 	s->n = 0;
 	if (s->fd >= 0)
 		close(s->fd);
@@ -649,8 +652,9 @@ struct run {
 	size_t nbuf, pos;
 };
 
-#define RUN_CHUNK 64
-#define MAX_RUNS 64
+#define RUN_CHUNK 64     /* events a run reads ahead */
+#define MAX_RUNS 64      /* runs merged at once */
+#define RUN_FORM_BLOCKS 64 /* blocks sorted in memory at once when there are too many runs (3.4 MiB) */
 
 static const struct ev *run_peek(struct evstore *s, struct run *r)
 {
@@ -705,11 +709,33 @@ static bool sink_open(struct evstore *s, struct sink *k)
 	return true;
 }
 
-static int ev_cmp_idx(const void *x, const void *y, void *ctx)
+/* Merges the runs [starts[j], starts[j + 1]) for j in [j0, j1) of the
+ * spill file into k; on a tie the earlier run first, as a stable sort. */
+static void merge_runs(struct evstore *s, const size_t *starts, size_t j0, size_t j1, struct sink *k)
 {
-	struct evstore *s = ctx;
-	struct ev a = *slot(s, *(const size_t *)x, false);
-	return ev_cmp(&a, slot(s, *(const size_t *)y, false));
+	struct run r[MAX_RUNS];
+	size_t nr = j1 - j0;
+	for (size_t j = 0; j < nr; j++) {
+		r[j] = (struct run){.at = starts[j0 + j], .end = starts[j0 + j + 1]};
+		r[j].buf = xmalloc(RUN_CHUNK * sizeof(struct ev));
+	}
+	for (;;) {
+		const struct ev *best = NULL;
+		size_t bj = 0;
+		for (size_t j = 0; j < nr; j++) {
+			const struct ev *c = run_peek(s, &r[j]);
+			if (c && (!best || ev_cmp(c, best) < 0)) {
+				best = c;
+				bj = j;
+			}
+		}
+		if (!best)
+			break;
+		sink_put(s, k, best);
+		r[bj].pos++;
+	}
+	for (size_t j = 0; j < nr; j++)
+		free(r[j].buf);
 }
 
 void ev_sort(struct evstore *s)
@@ -731,15 +757,15 @@ void ev_sort(struct evstore *s)
 	s->sorted = true;
 	/* Events are made in packet order, so a capture read in time order
 	 * gives them sorted or nearly: find the sorted runs first. */
-	size_t starts[MAX_RUNS + 1];
+	size_t first_starts[MAX_RUNS + 1];
 	size_t nruns = s->n ? 1 : 0;
-	starts[0] = 0;
+	first_starts[0] = 0;
 	struct ev prev;
 	for (size_t i = 0; i < s->n; i++) {
 		const struct ev *e = slot(s, i, false);
 		if (i && ev_cmp(&prev, e) > 0) {
 			if (nruns < MAX_RUNS)
-				starts[nruns] = i;
+				first_starts[nruns] = i;
 			nruns++;
 		}
 		prev = *e;
@@ -762,49 +788,50 @@ void ev_sort(struct evstore *s)
 	}
 	cache_flush(s);
 	freeze(s, true);
+	size_t *starts;
 	struct sink k;
-	if (!sink_open(s, &k))
-		spill_fail("open");
 	if (nruns <= MAX_RUNS) {
-		/* merge the runs; on a tie the earlier run first, as a stable sort */
-		struct run r[MAX_RUNS];
-		starts[nruns] = s->n;
-		for (size_t j = 0; j < nruns; j++) {
-			r[j] = (struct run){.at = starts[j], .end = starts[j + 1]};
-			r[j].buf = xmalloc(RUN_CHUNK * sizeof(struct ev));
-		}
-		for (;;) {
-			const struct ev *best = NULL;
-			size_t bj = 0;
-			for (size_t j = 0; j < nruns; j++) {
-				const struct ev *c = run_peek(s, &r[j]);
-				if (c && (!best || ev_cmp(c, best) < 0)) {
-					best = c;
-					bj = j;
-				}
-			}
-			if (!best)
-				break;
-			sink_put(s, &k, best);
-			r[bj].pos++;
-		}
-		for (size_t j = 0; j < nruns; j++)
-			free(r[j].buf);
+		starts = xmalloc((nruns + 1) * sizeof(*starts));
+		memcpy(starts, first_starts, nruns * sizeof(*starts));
 	} else {
-		/* many runs (packets far out of order): sort indices, then copy
-		 * the events over in that order */
-		size_t *idx = xmalloc(s->n * sizeof(*idx));
-		for (size_t i = 0; i < s->n; i++)
-			idx[i] = i;
-		qsort_r(idx, s->n, sizeof(*idx), ev_cmp_idx, s);
-		for (size_t i = 0; i < s->n; i++) {
-			struct ev e;
-			io_all(s->fd, &e, sizeof(e), (off_t)(idx[i] * sizeof(struct ev)), false);
-			sink_put(s, &k, &e);
+		/* many runs (packets far out of order, rotated files given in a
+		 * jumbled order): sorted runs of RUN_FORM_BLOCKS blocks first,
+		 * made in memory one at a time */
+		if (!sink_open(s, &k))
+			spill_fail("open");
+		size_t form = RUN_FORM_BLOCKS * s->bs;
+		struct ev *buf = xmalloc(form * sizeof(*buf));
+		for (size_t at = 0; at < s->n; at += form) {
+			size_t m = s->n - at < form ? s->n - at : form;
+			io_all(s->fd, buf, m * sizeof(struct ev), (off_t)(at * sizeof(struct ev)), false);
+			qsort(buf, m, sizeof(*buf), ev_cmp);
+			for (size_t j = 0; j < m; j++)
+				sink_put(s, &k, &buf[j]);
 		}
-		free(idx);
+		free(buf);
+		sink_finish(s, &k);
+		nruns = (s->n + form - 1) / form;
+		starts = xmalloc((nruns + 1) * sizeof(*starts));
+		for (size_t j = 0; j < nruns; j++)
+			starts[j] = j * form;
 	}
-	sink_finish(s, &k);
+	starts[nruns] = s->n;
+	/* merge passes, MAX_RUNS runs at a time, until one run is left */
+	while (nruns > 1) {
+		if (!sink_open(s, &k))
+			spill_fail("open");
+		size_t out = 0;
+		for (size_t j = 0; j < nruns; j += MAX_RUNS) {
+			size_t j1 = j + MAX_RUNS < nruns ? j + MAX_RUNS : nruns;
+			size_t at = starts[j];
+			merge_runs(s, starts, j, j1, &k);
+			starts[out++] = at;
+		}
+		sink_finish(s, &k);
+		starts[out] = s->n;
+		nruns = out;
+	}
+	free(starts);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -868,13 +895,18 @@ struct ev_hostview *ev_hostview_new(struct evstore *s, size_t nhosts)
 	if (v->fd < 0)
 		spill_fail("open");
 	size_t per = (4u << 20) / ((nhosts + 1) * sizeof(struct ev));
-	per = per < 1 ? 1 : per > 64 ? 64 : per;
-	struct ev *bufs = xmalloc((nhosts + 1) * per * sizeof(struct ev));
+	per = per > 64 ? 64 : per; /* 0: too many hosts, each event written alone */
+	struct ev *bufs = per ? xmalloc((nhosts + 1) * per * sizeof(struct ev)) : NULL;
 	size_t *fill = xcalloc(nhosts + 1, sizeof(*fill));
 	for (size_t i = 0; i < s->n; i++) {
 		const struct ev *e = slot(s, i, false);
 		int h = e->host_idx;
 		size_t hb = h >= 0 && (size_t)h < nhosts ? (size_t)h : nhosts;
+		if (!per) {
+			struct ev c = *e;
+			io_all(v->fd, &c, sizeof(c), (off_t)(wat[hb]++ * sizeof(struct ev)), true);
+			continue;
+		}
 		bufs[hb * per + fill[hb]++] = *e;
 		if (fill[hb] == per) {
 			io_all(v->fd, &bufs[hb * per], per * sizeof(struct ev), (off_t)(wat[hb] * sizeof(struct ev)), true);
