@@ -148,7 +148,7 @@ measure() {
 TOOLS="bare bare-default leakscope leakscope-j2 leakscope-tsv ndpiReader tshark"
 declare -A LABEL=([bare]="bare loop, 1 MiB buffer" [bare-default]="bare loop, default buffer"
 	[leakscope]="leakscope analyze" [leakscope-j2]="leakscope analyze -j 2"
-	[leakscope-tsv]="leakscope events (no reports)" [ndpiReader]="ndpiReader -q" [tshark]="tshark dns names")
+	[leakscope-tsv]="leakscope events (TSV)" [ndpiReader]="ndpiReader -q" [tshark]="tshark dns names")
 
 # Other work on the machine skews the numbers; the report shows the load.
 LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
