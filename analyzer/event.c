@@ -843,6 +843,7 @@ struct ev_hostview {
 	size_t *start;  /* nhosts + 2: host h's events at [start[h], start[h + 1]); none last */
 	struct ev *mem; /* the view in memory (a store that never spilled) */
 	int fd;         /* or its file */
+	bool alias;     /* one bucket holds every event: the view is the store itself */
 };
 
 struct ev_reader {
@@ -871,8 +872,17 @@ struct ev_hostview *ev_hostview_new(struct evstore *s, size_t nhosts)
 		int h = slot(s, i, false)->host_idx;
 		v->start[(h >= 0 && (size_t)h < nhosts ? (size_t)h : nhosts) + 1]++;
 	}
-	for (size_t h = 1; h <= nhosts + 1; h++)
+	bool one = false;
+	for (size_t h = 1; h <= nhosts + 1; h++) {
+		one |= v->start[h] == s->n && s->n > 0;
 		v->start[h] += v->start[h - 1];
+	}
+	if (one) {
+		/* a single host (the usual capture of one machine): its events
+		 * are the store's, in the same order; nothing to copy */
+		v->alias = true;
+		return v;
+	}
 	bool inmem = true;
 	for (size_t b = 0; b < s->nblocks && inmem; b++)
 		inmem = s->mem[b] != NULL;
@@ -961,7 +971,7 @@ const struct ev *ev_read(struct ev_reader *r, size_t i)
 {
 	size_t bs = r->s->bs;
 	int fd;
-	if (r->v) {
+	if (r->v && !r->v->alias) {
 		if (i >= r->v->n)
 			return NULL;
 		if (r->v->mem)
@@ -989,7 +999,7 @@ const struct ev *ev_read(struct ev_reader *r, size_t i)
 	if (!victim->v)
 		victim->v = xmalloc(bs * sizeof(struct ev));
 	/* the last block of a view may be short: read what there is */
-	size_t total = r->v ? r->v->n : r->s->n;
+	size_t total = r->v && !r->v->alias ? r->v->n : r->s->n;
 	size_t cnt = total - b * bs < bs ? total - b * bs : bs;
 	io_all(fd, victim->v, cnt * sizeof(struct ev), (off_t)(b * bs * sizeof(struct ev)), false);
 	victim->block = b;

@@ -310,6 +310,24 @@ static void same_stores(int64_t (*t)(size_t), size_t n)
 	cr_assert_eq(ev_hostview_start(v, 3), n); /* none without a host */
 	ev_reader_free(r);
 	ev_hostview_free(v);
+	/* one host only: the view is the store itself, in its order */
+	for (size_t i = 0; i < n; i++)
+		ev_get_mut(b, i)->host_idx = 0;
+	ev_seal(b);
+	v = ev_hostview_new(b, 3);
+	cr_assert_eq(ev_hostview_start(v, 0), 0);
+	cr_assert_eq(ev_hostview_start(v, 1), n);
+	r = ev_reader_new(b, v);
+	struct ev_reader *plain = ev_reader_new(b, NULL);
+	for (size_t i = 0; i < n; i++) {
+		struct ev x = *ev_read(plain, i);
+		const struct ev *y = ev_read(r, i);
+		cr_assert_eq(x.frame, y->frame);
+		cr_assert_eq(y->host_idx, 0);
+	}
+	ev_reader_free(plain);
+	ev_reader_free(r);
+	ev_hostview_free(v);
 	ev_free(a);
 	ev_free(b);
 }
