@@ -43,7 +43,7 @@
 #define HTML_LABEL_CHARS 28      /* code points of a name shown as a timeline lane label */
 #define TIME_LEN 48              /* out_time's text of any time, terminator included */
 #define IFACE_LABEL 160          /* an_iface_label's buffer for an event row, as it always was */
-#define PREFETCH_AHEAD 8         /* events: see prefetch_ev */
+#define PREFETCH_AHEAD 8         /* events: see ev_prefetch (event.h) */
 
 struct html {
 	struct analysis *a;
@@ -889,36 +889,13 @@ static uint8_t key_of(enum lane_kind lk, unsigned cat)
 	return (uint8_t)((unsigned)lk << 4 | cat);
 }
 
-/*
- * A page's events lie far apart in the event store (hosts take turns), so
- * each pass over them would wait for memory at every event.  The passes
- * fetch the record a few events ahead while they work on this one, and
- * (texts) the name and answers of one whose record is there by then.
- * always_inline: a function doing nothing but prefetches looks free of
- * effects to GCC, which then drops the calls altogether.
- */
-static inline __attribute__((always_inline)) void prefetch_ev(const struct ev *e, bool texts)
-{
-	if (!e)
-		return;
-	if (texts) {
-		if (e->qname)
-			__builtin_prefetch(e->qname);
-		if (e->answers)
-			__builtin_prefetch(e->answers);
-		return;
-	}
-	for (size_t off = 0; off < sizeof(*e); off += 64)
-		__builtin_prefetch((const char *)e + off);
-}
-
 /* The keys of evs[0..n) (free with free()). */
 static uint8_t *page_keys(struct html *h, const size_t *evs, size_t n)
 {
 	uint8_t *k = xmalloc(n ? n : 1);
 	for (size_t i = 0; i < n; i++) {
 		if (i + PREFETCH_AHEAD < n)
-			prefetch_ev(hev(h, evs[i + PREFETCH_AHEAD]), false);
+			ev_prefetch(hev(h, evs[i + PREFETCH_AHEAD]), false);
 		k[i] = ev_key(hev(h, evs[i]));
 	}
 	return k;
@@ -1275,9 +1252,9 @@ static void tl_lane_marks(struct html *h, const struct tl *t, const size_t *evs,
 			if (!in_lane(keys[k], ln))
 				continue;
 			if (k + PREFETCH_AHEAD < nev && in_lane(keys[k + PREFETCH_AHEAD], ln))
-				prefetch_ev(hev(h, evs[k + PREFETCH_AHEAD]), false);
+				ev_prefetch(hev(h, evs[k + PREFETCH_AHEAD]), false);
 			if (k + PREFETCH_AHEAD / 2 < nev && in_lane(keys[k + PREFETCH_AHEAD / 2], ln))
-				prefetch_ev(hev(h, evs[k + PREFETCH_AHEAD / 2]), true);
+				ev_prefetch(hev(h, evs[k + PREFETCH_AHEAD / 2]), true);
 			e = hev(h, evs[k]);
 			x = tl_x(t, us_of(e->ts_sec, e->ts_nsec));
 			col = (long)(x + 0.5);
@@ -1640,9 +1617,9 @@ static size_t events_table(struct html *h, const size_t *evs, const uint8_t *key
 			open = true;
 		}
 		if (k + PREFETCH_AHEAD < nev && (keys[k + PREFETCH_AHEAD] & mask) == match)
-			prefetch_ev(hev(h, evs[k + PREFETCH_AHEAD]), false);
+			ev_prefetch(hev(h, evs[k + PREFETCH_AHEAD]), false);
 		if (k + PREFETCH_AHEAD / 2 < nev && (keys[k + PREFETCH_AHEAD / 2] & mask) == match)
-			prefetch_ev(hev(h, evs[k + PREFETCH_AHEAD / 2]), true);
+			ev_prefetch(hev(h, evs[k + PREFETCH_AHEAD / 2]), true);
 		event_row(h, evs[k], hev(h, evs[k]));
 		shown++;
 	}

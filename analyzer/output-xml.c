@@ -24,7 +24,7 @@
 #define elem_k(w, n, v) xmlw_elem_stable(w, n, v)
 
 #define IFACE_LABEL 128 /* an_iface_label's buffer for an event's interface, as it always was */
-#define PREFETCH_AHEAD 8 /* events: see prefetch_ev */
+#define PREFETCH_AHEAD 8 /* events: see ev_prefetch (event.h) */
 
 static int open_doc(struct xmlw *w, const char *path, const char *root)
 {
@@ -103,28 +103,6 @@ static char (*iface_labels(const struct analysis *a))[IFACE_LABEL]
 	return l;
 }
 
-/*
- * A host's events lie far apart in the event store (hosts take turns), so
- * each one written starts with cache misses on its record and its texts.
- * The record a few events ahead is fetched while this one is written, and
- * (texts) the name and answers of one in between, whose record is there
- * by then.  always_inline: a function doing nothing but prefetches looks
- * free of effects to GCC, which then drops the calls altogether.
- */
-static inline __attribute__((always_inline)) void prefetch_ev(const struct ev *e, bool texts)
-{
-	if (!e)
-		return;
-	if (texts) {
-		if (e->qname)
-			__builtin_prefetch(e->qname);
-		if (e->answers)
-			__builtin_prefetch(e->answers);
-		return;
-	}
-	for (size_t off = 0; off < sizeof(*e); off += 64)
-		__builtin_prefetch((const char *)e + off);
-}
 
 static void write_event(struct analysis *a, struct xmlw *w, const struct ev *e, const char (*labels)[IFACE_LABEL])
 {
@@ -263,9 +241,9 @@ static int write_host(struct analysis *a, const char *dir, size_t hi, struct ev_
 	start(w, "events");
 	for (size_t i = 0; i < nevs; i++) {
 		if (i + PREFETCH_AHEAD < nevs)
-			prefetch_ev(ev_read(rd, first + i + PREFETCH_AHEAD), false);
+			ev_prefetch(ev_read(rd, first + i + PREFETCH_AHEAD), false);
 		if (i + PREFETCH_AHEAD / 2 < nevs)
-			prefetch_ev(ev_read(rd, first + i + PREFETCH_AHEAD / 2), true);
+			ev_prefetch(ev_read(rd, first + i + PREFETCH_AHEAD / 2), true);
 		write_event(a, w, ev_read(rd, first + i), labels);
 	}
 	end(w);

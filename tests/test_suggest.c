@@ -9,24 +9,17 @@
 #include "analyze.h"
 #include "capbuild.h"
 
-/* The <endpoint .../> lines of the description suggested for path, sorted
- * and joined by newlines (empty when none). */
-static char *suggested_endpoints(const char *path)
+/* The <endpoint .../> elements of a description's text, sorted and joined
+ * by newlines (empty when none). */
+static char *endpoint_lines(const char *xml)
 {
-	struct analysis *a = an_new(NULL, NULL);
-	cr_assert_geq(an_add_file(a, path), 0, "%s", path);
-	an_finish(a);
-	struct sbuf xml = {0};
-	an_suggest_xml(a, &xml);
-	an_free(a);
 	char *lines[64];
 	size_t n = 0;
-	for (const char *s = xml.s ? strstr(xml.s, "<endpoint ") : NULL; s && n < 64; s = strstr(s + 1, "<endpoint ")) {
+	for (const char *s = xml ? strstr(xml, "<endpoint ") : NULL; s && n < 64; s = strstr(s + 1, "<endpoint ")) {
 		const char *e = strstr(s, "/>");
 		cr_assert_not_null(e);
 		lines[n++] = strndup(s, (size_t)(e - s + 2));
 	}
-	sb_free(&xml);
 	for (size_t i = 1; i < n; i++) /* insertion sort: a handful of lines */
 		for (size_t j = i; j > 0 && strcmp(lines[j - 1], lines[j]) > 0; j--) {
 			char *t = lines[j];
@@ -44,7 +37,21 @@ static char *suggested_endpoints(const char *path)
 	return out.s;
 }
 
-/* The same, from a description file written by hand (the lab's). */
+/* ... of the description suggested for a capture */
+static char *suggested_endpoints(const char *path)
+{
+	struct analysis *a = an_new(NULL, NULL);
+	cr_assert_geq(an_add_file(a, path), 0, "%s", path);
+	an_finish(a);
+	struct sbuf xml = {0};
+	an_suggest_xml(a, &xml);
+	an_free(a);
+	char *r = endpoint_lines(xml.s);
+	sb_free(&xml);
+	return r;
+}
+
+/* ... of a description file written by hand (the lab's) */
 static char *described_endpoints(const char *path)
 {
 	FILE *fp = fopen(path, "r");
@@ -53,32 +60,7 @@ static char *described_endpoints(const char *path)
 	size_t len = fread(buf, 1, sizeof(buf) - 1, fp);
 	fclose(fp);
 	buf[len] = '\0';
-	struct sbuf b = {0};
-	sb_add(&b, buf);
-	/* reuse the sorter above on a fake document: same lines, same form */
-	char *lines[64];
-	size_t n = 0;
-	for (const char *s = strstr(b.s, "<endpoint "); s && n < 64; s = strstr(s + 1, "<endpoint ")) {
-		const char *e = strstr(s, "/>");
-		cr_assert_not_null(e);
-		lines[n++] = strndup(s, (size_t)(e - s + 2));
-	}
-	sb_free(&b);
-	for (size_t i = 1; i < n; i++)
-		for (size_t j = i; j > 0 && strcmp(lines[j - 1], lines[j]) > 0; j--) {
-			char *t = lines[j];
-			lines[j] = lines[j - 1];
-			lines[j - 1] = t;
-		}
-	struct sbuf out = {0};
-	sb_add(&out, "");
-	for (size_t i = 0; i < n; i++) {
-		if (i)
-			sb_add(&out, "\n");
-		sb_add(&out, lines[i]);
-		free(lines[i]);
-	}
-	return out.s;
+	return endpoint_lines(buf);
 }
 
 /* Every lab capture: the suggested endpoints are exactly those the lab
