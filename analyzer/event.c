@@ -83,7 +83,8 @@ static void strtab_free(struct strtab *t)
  * are written to a spill file (an unlinked temporary file) and read back
  * through a small cache of blocks when asked for.  So the memory an
  * investigation takes is bounded by the flows alive at a time plus a fixed
- * window of recent events (some 8,000), not by the length of the capture.
+ * window of recent events (some 33,000), not by the length of the capture:
+ * the usual audit never touches the disk.
  *
  * Blocks are frozen in order, so a late change to an old event (a
  * response after a long wait, the TLS record counts when a DoT flow ends,
@@ -93,7 +94,7 @@ static void strtab_free(struct strtab *t)
  * the latest ev_get_mut() is never evicted.
  */
 #define EV_BLOCK 256    /* events per block (53 KiB) */
-#define EV_WINDOW 32    /* full blocks kept in memory besides the one being filled */
+#define EV_WINDOW 128   /* full blocks kept in memory besides the one being filled (6.7 MiB) */
 #define EV_CACHE 8      /* spilled blocks cached, by the store and by each reader */
 
 struct evcache {
@@ -841,7 +842,7 @@ void ev_sort(struct evstore *s)
 struct ev_hostview {
 	size_t n, nhosts, bs;
 	size_t *start;  /* nhosts + 2: host h's events at [start[h], start[h + 1]); none last */
-	struct ev *mem; /* the view in memory (a store that never spilled) */
+	size_t *idx;    /* a store that never spilled: position -> the store's index */
 	int fd;         /* or its file */
 	bool alias;     /* one bucket holds every event: the view is the store itself */
 };
@@ -889,11 +890,10 @@ struct ev_hostview *ev_hostview_new(struct evstore *s, size_t nhosts)
 	size_t *wat = xmalloc((nhosts + 1) * sizeof(*wat));
 	memcpy(wat, v->start, (nhosts + 1) * sizeof(*wat));
 	if (inmem) {
-		v->mem = xmalloc((s->n ? s->n : 1) * sizeof(*v->mem));
+		v->idx = xmalloc((s->n ? s->n : 1) * sizeof(*v->idx));
 		for (size_t i = 0; i < s->n; i++) {
-			const struct ev *e = &s->mem[i / s->bs][i % s->bs];
-			int h = e->host_idx;
-			v->mem[wat[h >= 0 && (size_t)h < nhosts ? (size_t)h : nhosts]++] = *e;
+			int h = s->mem[i / s->bs][i % s->bs].host_idx;
+			v->idx[wat[h >= 0 && (size_t)h < nhosts ? (size_t)h : nhosts]++] = i;
 		}
 		free(wat);
 		return v;
@@ -945,7 +945,7 @@ void ev_hostview_free(struct ev_hostview *v)
 		return;
 	if (v->fd >= 0)
 		close(v->fd);
-	free(v->mem);
+	free(v->idx);
 	free(v->start);
 	free(v);
 }
@@ -974,8 +974,10 @@ const struct ev *ev_read(struct ev_reader *r, size_t i)
 	if (r->v && !r->v->alias) {
 		if (i >= r->v->n)
 			return NULL;
-		if (r->v->mem)
-			return &r->v->mem[i];
+		if (r->v->idx) {
+			size_t k = r->v->idx[i];
+			return &r->s->mem[k / bs][k % bs];
+		}
 		fd = r->v->fd;
 	} else {
 		if (i >= r->s->n)
