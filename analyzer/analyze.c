@@ -308,7 +308,7 @@ static uint32_t iface_ref(struct analysis *a, const struct pkt *p)
 	memset(n, 0, sizeof(*n));
 	n->file_idx = p->file_idx;
 	n->id = id;
-	n->name = cp->iface_name ? xstrdup(cp->iface_name) : NULL;
+	n->name = cp->iface_name ? xstrdup(cp->iface_name) : p->ifname ? xstrdup(p->ifname) : NULL;
 	n->linktype = cp->linktype;
 	n->hatype = p->hatype;
 	n->tunnel_idx = -1;

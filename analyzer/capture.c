@@ -85,6 +85,7 @@ static const struct {
 	{240, "NETANALYZER", 0},
 	{249, "USBPCAP", 0},
 	{253, "NETLINK", 0},
+	{258, "PKTAP", 1},
 	{276, "LINUX_SLL2", 1},
 	{-1, NULL, 0},
 };

@@ -32,6 +32,10 @@
 #define LT_IPV6 229
 #define LT_NFLOG 239
 #define LT_LINUX_SLL2 276
+#define LT_PKTAP 258
+
+#define PKTAP_NAMES 64     /* interface names a PKTAP capture may bring (more share the last) */
+#define PKTAP_NAME_LEN 24  /* pth_ifname */
 
 #define ETH_IP4 0x0800
 #define ETH_IP6 0x86dd
@@ -65,6 +69,10 @@ struct decoder {
 	 * valid until the next decode_packet(). */
 	uint8_t *rbuf[REASM_BUFS];
 	size_t rcap[REASM_BUFS];
+	/* PKTAP: the interface names seen, in order; a packet's ifindex is
+	 * PKTAP_IFINDEX + its place here */
+	char pktap_names[PKTAP_NAMES][PKTAP_NAME_LEN + 1];
+	size_t npktap;
 };
 
 /* What a layer found inside itself, for the loop in decode_packet(): the
@@ -1241,6 +1249,76 @@ static enum decode_status dec_raw(struct dctx *x, struct cur *c)
 	return DEC_MALFORMED;
 }
 
+/* The interface number of a PKTAP interface name (sanitised to printable
+ * ASCII, as pcapng names are): names are numbered as they come. */
+static int pktap_iface(struct decoder *d, const uint8_t *raw, const char **name_out)
+{
+	char name[PKTAP_NAME_LEN + 1];
+	size_t n = 0;
+	while (n < PKTAP_NAME_LEN && raw[n]) {
+		name[n] = raw[n] > 0x20 && raw[n] < 0x7f ? (char)raw[n] : '?';
+		n++;
+	}
+	name[n] = '\0';
+	if (n == 0)
+		snprintf(name, sizeof(name), "?");
+	size_t i;
+	for (i = 0; i < d->npktap; i++)
+		if (strcmp(d->pktap_names[i], name) == 0)
+			break;
+	if (i == d->npktap) {
+		if (d->npktap < PKTAP_NAMES)
+			memcpy(d->pktap_names[d->npktap++], name, sizeof(name));
+		else
+			i = PKTAP_NAMES - 1; /* a hostile capture with endless names: they share one */
+	}
+	*name_out = d->pktap_names[i];
+	return PKTAP_IFINDEX + (int)i;
+}
+
+/*
+ * Apple's PKTAP (what tcpdump -i any or -i pktap writes on macOS): a header
+ * in the capturing Mac's byte order (little-endian), then the packet in its
+ * interface's own link type.  Read: pth_length (offset 0), pth_type_next
+ * (4: 1 is a packet), pth_dlt (8), pth_ifname (12, 24 bytes), pth_flags
+ * (36: 1 in, 2 out).  The interface name keeps en0 apart from utun3.
+ */
+static enum decode_status dec_pktap(struct dctx *x, struct cur *c)
+{
+	struct pkt *out = x->out;
+	const uint8_t *p = cur_ptr(c);
+	size_t n = cur_left(c);
+	if (n < 40)
+		return cut(x, true);
+	uint32_t hlen = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+	uint32_t type = (uint32_t)p[4] | (uint32_t)p[5] << 8 | (uint32_t)p[6] << 16 | (uint32_t)p[7] << 24;
+	uint32_t dlt = (uint32_t)p[8] | (uint32_t)p[9] << 8 | (uint32_t)p[10] << 16 | (uint32_t)p[11] << 24;
+	uint8_t flags = p[36];
+	if (hlen < 40)
+		return DEC_MALFORMED;
+	if (hlen > n)
+		return cut(x, true);
+	if (type != 1)
+		return DEC_NOT_IP; /* not a packet record */
+	out->ifindex = pktap_iface(x->d, p + 12, &out->ifname);
+	out->pkttype = flags & 2 ? PKTTYPE_OUTGOING : flags & 1 ? PKTTYPE_HOST : -1;
+	cur_skip(c, hlen);
+	switch (dlt) { /* DLT_ values as Darwin numbers them */
+	case 0:
+		return dec_null(x, c, false);
+	case 1:
+		return dec_ether(x, c, true);
+	case 9:
+		return dec_ppp(x, c, true);
+	case 12: /* DLT_RAW */
+		return dec_raw(x, c);
+	case 108:
+		return dec_null(x, c, true);
+	default:
+		return DEC_NOT_IP;
+	}
+}
+
 static void nflog_prefix(struct dctx *x, const uint8_t *v, size_t n)
 {
 	char *s = x->d->nflog_prefix;
@@ -1390,6 +1468,9 @@ enum decode_status decode_packet(struct decoder *d, const struct cap_packet *cp,
 		break;
 	case LT_NFLOG:
 		s = dec_nflog(&x, &c);
+		break;
+	case LT_PKTAP:
+		s = dec_pktap(&x, &c);
 		break;
 	default:
 		s = DEC_UNSUPPORTED;

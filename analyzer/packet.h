@@ -15,6 +15,8 @@
 #define PKTTYPE_OTHERHOST 3
 #define PKTTYPE_OUTGOING 4
 
+#define PKTAP_IFINDEX 1000000 /* PKTAP interfaces are numbered from here (no SLL2 index comes close) */
+
 #define LS_MAX_ENCAP 8 /* cap on nested encapsulations (issue 3) */
 
 struct pkt {
@@ -27,7 +29,9 @@ struct pkt {
 	uint8_t dst_mac[6];
 	uint8_t nvlan;
 	uint16_t vlan[2];  /* outer first; 12-bit ids */
-	int ifindex;       /* SLL2 interface index, else pcapng interface id, else -1 */
+	int ifindex;       /* SLL2 interface index, else pcapng interface id, else -1;
+	                      PKTAP: PKTAP_IFINDEX + the name's number in its capture */
+	const char *ifname; /* PKTAP: the interface's name (the decoder's), else NULL */
 	uint16_t hatype;   /* SLL/SLL2 ARPHRD_* of the interface, 0 when unknown */
 	int8_t pkttype;    /* PKTTYPE_*, -1 when the link layer does not say */
 	const char *nflog_prefix; /* NFLOG log prefix (NUL-terminated copy owned by decoder), else NULL */

@@ -886,3 +886,94 @@ Test(hostile, markup_and_bad_bytes_stay_well_formed)
 	an_free(a);
 	unlink(p);
 }
+
+/* ---------------------------------------------------------------------- */
+/* PKTAP: macOS tcpdump -i any.  Each record: a 108-byte PKTAP header
+ * (little-endian: length, type 1, inner DLT, interface name, flags), then
+ * the packet in its interface's link type. */
+
+static size_t pktap_wrap(uint8_t *out, const char *ifname, uint32_t dlt, uint8_t flags, const uint8_t *pkt,
+			 size_t n)
+{
+	memset(out, 0, 108);
+	out[0] = 108;
+	out[4] = 1;
+	out[8] = (uint8_t)dlt;
+	memcpy(out + 12, ifname, strlen(ifname));
+	out[36] = flags;
+	memcpy(out + 108, pkt, n);
+	return 108 + n;
+}
+
+Test(hostile, pktap_capture_keeps_its_interfaces)
+{
+	/* en0 (Ethernet inside PKTAP): the WireGuard carrier every second
+	 * and a query to the LAN resolver; utun3 (BSD loopback framing): the
+	 * inside query to the tunnel's resolver.  Checked with tshark 4.0
+	 * (pktap.ifname, dns.qry.name) when this test was written. */
+	char *p = tmp(".pcap");
+	struct cb_pcap *w = cb_pcap_open(p, 258, 65535, 0);
+	cr_assert_not_null(w);
+	uint8_t rec[CB_MAXPKT + 200], q[512], inner[CB_MAXPKT];
+	for (int t = 1; t <= 10; t++) {
+		uint8_t ka[32] = {4};
+		size_t n = cb_udp4(inner, HOST_MAC, GW_MAC, "192.168.1.10", "203.0.113.5", 40001, 51820, ka, sizeof(ka));
+		size_t m = pktap_wrap(rec, "en0", 1, 2, inner, n);
+		cr_assert_eq(cb_pcap_write(w, T0 + t, 0, rec, (uint32_t)m, (uint32_t)m), 0);
+	}
+	size_t qn = cb_dns_query(q, sizeof(q), 7, "leak.example", 1);
+	size_t n = cb_udp4(inner, HOST_MAC, GW_MAC, "192.168.1.10", "192.168.1.1", 40007, 53, q, qn);
+	size_t m = pktap_wrap(rec, "en0", 1, 2, inner, n);
+	cr_assert_eq(cb_pcap_write(w, T0 + 5, 0, rec, (uint32_t)m, (uint32_t)m), 0);
+	qn = cb_dns_query(q, sizeof(q), 8, "inside.example", 1);
+	n = cb_udp4(inner, HOST_MAC, GW_MAC, "10.66.0.2", "10.66.0.1", 40008, 53, q, qn);
+	/* BSD loopback framing: AF_INET (2), host order, then the IP packet */
+	uint8_t nullf[CB_MAXPKT];
+	nullf[0] = 2;
+	nullf[1] = nullf[2] = nullf[3] = 0;
+	memcpy(nullf + 4, inner + 14, n - 14);
+	m = pktap_wrap(rec, "utun3", 0, 2, nullf, 4 + n - 14);
+	cr_assert_eq(cb_pcap_write(w, T0 + 6, 0, rec, (uint32_t)m, (uint32_t)m), 0);
+	/* hostile: a header longer than the record, a header length under 40 */
+	memset(rec, 0, 108);
+	rec[0] = 200;
+	rec[4] = 1;
+	cr_assert_eq(cb_pcap_write(w, T0 + 7, 0, rec, 108, 108), 0);
+	rec[0] = 8;
+	cr_assert_eq(cb_pcap_write(w, T0 + 7, 0, rec, 108, 108), 0);
+	cr_assert_eq(cb_pcap_close(w), 0);
+
+	char err[1024];
+	struct rules *r;
+	cr_assert_eq(rules_load_mem("test.xml", RULES, strlen(RULES), &r, err, sizeof(err)), 0, "%s", err);
+	int rc;
+	struct analysis *a = analyse(p, r, NULL, &rc);
+	cr_expect_eq(rc, 0);
+	cr_expect_eq(a->tun[0].carrier_pkts, 10);
+	cr_assert_eq(ev_count(a->ev), 2);
+	bool leak = false, inside = false;
+	for (size_t i = 0; i < ev_count(a->ev); i++) {
+		const struct ev *e = ev_get(a->ev, i);
+		char b[64];
+		const char *label = an_iface_label(a, e->iface_ref, b, sizeof(b));
+		if (strcmp(e->qname, "leak.example") == 0) {
+			leak = true;
+			cr_expect_str_eq(label, "en0");
+			cr_expect_eq(e->verdict, VERDICT_LEAK);
+			cr_expect_eq(e->path, PATH_OUTSIDE);
+		} else if (strcmp(e->qname, "inside.example") == 0) {
+			inside = true;
+			cr_expect_str_eq(label, "utun3");
+			cr_expect_eq(e->verdict, VERDICT_OK);
+			cr_expect_eq(e->path, PATH_TUNNEL);
+		}
+	}
+	cr_expect(leak);
+	cr_expect(inside);
+	an_free(a);
+	rules_free(r);
+	if (getenv("LS_KEEP_PKTAP"))
+		fprintf(stderr, "pktap capture kept: %s\n", p);
+	else
+		unlink(p);
+}
