@@ -241,8 +241,10 @@ void an_free(struct analysis *a)
 		free(a->files[i].error);
 	}
 	free(a->files);
-	for (size_t i = 0; i < a->nifaces; i++)
+	for (size_t i = 0; i < a->nifaces; i++) {
 		free(a->ifaces[i].name);
+		free(a->ifaces[i].desc);
+	}
 	free(a->ifaces);
 	if (a->tun)
 		for (size_t i = 0; i < a->rules->n_tunnels; i++) {
@@ -309,6 +311,7 @@ static uint32_t iface_ref(struct analysis *a, const struct pkt *p)
 	n->file_idx = p->file_idx;
 	n->id = id;
 	n->name = cp->iface_name ? xstrdup(cp->iface_name) : p->ifname ? xstrdup(p->ifname) : NULL;
+	n->desc = cp->iface_desc ? xstrdup(cp->iface_desc) : NULL;
 	n->linktype = cp->linktype;
 	n->hatype = p->hatype;
 	n->tunnel_idx = -1;
@@ -329,7 +332,9 @@ const char *an_iface_label(const struct analysis *a, uint32_t ref, char *buf, si
 		return buf;
 	}
 	const struct an_iface *f = &a->ifaces[ref];
-	if (f->name)
+	if (f->name && f->desc && strncmp(f->name, "\\Device\\", 8) == 0)
+		snprintf(buf, len, "%s (%s)", f->desc, f->name); /* Windows: the GUID alone says nothing */
+	else if (f->name)
 		snprintf(buf, len, "%s", f->name);
 	else if (f->linktype == 276 && f->id >= 0)
 		snprintf(buf, len, "ifindex%d", f->id);
@@ -1399,13 +1404,15 @@ static void decide_roles(struct analysis *a)
 		f->role_why = "no evidence";
 		if (r && f->name) {
 			for (size_t t = 0; t < r->n_tunnels; t++) {
-				if (r->tunnels[t].tun_iface && strcmp(r->tunnels[t].tun_iface, f->name) == 0) {
+				if (r->tunnels[t].tun_iface && (strcmp(r->tunnels[t].tun_iface, f->name) == 0 ||
+								(f->desc && strcmp(r->tunnels[t].tun_iface, f->desc) == 0))) {
 					f->role = IF_TUNNEL;
 					f->tunnel_idx = (int)t;
 					f->role_why = "named as the tunnel interface in the description";
 					break;
 				}
-				if (r->tunnels[t].phys_iface && strcmp(r->tunnels[t].phys_iface, f->name) == 0) {
+				if (r->tunnels[t].phys_iface && (strcmp(r->tunnels[t].phys_iface, f->name) == 0 ||
+								 (f->desc && strcmp(r->tunnels[t].phys_iface, f->desc) == 0))) {
 					f->role = IF_PHYSICAL;
 					f->role_why = "named as the physical interface in the description";
 					break;
@@ -1826,11 +1833,19 @@ static bool iface_looks_tunnel(const struct an_iface *f)
 {
 	static const char *const prefixes[] = {"wg", "tun", "utun", "ppp", "tailscale", "ipsec", "nordlynx",
 					       "proton", "mullvad", "vpn", "tap", NULL};
+	/* Windows names interfaces \Device\NPF_{GUID}: the description
+	 * tells (WireGuard's and OpenVPN's drivers, VPN clients' adapters) */
+	static const char *const in_desc[] = {"wireguard", "wintun", "tap-windows", "openvpn", "vpn", "tailscale",
+					      "nordlynx", "mullvad", "proton", NULL};
 	if (f->hatype == ARPHRD_NONE_)
 		return true;
 	if (f->name)
 		for (const char *const *p = prefixes; *p; p++)
 			if (strncasecmp(f->name, *p, strlen(*p)) == 0)
+				return true;
+	if (f->desc)
+		for (const char *const *p = in_desc; *p; p++)
+			if (strcasestr(f->desc, *p))
 				return true;
 	return false;
 }

@@ -41,6 +41,7 @@ struct an_iface {
 	uint32_t file_idx;
 	int id;                  /* SLL2 ifindex / pcapng interface id; -1 none */
 	char *name;              /* as the capture names it, or NULL */
+	char *desc;              /* its description (pcapng), or NULL */
 	int linktype;
 	uint16_t hatype;
 	uint64_t pkts, inside_pkts, carrier_pkts, loopback_pkts;

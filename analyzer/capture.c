@@ -415,6 +415,7 @@ int cap_next(struct cap_file *f, struct cap_packet *pkt)
 				pkt->has_iface = false;
 				pkt->iface = 0;
 				pkt->iface_name = NULL;
+				pkt->iface_desc = NULL;
 			}
 		}
 	}

@@ -43,6 +43,9 @@ struct cap_packet {
 	                            the IDB index itself. */
 	bool has_iface;          /* iface is a pcapng interface (false for pcap) */
 	const char *iface_name;  /* interface name if the file names it, else NULL */
+	const char *iface_desc;  /* its description (pcapng if_description), else NULL:
+	                            on Windows the name is \Device\NPF_{GUID} and the
+	                            description says "WireGuard Tunnel" */
 	uint32_t caplen;         /* bytes present in data */
 	uint32_t wirelen;        /* original length on the wire */
 	uint32_t orig_caplen;    /* captured length in the original capture (differs

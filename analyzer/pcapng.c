@@ -387,6 +387,7 @@ static int do_packet(struct png_reader *r, uint32_t type, uint32_t len, struct c
 	pkt->iface = (int)(r->sec_base + id); /* < PNG_MAX_IFACES */
 	pkt->has_iface = true;
 	pkt->iface_name = ifc->pub.name;
+	pkt->iface_desc = ifc->pub.desc;
 	pkt->caplen = caplen;
 	pkt->wirelen = wirelen;
 	pkt->data = cur_ptr(&c);

@@ -177,3 +177,56 @@ Test(suggest, mid_session_capture_names_the_server)
 	free(s);
 	unlink(path);
 }
+
+/* A Wireshark capture on Windows: interfaces are named \Device\NPF_{GUID}
+ * and only their descriptions tell the WireGuard adapter from the
+ * Ethernet one.  The tunnel interface is found by its description, so the
+ * inside address and the resolver are suggested, and reports label the
+ * interface by its description. */
+Test(suggest, windows_interface_descriptions)
+{
+	char path[] = "/tmp/ls-suggest-XXXXXX.pcapng";
+	int fd = mkstemps(path, 7);
+	cr_assert_geq(fd, 0);
+	close(fd);
+	struct cb_png *w = cb_png_open(path, 0);
+	cr_assert_not_null(w);
+	struct cb_idb_opt eth = {.name = "\\Device\\NPF_{4A2B9E1C-0000-4000-8000-000000000001}",
+				 .desc = "Intel(R) Ethernet Connection I219-V"};
+	struct cb_idb_opt wg = {.name = "\\Device\\NPF_{4A2B9E1C-0000-4000-8000-000000000002}",
+				.desc = "WireGuard Tunnel"};
+	cr_assert_eq(cb_png_idb(w, 1, 262144, &eth), 0);
+	cr_assert_eq(cb_png_idb(w, 101, 65535, &wg), 1);
+	static const uint8_t m1[6] = {2, 0, 0, 0, 0, 1}, m2[6] = {2, 0, 0, 0, 0, 2};
+	uint8_t frame[512], q[256];
+	for (int k = 0; k < 6; k++) {
+		uint8_t hs[148] = {1};
+		uint8_t data[96] = {4};
+		size_t n = k == 0 ? cb_udp4(frame, m1, m2, "192.168.1.10", "198.51.100.7", 50123, 51820, hs, sizeof(hs))
+				  : cb_udp4(frame, m1, m2, "192.168.1.10", "198.51.100.7", 50123, 51820, data, sizeof(data));
+		cr_assert_eq(cb_png_epb(w, 0, 1700000000 + k, 0, frame, (uint32_t)n, (uint32_t)n), 0);
+	}
+	size_t qn = cb_dns_query(q, sizeof(q), 9, "inside.example", 1);
+	size_t n = cb_udp4(frame, m1, m2, "10.64.0.5", "10.64.0.1", 50000, 53, q, qn);
+	/* raw IP on the tunnel adapter: the Ethernet header left out */
+	cr_assert_eq(cb_png_epb(w, 1, 1700000003, 0, frame + 14, (uint32_t)(n - 14), (uint32_t)(n - 14)), 0);
+	cr_assert_eq(cb_png_close(w), 0);
+
+	struct analysis *a = an_new(NULL, NULL);
+	cr_assert_geq(an_add_file(a, path), 0);
+	an_finish(a);
+	struct sbuf xml = {0};
+	an_suggest_xml(a, &xml);
+	cr_expect(strstr(xml.s, "<endpoint address=\"198.51.100.7\" port=\"51820\" transport=\"udp\"/>"), "%s", xml.s);
+	cr_expect(strstr(xml.s, "<inside prefix=\"10.64.0.5/32\"/>"), "%s", xml.s);
+	cr_expect(strstr(xml.s, "<resolver address=\"10.64.0.1\" port=\"53\"/>"), "%s", xml.s);
+	char b[160];
+	bool labelled = false;
+	for (uint32_t i = 0; i < a->nifaces; i++)
+		labelled |= strcmp(an_iface_label(a, i, b, sizeof(b)),
+				   "WireGuard Tunnel (\\Device\\NPF_{4A2B9E1C-0000-4000-8000-000000000002})") == 0;
+	cr_expect(labelled);
+	sb_free(&xml);
+	an_free(a);
+	unlink(path);
+}
