@@ -696,13 +696,29 @@ static enum decode_status tun_finish(struct dctx *x, enum tun_res r, const struc
 	return DEC_OK;
 }
 
+/* Teredo off its port (RFC 4380 4: a client talks to relays and peers
+ * from and to any port): a bare IPv6 packet that fills the datagram
+ * exactly, to or from a Teredo address (2001:0::/32).  Windows keeps
+ * Teredo on by default: IPv6 name resolution through it leaves an IPv4
+ * tunnel behind. */
+static bool teredo_shaped(const uint8_t *p, size_t n)
+{
+	static const uint8_t pfx[4] = {0x20, 0x01, 0x00, 0x00};
+	if (n < 40 || p[0] >> 4 != 6 || 40 + ((size_t)p[4] << 8 | p[5]) != n)
+		return false;
+	return memcmp(p + 8, pfx, 4) == 0 || memcmp(p + 24, pfx, 4) == 0;
+}
+
 /* A UDP datagram on a tunnel port (either side: answers come back from
- * the port).  The destination port is tried first. */
+ * the port), or shaped as Teredo.  The destination port is tried first. */
 static enum decode_status tun_udp(struct dctx *x, const uint8_t *p, size_t n, bool tail)
 {
 	enum encap_kind kd = udp_port_kind(x->out->dport), ks = udp_port_kind(x->out->sport);
-	if (kd == ENCAP_KINDS && ks == ENCAP_KINDS)
-		return DEC_OK;
+	if (kd == ENCAP_KINDS && ks == ENCAP_KINDS) {
+		if (!teredo_shaped(p, n))
+			return DEC_OK;
+		kd = ENCAP_TEREDO;
+	}
 	if (carrier_kept(x))
 		return DEC_OK;
 	struct tun t;

@@ -1366,6 +1366,9 @@ static const struct want w_teredo[] = {
 	 "65.55.158.80", 3797, 3544},
 	{31, "teredo", "fe80::708d:fe83:4114:a512", "2001:0:4137:9e50:8000:f12a:b9c8:2815", 59, 0, 0,
 	 "65.55.158.80", "192.168.2.16", 3544, 3797},
+	/* off 3544: a relay's port, found by the shape (tshark: -d udp.port==32900,teredo) */
+	{33, "teredo", "2001:4860:0:2001::68", "2001:0:4137:9e50:8000:f12a:b9c8:2815", 58, 0, 0, "83.170.1.38",
+	 "192.168.2.16", 32900, 3797},
 	{21, "", "192.168.2.16", "192.168.2.1", 17, 1920, 53, NULL, NULL, 0, 0},
 	{0},
 };
@@ -1419,7 +1422,10 @@ static const struct corpus_file corpus[] = {
 	{"zeek/Traces/tunnels/gre-over-udp-4754.pcap", 14, 14, "gre-udp", w_gre_udp},
 	{"zeek/Traces/tunnels/vxlan-triple-v2.pcap", 1, 1, "vxlan,vxlan,vxlan", w_vxlan3},
 	{"zeek/Traces/tunnels/geneve-vxlan-dns-truncated.pcap", 2, 2, "geneve,vxlan", w_geneve},
-	{"zeek/Traces/tunnels/Teredo.pcap", 78, 4, "teredo", w_teredo},
+	/* 4 on 3544, 25 more between the client's 3797 and a relay's 32900,
+	 * found by their shape: tshark 4.0 shows the same 29 IPv6 packets
+	 * with -d udp.port==32900,teredo */
+	{"zeek/Traces/tunnels/Teredo.pcap", 78, 29, "teredo", w_teredo},
 	{"zeek/Traces/tunnels/4in4.pcap", 1, 1, "ipip", w_4in4},
 	{"ndpi/default/pcap/6in4tunnel.pcap", 127, 127, "6in4", w_6in4},
 	{"arkime/ipv6-gtp6.pcap", 1, 1, "gtp-u", w_gtp6},
@@ -1485,7 +1491,7 @@ Test(decap, corpus_tunnels)
 		cr_assert_eq(checked, nw, "%s", cf->path);
 		cr_assert_eq(n, cf->packets, "%s", cf->path);
 		const struct decode_stats *st = decode_get_stats(d);
-		cr_assert_eq(st->decap_packets, cf->decap, "%s", cf->path);
+		cr_assert_eq(st->decap_packets, cf->decap, "%s: %llu", cf->path, (unsigned long long)st->decap_packets);
 		cr_assert_eq(st->tunnel_invalid + st->tunnel_inner_malformed, 0, "%s", cf->path);
 		decode_free(d);
 		cap_close(f);
@@ -1532,4 +1538,28 @@ Test(decap, corpus_no_tunnel_elsewhere)
 	}
 	fclose(mf);
 	cr_assert_geq(files, 100);
+}
+
+Test(decap, teredo_off_its_port_by_shape)
+{
+	/* a Teredo client's query to a relay's port (no 3544 on either side):
+	 * opened because the datagram is exactly an IPv6 packet from a
+	 * Teredo address (2001:0::/32) */
+	uint8_t t6[160];
+	size_t t6_len = cb_ip_udp(t6, sizeof(t6), "2001:0:4136:e378:8000:63bf:3fff:fdd2", "2001:4860:4860::8888",
+				  40000, 53, NULL, dnsq, dnsq_len);
+	struct pkt o;
+	size_t m = cb_ip_udp(b2, sizeof(b2), O4S, O4D, 51413, 32900, NULL, t6, t6_len);
+	cr_assert_eq(run_full(fr, eth(fr, b2, m), &o), DEC_OK);
+	cr_assert_str_eq(chain(&o), "teredo");
+	cr_assert_eq(o.proto, 17);
+	cr_assert_eq(o.dport, 53);
+	/* the same packet between documentation addresses: no Teredo address,
+	 * left closed (a UDP payload that merely starts like IPv6) */
+	m = cb_ip_udp(b2, sizeof(b2), O4S, O4D, 51413, 32900, NULL, q6, q6_len);
+	assert_carrier(fr, eth(fr, b2, m), O4S, 17);
+	/* a Teredo address but a length that does not fill the datagram */
+	t6[5]++;
+	m = cb_ip_udp(b2, sizeof(b2), O4S, O4D, 51413, 32900, NULL, t6, t6_len);
+	assert_carrier(fr, eth(fr, b2, m), O4S, 17);
 }
