@@ -310,8 +310,10 @@ static uint32_t iface_ref(struct analysis *a, const struct pkt *p)
 	memset(n, 0, sizeof(*n));
 	n->file_idx = p->file_idx;
 	n->id = id;
-	n->name = cp->iface_name ? xstrdup(cp->iface_name) : p->ifname ? xstrdup(p->ifname) : NULL;
-	n->desc = cp->iface_desc ? xstrdup(cp->iface_desc) : NULL;
+	/* PKTAP names each packet's own interface: that beats the name of
+	 * the capture's interface (a pcapng's "pktap" or "any") */
+	n->name = p->ifname ? xstrdup(p->ifname) : cp->iface_name ? xstrdup(cp->iface_name) : NULL;
+	n->desc = p->ifname ? NULL : cp->iface_desc ? xstrdup(cp->iface_desc) : NULL;
 	n->linktype = cp->linktype;
 	n->hatype = p->hatype;
 	n->tunnel_idx = -1;

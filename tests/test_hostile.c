@@ -977,3 +977,39 @@ Test(hostile, pktap_capture_keeps_its_interfaces)
 	else
 		unlink(p);
 }
+
+Test(hostile, pktap_in_pcapng_names_each_interface)
+{
+	/* the same records in a pcapng whose one interface is "pktap": each
+	 * packet's own interface name wins over the capture's */
+	char *p = tmp(".pcapng");
+	struct cb_png *w = cb_png_open(p, 0);
+	cr_assert_not_null(w);
+	struct cb_idb_opt o = {.name = "pktap", .desc = "Packet Tap"};
+	cr_assert_eq(cb_png_idb(w, 258, 65535, &o), 0);
+	uint8_t rec[CB_MAXPKT + 200], q[512], inner[CB_MAXPKT], nullf[CB_MAXPKT];
+	size_t qn = cb_dns_query(q, sizeof(q), 8, "inside.example", 1);
+	size_t n = cb_udp4(inner, HOST_MAC, GW_MAC, "10.66.0.2", "10.66.0.1", 40008, 53, q, qn);
+	nullf[0] = 2;
+	nullf[1] = nullf[2] = nullf[3] = 0;
+	memcpy(nullf + 4, inner + 14, n - 14);
+	size_t m = pktap_wrap(rec, "utun3", 0, 2, nullf, 4 + n - 14);
+	cr_assert_eq(cb_png_epb(w, 0, T0 + 1, 0, rec, (uint32_t)m, (uint32_t)m), 0);
+	qn = cb_dns_query(q, sizeof(q), 7, "leak.example", 1);
+	n = cb_udp4(inner, HOST_MAC, GW_MAC, "192.168.1.10", "192.168.1.1", 40007, 53, q, qn);
+	m = pktap_wrap(rec, "en0", 1, 2, inner, n);
+	cr_assert_eq(cb_png_epb(w, 0, T0 + 2, 0, rec, (uint32_t)m, (uint32_t)m), 0);
+	cr_assert_eq(cb_png_close(w), 0);
+	int rc;
+	struct analysis *a = analyse(p, NULL, NULL, &rc);
+	cr_expect_eq(rc, 0);
+	cr_assert_eq(ev_count(a->ev), 2);
+	for (size_t i = 0; i < 2; i++) {
+		const struct ev *e = ev_get(a->ev, i);
+		char b[64];
+		cr_expect_str_eq(an_iface_label(a, e->iface_ref, b, sizeof(b)),
+				 strcmp(e->qname, "leak.example") == 0 ? "en0" : "utun3");
+	}
+	an_free(a);
+	unlink(p);
+}
