@@ -1759,14 +1759,28 @@ static void attach_labels(struct analysis *a)
 		qsort(a->hosts[h].names, a->hosts[h].nnames, sizeof(char *), str_qcmp);
 }
 
+/* True when name is a .onion name (RFC 7686), with or without the root dot. */
+static bool is_onion(const char *name)
+{
+	size_t n = strlen(name);
+	if (n && name[n - 1] == '.')
+		n--;
+	return (n == 5 && strncasecmp(name, "onion", 5) == 0) ||
+	       (n > 6 && strncasecmp(name + n - 6, ".onion", 6) == 0);
+}
+
 /* Related evidence on each event: a DHCP-pushed route covering a leak's
- * resolver (TunnelVision), Firefox's DoH canary. */
+ * resolver (TunnelVision), Firefox's DoH canary, a .onion name. */
 static void mark_evidence(struct analysis *a, struct ev *e)
 {
 	if (e->qname && strcasecmp(e->qname, "use-application-dns.net") == 0)
 		e->canary = true;
 	if (e->verdict != VERDICT_LEAK)
 		return;
+	if (e->qname && is_onion(e->qname) && !e->reason)
+		e->reason = "a .onion name reached DNS (RFC 7686 section 2: it must never be resolved there): "
+			    "something other than the Tor client looked it up, and the resolver now knows the "
+			    "hidden service was visited";
 	const struct an_host *h = e->host_idx >= 0 ? &a->hosts[e->host_idx] : NULL;
 	for (size_t i = 0; i < a->nroutes; i++) {
 		const struct an_route *r = &a->routes[i];

@@ -1013,3 +1013,34 @@ Test(hostile, pktap_in_pcapng_names_each_interface)
 	an_free(a);
 	unlink(p);
 }
+
+Test(hostile, onion_name_leak_says_so)
+{
+	/* a .onion name asked of the LAN resolver while a tunnel is up: a
+	 * leak, and the report says what a .onion name in DNS means */
+	char *p = tmp(".pcap");
+	struct cb_pcap *w = cb_pcap_open(p, 1, 65535, 0);
+	cr_assert_not_null(w);
+	for (int t = 1; t <= 6; t++)
+		keepalive(w, t);
+	pcap_query(w, 3.5, 1, "duckduckgogg42xjoc72x3sjasowoarfbgcmvfimaftt6twagswzczad.onion");
+	pcap_query(w, 4.5, 2, "onion.example");
+	cr_assert_eq(cb_pcap_close(w), 0);
+	char err[1024];
+	struct rules *r;
+	cr_assert_eq(rules_load_mem("test.xml", RULES, strlen(RULES), &r, err, sizeof(err)), 0, "%s", err);
+	int rc;
+	struct analysis *a = analyse(p, r, NULL, &rc);
+	cr_expect_eq(rc, 0);
+	cr_assert_eq(ev_count(a->ev), 2);
+	const struct ev *e = ev_get(a->ev, 0);
+	cr_expect_eq(e->verdict, VERDICT_LEAK);
+	cr_assert_not_null(e->reason);
+	cr_expect(strstr(e->reason, "RFC 7686"), "%s", e->reason);
+	e = ev_get(a->ev, 1); /* "onion" as a label elsewhere: nothing special */
+	cr_expect_eq(e->verdict, VERDICT_LEAK);
+	cr_expect_null(e->reason);
+	an_free(a);
+	rules_free(r);
+	unlink(p);
+}
