@@ -1306,9 +1306,7 @@ static enum decode_status dec_pktap(struct dctx *x, struct cur *c)
 	size_t n = cur_left(c);
 	if (n < 40)
 		return cut(x, true);
-	uint32_t hlen = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-	uint32_t type = (uint32_t)p[4] | (uint32_t)p[5] << 8 | (uint32_t)p[6] << 16 | (uint32_t)p[7] << 24;
-	uint32_t dlt = (uint32_t)p[8] | (uint32_t)p[9] << 8 | (uint32_t)p[10] << 16 | (uint32_t)p[11] << 24;
+	uint32_t hlen = cur_u32le(c), type = cur_u32le(c), dlt = cur_u32le(c);
 	uint8_t flags = p[36];
 	if (hlen < 40)
 		return DEC_MALFORMED;
@@ -1318,7 +1316,7 @@ static enum decode_status dec_pktap(struct dctx *x, struct cur *c)
 		return DEC_NOT_IP; /* not a packet record */
 	out->ifindex = pktap_iface(x->d, p + 12, &out->ifname);
 	out->pkttype = flags & 2 ? PKTTYPE_OUTGOING : flags & 1 ? PKTTYPE_HOST : -1;
-	cur_skip(c, hlen);
+	cur_skip(c, hlen - 12); /* the three fields read above */
 	switch (dlt) { /* DLT_ values as Darwin numbers them */
 	case 0:
 		return dec_null(x, c, false);

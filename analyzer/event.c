@@ -208,30 +208,37 @@ static void freeze(struct evstore *s, bool all)
 	s->mem_first = b;
 }
 
-static struct ev *cache_get(struct evstore *s, size_t b, bool dirty)
+/*
+ * Block b of the file fd (cnt events; blocks hold bs) through the cache
+ * c[0..nc): on a miss the least recently used block that is not pinned
+ * makes room, written back first when dirty.  dirty marks the block
+ * changed.  Shared by the store and its readers.
+ */
+static struct ev *blocks_get(struct evcache *c, size_t nc, uint64_t *tick, size_t pinned, int fd, size_t bs,
+			     size_t b, size_t cnt, bool dirty)
 {
 	struct evcache *victim = NULL;
-	for (size_t k = 0; k < s->ncache; k++) {
-		struct evcache *c = &s->cache[k];
-		if (c->valid && c->block == b) {
-			c->used = ++s->tick;
-			c->dirty |= dirty;
-			return c->v;
+	for (size_t k = 0; k < nc; k++) {
+		struct evcache *x = &c[k];
+		if (x->valid && x->block == b) {
+			x->used = ++*tick;
+			x->dirty |= dirty;
+			return x->v;
 		}
-		if (c->valid && c->block == s->pinned)
+		if (x->valid && x->block == pinned)
 			continue;
-		if (!victim || !c->valid || (victim->valid && c->used < victim->used))
-			victim = c;
+		if (!victim || !x->valid || (victim->valid && x->used < victim->used))
+			victim = x;
 	}
 	if (victim->valid && victim->dirty)
-		io_all(s->fd, victim->v, s->bs * sizeof(struct ev), block_off(s, victim->block), true);
+		io_all(fd, victim->v, bs * sizeof(struct ev), (off_t)(victim->block * bs * sizeof(struct ev)), true);
 	if (!victim->v)
-		victim->v = xmalloc(s->bs * sizeof(struct ev));
-	io_all(s->fd, victim->v, s->bs * sizeof(struct ev), block_off(s, b), false);
+		victim->v = xmalloc(bs * sizeof(struct ev));
+	io_all(fd, victim->v, cnt * sizeof(struct ev), (off_t)(b * bs * sizeof(struct ev)), false);
 	victim->block = b;
 	victim->valid = true;
 	victim->dirty = dirty;
-	victim->used = ++s->tick;
+	victim->used = ++*tick;
 	return victim->v;
 }
 
@@ -242,7 +249,8 @@ static struct ev *slot(struct evstore *s, size_t i, bool dirty)
 		return &s->mem[b][i % s->bs];
 	if (dirty)
 		s->pinned = b;
-	return &cache_get(s, b, dirty)[i % s->bs];
+	/* spilled blocks are written whole: every one has bs events */
+	return &blocks_get(s->cache, s->ncache, &s->tick, s->pinned, s->fd, s->bs, b, s->bs, dirty)[i % s->bs];
 }
 
 static void store_clear(struct evstore *s)
@@ -861,6 +869,12 @@ void ev_seal(struct evstore *s)
 	s->sorted = true; /* nothing changes any more */
 }
 
+/* The view's bucket of a host index: its own, or the last (no host). */
+static size_t host_bucket(int h, size_t nhosts)
+{
+	return h >= 0 && (size_t)h < nhosts ? (size_t)h : nhosts;
+}
+
 struct ev_hostview *ev_hostview_new(struct evstore *s, size_t nhosts)
 {
 	struct ev_hostview *v = xcalloc(1, sizeof(*v));
@@ -870,8 +884,7 @@ struct ev_hostview *ev_hostview_new(struct evstore *s, size_t nhosts)
 	v->fd = -1;
 	v->start = xcalloc(nhosts + 2, sizeof(*v->start));
 	for (size_t i = 0; i < s->n; i++) {
-		int h = slot(s, i, false)->host_idx;
-		v->start[(h >= 0 && (size_t)h < nhosts ? (size_t)h : nhosts) + 1]++;
+		v->start[host_bucket(slot(s, i, false)->host_idx, nhosts) + 1]++;
 	}
 	bool one = false;
 	for (size_t h = 1; h <= nhosts + 1; h++) {
@@ -892,8 +905,7 @@ struct ev_hostview *ev_hostview_new(struct evstore *s, size_t nhosts)
 	if (inmem) {
 		v->idx = xmalloc((s->n ? s->n : 1) * sizeof(*v->idx));
 		for (size_t i = 0; i < s->n; i++) {
-			int h = s->mem[i / s->bs][i % s->bs].host_idx;
-			v->idx[wat[h >= 0 && (size_t)h < nhosts ? (size_t)h : nhosts]++] = i;
+			v->idx[wat[host_bucket(s->mem[i / s->bs][i % s->bs].host_idx, nhosts)]++] = i;
 		}
 		free(wat);
 		return v;
@@ -910,8 +922,7 @@ struct ev_hostview *ev_hostview_new(struct evstore *s, size_t nhosts)
 	size_t *fill = xcalloc(nhosts + 1, sizeof(*fill));
 	for (size_t i = 0; i < s->n; i++) {
 		const struct ev *e = slot(s, i, false);
-		int h = e->host_idx;
-		size_t hb = h >= 0 && (size_t)h < nhosts ? (size_t)h : nhosts;
+		size_t hb = host_bucket(e->host_idx, nhosts);
 		if (!per) {
 			struct ev c = *e;
 			io_all(v->fd, &c, sizeof(c), (off_t)(wat[hb]++ * sizeof(struct ev)), true);
@@ -988,26 +999,10 @@ const struct ev *ev_read(struct ev_reader *r, size_t i)
 		fd = r->s->fd;
 	}
 	size_t b = i / bs;
-	struct evcache *victim = NULL;
-	for (size_t k = 0; k < EV_CACHE; k++) {
-		struct evcache *c = &r->cache[k];
-		if (c->valid && c->block == b) {
-			c->used = ++r->tick;
-			return &c->v[i % bs];
-		}
-		if (!victim || !c->valid || (victim->valid && c->used < victim->used))
-			victim = c;
-	}
-	if (!victim->v)
-		victim->v = xmalloc(bs * sizeof(struct ev));
 	/* the last block of a view may be short: read what there is */
 	size_t total = r->v && !r->v->alias ? r->v->n : r->s->n;
 	size_t cnt = total - b * bs < bs ? total - b * bs : bs;
-	io_all(fd, victim->v, cnt * sizeof(struct ev), (off_t)(b * bs * sizeof(struct ev)), false);
-	victim->block = b;
-	victim->valid = true;
-	victim->used = ++r->tick;
-	return &victim->v[i % bs];
+	return &blocks_get(r->cache, EV_CACHE, &r->tick, SIZE_MAX, fd, bs, b, cnt, false)[i % bs];
 }
 
 const char *ev_proto_str(enum ev_proto p)

@@ -221,19 +221,6 @@ static const char *text_cut(const char *s, size_t max, char buf[LABEL_BUF])
  * was a fifth of the time a page took. */
 #define NUM_LEN 32 /* room for any number below, terminator included */
 
-/* The decimal digits of v at p (no terminator); returns the end. */
-static char *put_u64(char *p, uint64_t v)
-{
-	char t[20];
-	int n = 0;
-	do {
-		t[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	while (n)
-		*p++ = t[--n];
-	return p;
-}
 
 /* Numbers for SVG coordinates with one decimal, without printf's %f (which
  * follows LC_NUMERIC and could write a decimal comma): "12", "12.5",
@@ -468,11 +455,8 @@ static const char *rcode_text(const struct ev *e, char *buf, size_t len)
 static const char *endpoint(const struct ls_addr *x, uint16_t port, char *buf, size_t len)
 {
 	if (x->af == 4 && len >= sizeof("255.255.255.255:65535")) {
-		char *p = buf;
-		for (int i = 0; i < 4; i++) {
-			p = put_u64(p, x->a[i]);
-			*p++ = i < 3 ? '.' : ':';
-		}
+		char *p = buf + ipv4_str(x->a, buf);
+		*p++ = ':';
 		p = put_u64(p, port);
 		*p = '\0';
 		return buf;

@@ -65,33 +65,6 @@ static void write_description(const struct analysis *a, struct xmlw *w)
 	end(w);
 }
 
-/* The decimal digits of v (below 1000) at p; returns the end. */
-static char *put_octet(char *p, unsigned v)
-{
-	if (v >= 100)
-		*p++ = (char)('0' + v / 100);
-	if (v >= 10)
-		*p++ = (char)('0' + v / 10 % 10);
-	*p++ = (char)('0' + v % 10);
-	return p;
-}
-
-/* addr_str's text (inet_ntop's: dotted decimal for IPv4, RFC 4001 3.2).
- * IPv4 is written here, without inet_ntop's sprintf: an event holds two
- * addresses or four. */
-static const char *addr_text(const struct ls_addr *x, char *buf, size_t len)
-{
-	if (x->af != 4 || len < sizeof("255.255.255.255"))
-		return addr_str(x, buf, len);
-	char *p = buf;
-	for (int i = 0; i < 4; i++) {
-		p = put_octet(p, x->a[i]);
-		*p++ = '.';
-	}
-	p[-1] = '\0';
-	return buf;
-}
-
 /* The interface labels of an analysis, each worked out once for a report
  * rather than once an event (the same call, the same buffer size).
  * Free with free(). */
@@ -111,9 +84,9 @@ static void write_event(struct analysis *a, struct xmlw *w, const struct ev *e, 
 	write_time(w, "time", e->ts_sec, e->ts_nsec);
 	attr(w, "phase", ev_phase_str(e->phase));
 	attr(w, "proto", ev_proto_str(e->proto));
-	attr(w, "client", addr_text(&e->client, b, sizeof(b)));
+	attr(w, "client", addr_str(&e->client, b, sizeof(b)));
 	attr_u64(w, "client-port", e->client_port);
-	attr(w, "server", addr_text(&e->server, b, sizeof(b)));
+	attr(w, "server", addr_str(&e->server, b, sizeof(b)));
 	attr_u64(w, "server-port", e->server_port);
 	if (e->iface_ref < a->nifaces)
 		attr_k(w, "iface", labels[e->iface_ref]);
@@ -137,8 +110,8 @@ static void write_event(struct analysis *a, struct xmlw *w, const struct ev *e, 
 		/* inside a cleartext tunnel: it protects nothing, but an
 		 * auditor must see the query travelled in one */
 		attr_k(w, "encapsulation", e->encap);
-		attr(w, "outer-client", addr_text(&e->outer_src, b, sizeof(b)));
-		attr(w, "outer-server", addr_text(&e->outer_dst, b, sizeof(b)));
+		attr(w, "outer-client", addr_str(&e->outer_src, b, sizeof(b)));
+		attr(w, "outer-server", addr_str(&e->outer_dst, b, sizeof(b)));
 	}
 	elem(w, "qname", e->qname); /* mostly different from event to event: not worth a slot */
 	if (e->qname)

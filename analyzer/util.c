@@ -62,6 +62,19 @@ void *xgrow(void *arr, size_t *cap, size_t need, size_t elem)
 	return arr;
 }
 
+char *put_u64(char *p, uint64_t v)
+{
+	char t[20];
+	int n = 0;
+	do {
+		t[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while (n)
+		*p++ = t[--n];
+	return p;
+}
+
 size_t ipv4_str(const uint8_t a[4], char buf[16])
 {
 	char *p = buf;

@@ -34,6 +34,10 @@ struct ls_addr {
  * fine: two writers may race).  Returns 0, or -1 with errno. */
 int ls_mkdir_p(const char *d);
 
+/* The decimal digits of v at p (up to 20, no terminator), without
+ * printf: reports write several numbers an event.  Returns the end. */
+char *put_u64(char *p, uint64_t v);
+
 /* Dotted-quad text of an IPv4 address, exactly as inet_ntop writes it
  * (without its sprintf); returns the length. */
 size_t ipv4_str(const uint8_t a[4], char buf[16]);

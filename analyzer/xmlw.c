@@ -620,24 +620,14 @@ void xmlw_attr_stable_n(struct xmlw *w, const char *name, size_t name_len, const
 	put_c(w, '"');
 }
 
-/* The decimal digits of v, right-aligned in b[24]; returns the first. */
-static char *u64_digits(char b[24], uint64_t v)
-{
-	char *p = b + 24;
-	do {
-		*--p = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	return p;
-}
 
 /* Digits need no escaping by either rule: written as they are. */
 void xmlw_attr_u64_n(struct xmlw *w, const char *name, size_t name_len, uint64_t v)
 {
 	if (!attr_start(w, name, name_len))
 		return;
-	char b[24], *p = u64_digits(b, v);
-	put(w, p, (size_t)(b + sizeof(b) - p));
+	char b[24];
+	put(w, b, (size_t)(put_u64(b, v) - b));
 	put_c(w, '"');
 }
 
@@ -748,8 +738,8 @@ void xmlw_rawf(struct xmlw *w, const char *fmt, ...)
 
 void xmlw_u64(struct xmlw *w, uint64_t v)
 {
-	char b[24], *p = u64_digits(b, v);
-	xmlw_raw_n(w, p, (size_t)(b + sizeof(b) - p));
+	char b[24];
+	xmlw_raw_n(w, b, (size_t)(put_u64(b, v) - b));
 }
 
 int xmlw_close(struct xmlw *w)

@@ -230,3 +230,39 @@ Test(suggest, windows_interface_descriptions)
 	an_free(a);
 	unlink(path);
 }
+
+/* Short and random datagrams on the ports the carrier sniffing looks at
+ * (IKE 500 and 4500, WireGuard 51820): every length from 0 to 40 bytes,
+ * nothing recognised, nothing read past a datagram (ASan in make
+ * sanitize). */
+Test(suggest, short_datagrams_on_carrier_ports)
+{
+	char path[] = "/tmp/ls-suggest-XXXXXX.pcap";
+	int fd = mkstemps(path, 5);
+	cr_assert_geq(fd, 0);
+	close(fd);
+	struct cb_pcap *w = cb_pcap_open(path, 1, 65535, 0);
+	cr_assert_not_null(w);
+	static const uint8_t m1[6] = {2, 0, 0, 0, 0, 1}, m2[6] = {2, 0, 0, 0, 0, 2};
+	static const uint16_t ports[] = {500, 4500, 51820};
+	uint8_t frame[256], d[40];
+	uint32_t r = 12345;
+	int t = 0;
+	for (size_t k = 0; k < 3; k++)
+		for (size_t len = 0; len <= sizeof(d); len++) {
+			for (size_t j = 0; j < len; j++) {
+				r = r * 1103515245u + 12345u;
+				d[j] = (uint8_t)(r >> 16);
+			}
+			if (len >= 4 && k == 1)
+				memset(d, 0, 4); /* the non-ESP marker: what comes after is read as IKE */
+			size_t n = cb_udp4(frame, m1, m2, "192.168.1.10", "198.51.100.9", (uint16_t)(40000 + len),
+					   ports[k], d, len);
+			cr_assert_eq(cb_pcap_write(w, 1700000000 + t++, 0, frame, (uint32_t)n, (uint32_t)n), 0);
+		}
+	cr_assert_eq(cb_pcap_close(w), 0);
+	char *s = suggested_endpoints(path);
+	cr_expect_str_eq(s, "", "%s", s);
+	free(s);
+	unlink(path);
+}
