@@ -179,6 +179,20 @@ static void write_host_elem(struct xmlw *w, const struct analysis *a, const stru
 	attr_u64(w, "allowed", h->allowed);
 }
 
+/* A host's <count> elements, one per category it has events in. */
+static void write_counts(struct xmlw *w, const struct an_host *h)
+{
+	for (int c = 1; c < CAT__N; c++) {
+		if (!h->by_cat[c])
+			continue;
+		start(w, "count");
+		attr(w, "category", ev_category_str((enum ev_category)c));
+		attr(w, "severity", cat_severity((enum ev_category)c));
+		attr_u64(w, "n", h->by_cat[c]);
+		end(w);
+	}
+}
+
 static int write_host(struct analysis *a, const char *dir, size_t hi, struct ev_reader *rd, size_t first,
 		      size_t nevs, const char (*labels)[IFACE_LABEL], char *err, size_t errlen)
 {
@@ -201,15 +215,7 @@ static int write_host(struct analysis *a, const char *dir, size_t hi, struct ev_
 		elem(w, "name", h->names[i]);
 	end(w);
 	start(w, "counts");
-	for (int c = 1; c < CAT__N; c++) {
-		if (!h->by_cat[c])
-			continue;
-		start(w, "count");
-		attr(w, "category", ev_category_str((enum ev_category)c));
-		attr(w, "severity", cat_severity((enum ev_category)c));
-		attr_u64(w, "n", h->by_cat[c]);
-		end(w);
-	}
+	write_counts(w, h);
 	end(w);
 	start(w, "events");
 	for (size_t i = 0; i < nevs; i++) {
@@ -322,15 +328,7 @@ static void write_summary_body(struct analysis *a, struct xmlw *w, const size_t 
 		char rp[300];
 		snprintf(rp, sizeof(rp), "hosts/%s.xml", h->id);
 		attr(w, "report", rp);
-		for (int c = 1; c < CAT__N; c++) {
-			if (!h->by_cat[c])
-				continue;
-			start(w, "count");
-			attr(w, "category", ev_category_str((enum ev_category)c));
-			attr(w, "severity", cat_severity((enum ev_category)c));
-			attr_u64(w, "n", h->by_cat[c]);
-			end(w);
-		}
+		write_counts(w, h);
 		end(w);
 	}
 	end(w);
