@@ -705,6 +705,8 @@ static const struct {
 	{"openvpn", TK_OPENVPN, "OpenVPN"},
 	{"ipsec", TK_IPSEC, "IPsec"},
 	{"tor", TK_TOR, "Tor"},
+	{"openconnect", TK_OPENCONNECT, "OpenConnect/AnyConnect"},
+	{"ssh", TK_SSH, "SSH"},
 	{"other", TK_OTHER, "other"},
 	{NULL, TK_OTHER, NULL},
 };
@@ -1008,7 +1010,7 @@ static int parse_tunnel(struct load *ld, xmlNodePtr tn, struct rules_tunnel *t)
 		if (kind && strcmp(kind, kinds[ki].s) == 0)
 			break;
 	if (!kinds[ki].s) {
-		fail(ld, t->line, "unknown kind '%s' (wireguard, openvpn, ipsec, tor or other)",
+		fail(ld, t->line, "unknown kind '%s' (wireguard, openvpn, ipsec, tor, openconnect, ssh or other)",
 		     kind ? kind : "");
 		goto out;
 	}
@@ -1434,6 +1436,8 @@ static void describe_tunnel(struct sbuf *b, const struct rules_tunnel *t)
 	if (t->kind == TK_TOR)
 		sb_add(b, t->n_endpoints > 1 ? "this host's TCP streams through the guard relays "
 					     : "this host's TCP streams through the guard relay ");
+	else if (t->kind == TK_SSH)
+		sb_add(b, "this host's TCP streams (SOCKS or port forwarding) to ");
 	else if (t->carries_ipv4 && t->carries_ipv6)
 		sb_add(b, "IPv4 and IPv6, to ");
 	else
@@ -1449,8 +1453,9 @@ static void describe_tunnel(struct sbuf *b, const struct rules_tunnel *t)
 			sb_addf(b, "%s/%u", addr_str(&t->inside[i].addr, pb, sizeof(pb)),
 				(unsigned)t->inside[i].plen);
 		}
-	} else if (t->kind == TK_TOR) {
-		sb_add(b, "; this host has no address inside it (Tor carries streams, not packets)");
+	} else if (TK_CARRIES_STREAMS(t->kind)) {
+		sb_add(b, t->kind == TK_TOR ? "; this host has no address inside it (Tor carries streams, not packets)"
+					    : "; this host has no address inside it (SSH carries streams, not packets)");
 	} else {
 		sb_add(b, "; no inside address is given");
 	}
@@ -1463,6 +1468,8 @@ static void describe_tunnel(struct sbuf *b, const struct rules_tunnel *t)
 		sb_add(b, " through it");
 	} else if (t->kind == TK_TOR) {
 		sb_add(b, "; names are resolved by the Tor exit relay, so any name resolution this host does itself is a leak");
+	} else if (t->kind == TK_SSH) {
+		sb_add(b, "; names must travel inside SSH to the server (SOCKS5 with remote resolution), so any name resolution this host does itself is a leak");
 	} else {
 		sb_add(b, "; no resolver is named for it");
 	}

@@ -9,7 +9,12 @@
 
 #include "util.h"
 
-enum tunnel_kind { TK_WIREGUARD, TK_OPENVPN, TK_IPSEC, TK_TOR, TK_OTHER };
+/* TK_OPENCONNECT: OpenConnect / Cisco AnyConnect (TLS 443 + DTLS 443/udp);
+ * TK_SSH: an SSH connection used as a tunnel (ssh -D SOCKS, -L, -w). */
+enum tunnel_kind { TK_WIREGUARD, TK_OPENVPN, TK_IPSEC, TK_TOR, TK_OTHER, TK_OPENCONNECT, TK_SSH };
+/* Kinds that carry TCP streams, not packets: no inside address, names
+ * resolved by the far end (Tor's exit, the SSH server for SOCKS5h). */
+#define TK_CARRIES_STREAMS(k) ((k) == TK_TOR || (k) == TK_SSH)
 
 /* The XML namespace of the format (rules/README.md, rules/tunnel.xsd). */
 #define LS_RULES_NS "urn:leakscope:tunnel:1"
