@@ -79,6 +79,7 @@ test: deps
 
 test-run: leakscope $(TESTBIN) $(BUILD)/fuzz-replay
 	TZ=UTC LS_TOP=$(CURDIR) LEAKSCOPE=$(CURDIR)/leakscope $(TESTBIN) --jobs 2 $(TESTFLAGS)
+	TZ=UTC LEAKSCOPE=$(CURDIR)/leakscope sh tests/golden/regen.sh --check
 	TZ=UTC $(BUILD)/fuzz-replay $(FUZZ_INPUTS)
 	TZ=UTC python3 tests/compare-tshark.py $(CURDIR)/leakscope
 	TZ=UTC python3 tests/html-screenshot.py $(CURDIR)/leakscope

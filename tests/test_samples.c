@@ -305,6 +305,102 @@ Test(samples, lab_captures_match_their_truth, .timeout = 120)
 	cr_expect_eq(total.ok_wrong, 0, "non-leak verdicts differ");
 }
 
+/* ---------------------------------------------------------------------- */
+/* The stored goldens (tests/golden/<scenario>/<capture>/events.tsv, written
+ * by tests/golden/regen.sh) checked against the truth, not against the
+ * program: each truth row the capture can show is a row of the golden TSV
+ * with the truth's verdict and category (the same visibility and the same
+ * parallel-multihomed reading as above), and no other golden row is a leak.
+ * So a golden that was regenerated from a wrong run fails here. */
+
+struct grow {
+	char *f[17];
+	bool used;
+};
+
+static size_t load_golden(const char *path, char *buf, size_t buflen, struct grow *g, size_t max)
+{
+	FILE *f = fopen(path, "r");
+	cr_assert_not_null(f, "%s: cannot open (run sh tests/golden/regen.sh)", path);
+	size_t len = fread(buf, 1, buflen - 1, f);
+	cr_assert(feof(f), "%s: over %zu bytes", path, buflen);
+	fclose(f);
+	buf[len] = '\0';
+	size_t n = 0;
+	char *line = strchr(buf, '\n'); /* header row */
+	while (line && *++line) {
+		char *end = strchr(line, '\n');
+		if (end)
+			*end = '\0';
+		cr_assert_lt(n, max);
+		cr_assert_eq(split_tabs(line, g[n].f, 17), 17, "%s: row %zu has not 17 columns", path, n + 2);
+		g[n++].used = false;
+		line = end;
+	}
+	return n;
+}
+
+Test(samples, goldens_match_their_truth, .timeout = 60)
+{
+	const char *top = getenv("LS_TOP") ? getenv("LS_TOP") : ".";
+	char pat[1024];
+	snprintf(pat, sizeof(pat), "%s/samples/*/*.pcap", top);
+	glob_t g;
+	cr_assert_eq(glob(pat, 0, NULL, &g), 0, "no captures under %s/samples", top);
+	static struct truth rows[MAX_ROWS];
+	static struct grow gr[2 * MAX_ROWS];
+	static char buf[1 << 20];
+	unsigned ncaps = 0, nrows_checked = 0;
+	for (size_t i = 0; i < g.gl_pathc; i++) {
+		char dir[1024], tpath[1100], tunnel[1100], gpath[1300];
+		snprintf(dir, sizeof(dir), "%s", g.gl_pathv[i]);
+		*strrchr(dir, '/') = '\0';
+		const char *capname = strrchr(g.gl_pathv[i], '/') + 1;
+		const char *scen = strrchr(dir, '/') + 1;
+		snprintf(tpath, sizeof(tpath), "%s/truth.tsv", dir);
+		snprintf(tunnel, sizeof(tunnel), "%s/tunnel.xml", dir);
+		snprintf(gpath, sizeof(gpath), "%s/tests/golden/%s/%.*s/events.tsv", top, scen,
+			 (int)(strlen(capname) - 5), capname);
+		size_t nrows = load_truth(tpath, rows);
+		size_t ng = load_golden(gpath, buf, sizeof(buf), gr, sizeof(gr) / sizeof(gr[0]));
+		bool names_tunnel_iface = file_contains(tunnel, "<interface tunnel=");
+		for (size_t r = 0; r < nrows; r++) {
+			const struct truth *t = &rows[r];
+			if (!visible(t, capname, names_tunnel_iface))
+				continue;
+			const char *want = t->category;
+			if ((!names_tunnel_iface || strstr(capname, "phys")) && strcmp(want, "parallel-multihomed") == 0)
+				want = "split-tunnel";
+			/* columns: time proto client client_port server server_port qname qtype ... verdict category */
+			size_t j;
+			for (j = 0; j < ng; j++) {
+				char **f = gr[j].f;
+				if (!gr[j].used && strcmp(f[1], t->proto) == 0 && strcmp(f[2], t->client) == 0 &&
+				    strcmp(f[4], t->server) == 0 && strcmp(f[5], t->port) == 0 &&
+				    strcasecmp(f[6], t->qname) == 0 && (strcmp(t->qname, "-") == 0 || strcmp(f[7], t->qtype) == 0))
+					break;
+			}
+			cr_expect_lt(j, ng, "%s: no golden row for truth %s %s -> %s:%s %s %s", gpath, t->proto, t->client,
+				     t->server, t->port, t->qname, t->qtype);
+			if (j == ng)
+				continue;
+			gr[j].used = true;
+			nrows_checked++;
+			cr_expect(strcmp(gr[j].f[15], t->verdict) == 0 && strcmp(gr[j].f[16], want) == 0,
+				  "%s: %s %s: golden says %s/%s, truth %s/%s", gpath, t->qname, t->qtype, gr[j].f[15],
+				  gr[j].f[16], t->verdict, want);
+		}
+		for (size_t j = 0; j < ng; j++)
+			cr_expect(gr[j].used || strcmp(gr[j].f[15], "leak") != 0,
+				  "%s: frame %s %s is a leak the truth does not have", gpath, gr[j].f[14], gr[j].f[6]);
+		ncaps++;
+	}
+	globfree(&g);
+	fprintf(stderr, "samples: goldens of %u captures: %u truth rows found with their verdict and category\n",
+		ncaps, nrows_checked);
+	cr_expect_gt(nrows_checked, 100);
+}
+
 /* DoT in the lab capture: TLS application-data records each way, as tshark
  * 4.0 counts them (tls.record.opaque_type per direction of each 853
  * connection): 3 up, 8 down for each of kdig's two connections. */

@@ -1,0 +1,89 @@
+#!/bin/sh
+# regen.sh - the golden outputs of every bundled lab capture (tests/golden/README.md).
+#
+#   sh tests/golden/regen.sh           rewrite tests/golden/<scenario>/<capture>/
+#   sh tests/golden/regen.sh --check   write them to a temporary folder and compare
+#                                      byte for byte with the stored ones; prints each
+#                                      file that differs (and its first differing line),
+#                                      is missing or is extra; exit 1 if any
+#
+# Per capture samples/<scenario>/<stem>.pcap, with the scenario's tunnel.xml:
+#   events.tsv                  leakscope events --tunnel tunnel.xml
+#   summary.xml, index.html,    leakscope analyze --tunnel tunnel.xml
+#   hosts/<host>.xml, .html
+# and without a description (suggested from the capture, "auto"):
+#   auto/events.tsv             leakscope events (no description: path unknown)
+#   auto/summary.xml,           leakscope analyze (the description suggested)
+#   auto/hosts/<host>.xml       (no HTML, to keep the size down)
+# Run from the checkout's top (the reports name the captures by the relative
+# paths given); LEAKSCOPE overrides ./leakscope.
+set -u
+top=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$top" || exit 2
+export TZ=UTC
+ls=${LEAKSCOPE:-./leakscope}
+mode=write
+[ "${1:-}" = "--check" ] && mode=check
+[ -x "$ls" ] || { echo "regen.sh: $ls not built (make leakscope)" >&2; exit 2; }
+
+if [ $mode = check ]; then
+	out=$(mktemp -d /tmp/ls-golden-XXXXXX) || exit 2
+	trap 'rm -rf "$out"' EXIT
+else
+	out=tests/golden
+	# only the generated folders: README.md and this script stay
+	for d in tests/golden/*/; do [ -d "$d" ] && rm -rf "$d"; done
+fi
+
+# run CMD...: exit status 0 (no leak) and 1 (leaks) are both results; 2 is not
+run() {
+	"$@" 2>/dev/null
+	rc=$?
+	if [ $rc -gt 1 ]; then echo "regen.sh: failed ($rc): $*" >&2; exit 2; fi
+}
+
+n=0
+for cap in samples/*/*.pcap; do
+	[ -f "$cap" ] || continue
+	sdir=$(dirname "$cap")
+	scen=$(basename "$sdir")
+	stem=$(basename "$cap" .pcap)
+	g=$out/$scen/$stem
+	mkdir -p "$g/auto"
+	run "$ls" events --tunnel "$sdir/tunnel.xml" -o "$g/events.tsv" "$cap"
+	run "$ls" analyze -q --tunnel "$sdir/tunnel.xml" -o "$g" "$cap"
+	run "$ls" events -o "$g/auto/events.tsv" "$cap"
+	run "$ls" analyze -q -o "$g/auto" "$cap"
+	rm -f "$g"/auto/index.html "$g"/auto/hosts/*.html
+	n=$((n + 1))
+done
+[ $n -gt 0 ] || { echo "regen.sh: no captures under samples/" >&2; exit 2; }
+
+if [ $mode = write ]; then
+	echo "regen.sh: $n captures written to tests/golden ($(du -sh tests/golden | cut -f1))"
+	exit 0
+fi
+
+bad=0
+for f in $(cd tests/golden && find . -type f ! -name regen.sh ! -name README.md | sort); do
+	if [ ! -f "$out/$f" ]; then
+		echo "golden: ${f#./}: no longer written"; bad=$((bad + 1)); continue
+	fi
+	if ! cmp -s "tests/golden/$f" "$out/$f"; then
+		line=$(cmp "tests/golden/$f" "$out/$f" 2>&1 | sed -n 's/.* line \([0-9]*\).*/\1/p')
+		echo "golden: ${f#./} differs at line ${line:-?}:"
+		[ -n "$line" ] && {
+			printf '  golden: %s\n' "$(sed -n "${line}p" "tests/golden/$f" | cut -c1-300)"
+			printf '  now:    %s\n' "$(sed -n "${line}p" "$out/$f" | cut -c1-300)"
+		}
+		bad=$((bad + 1))
+	fi
+done
+for f in $(cd "$out" && find . -type f | sort); do
+	[ -f "tests/golden/$f" ] || { echo "golden: ${f#./}: new file, not in tests/golden"; bad=$((bad + 1)); }
+done
+if [ $bad -gt 0 ]; then
+	echo "golden: $bad file(s) differ from tests/golden ($n captures); if the change is meant, run sh tests/golden/regen.sh and say why in the commit"
+	exit 1
+fi
+echo "golden: $n captures, every file byte-identical to tests/golden"
