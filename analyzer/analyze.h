@@ -1,4 +1,10 @@
-/* analyze.h - one investigation: captures in, events with verdicts, hosts and tunnel timelines out. */
+/* analyze.h - one investigation: captures in, events with verdicts, hosts and tunnel timelines out.
+ *
+ * The public face of the pipeline (pipeline.c says the order of its
+ * stages, one file each): an_new, an_add_file per capture, an_finish, then
+ * the writers read struct analysis; an_free.  Categories' texts:
+ * category.h; suggest-tunnel: suggest.h.
+ */
 #ifndef LS_ANALYZE_H
 #define LS_ANALYZE_H
 
@@ -9,6 +15,8 @@
 #include "event.h"
 #include "partial.h"
 #include "rules.h"
+#include "category.h" /* cat_severity(), cat_cause(), cat_remedy() */
+#include "suggest.h"  /* an_suggest_xml() */
 
 #define AN_MAX_IFACES 1024
 #define AN_IFACE_ADDRS 8
@@ -214,18 +222,7 @@ void an_merge_shard(struct analysis *dst, struct analysis *src);
  * in threads of their own. */
 void an_prepare_reports(struct analysis *a);
 
-/* Writes a tunnel description suggested from the carriers and tunnel
- * interfaces seen (call after an_finish).  Returns the number of tunnels
- * suggested (0: none recognised; the XML then says so in a comment). */
-size_t an_suggest_xml(const struct analysis *a, struct sbuf *out);
-
 const char *an_iface_label(const struct analysis *a, uint32_t ref, char *buf, size_t len);
 const char *iface_role_str(enum iface_role r);
-
-/* Severity of a category: "high", "medium", "low", "info". */
-const char *cat_severity(enum ev_category c);
-/* One sentence each: why it happens, what to change. */
-const char *cat_cause(enum ev_category c);
-const char *cat_remedy(enum ev_category c);
 
 #endif

@@ -1039,7 +1039,7 @@ static void tl_tunnel_row(struct html *h, const struct tl *t, size_t ti, double 
 			int64_t a = us_of(sg->start_sec, sg->start_nsec), b = us_of(sg->end_sec, sg->end_nsec);
 			int64_t next = i + 1 < tu->nsegs ? us_of(tu->segs[i + 1].start_sec, tu->segs[i + 1].start_nsec) : s1;
 			/* the verdict counts a question as "up" until gap_us after
-			 * the last carrier packet (analyze.c phase_of); the band
+			 * the last carrier packet (timeline.c timeline_phase); the band
 			 * shows that grace apart from the packets themselves */
 			int64_t grace = b + tu->gap_us < next ? b + tu->gap_us : next;
 			band_mark(cols, t, a, b, B_UP);

@@ -1,0 +1,48 @@
+/* hosts.h - who asked: the MAC map, the hosts and the lookup of an event's host.
+ *
+ * While reading, hosts_learn_mac() remembers which MAC sent from which
+ * address (the first sender wins), so that a host's events seen without a
+ * link layer (a tunnel interface, a loopback) join the same host.  After
+ * the last packet the hosts are made, in this order (it is the report's
+ * host order): each tunnel's owner (the carrier's sender), then each
+ * event's host (hosts_assign_event: the tunnel's owner for inside
+ * questions, the capturing host for loopback, else the client's MAC or
+ * address).  A host is keyed "mac:..." or "ip:..." and capped at
+ * AN_MAX_HOSTS (hosts_capped); its addresses at 256, its names at 8.
+ */
+#ifndef LS_HOSTS_H
+#define LS_HOSTS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "analyze.h"
+
+struct macmap_ent;
+
+struct hosts_state {
+	struct macmap_ent **mm;  /* address -> MAC, a hash of nmm_buckets chains */
+	size_t nmm_buckets, nmm;
+	struct ls_addr mm_last;  /* cache: the last source address known to the MAC map */
+};
+
+void hosts_init(struct analysis *a);
+void hosts_free(struct analysis *a);
+/* Per packet: the sender's MAC for its source address. */
+void hosts_learn_mac(struct analysis *a, const struct pkt *p);
+/* The host that owns tunnel ti (the carrier's sender), made on first ask; -1 none. */
+int hosts_of_tunnel(struct analysis *a, int ti);
+/* Every tunnel's owner, made first: they come first in the report. */
+void hosts_of_tunnels(struct analysis *a);
+/* Sets e->host_idx (path and tunnel_idx decided; inside: the client's
+ * address is one of a tunnel's inside addresses) and adds the client's
+ * address to that host.  Returns it, -1 past the cap. */
+int hosts_assign_event(struct analysis *a, struct ev *e, bool inside);
+/* Names hosts announced (DHCP, mDNS, NetBIOS) go to their hosts, sorted. */
+void hosts_attach_labels(struct analysis *a);
+/* The event's verdict counted for its host. */
+void hosts_count_event(struct analysis *a, const struct ev *e);
+/* After the verdicts: each host's addresses in order (the writers only read). */
+void hosts_finish(struct analysis *a);
+
+#endif

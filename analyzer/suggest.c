@@ -1,0 +1,98 @@
+/* suggest.c - suggest-tunnel: the carriers seen, written as a tunnel description to review. */
+#include "suggest.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "analyze.h"
+#include "iface.h"
+
+static int carrier_cmp(const void *x, const void *y)
+{
+	const struct an_carrier *a = x, *b = y;
+	if (a->pkts != b->pkts)
+		return a->pkts > b->pkts ? -1 : 1;
+	int c = addr_cmp(&a->server, &b->server);
+	if (c)
+		return c;
+	return (int)a->port - (int)b->port;
+}
+
+static const char *transport_str(uint8_t t)
+{
+	return t == 6 ? "tcp" : t == 17 ? "udp" : t == 50 ? "esp" : NULL;
+}
+
+size_t an_suggest_xml(const struct analysis *a, struct sbuf *out)
+{
+	char b[64], b2[64], t1[40], t2[40];
+	size_t n = a->ncarriers;
+	struct an_carrier *cs = xcalloc(n ? n : 1, sizeof(*cs));
+	memcpy(cs, a->carriers, n * sizeof(*cs));
+	qsort(cs, n, sizeof(*cs), carrier_cmp);
+	sb_add(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+	sb_add(out, "<!-- Suggested by leakscope from the capture: review it before relying on it.\n"
+		    "     Each tunnel was recognised from its carrier traffic (nDPI); inside addresses and\n"
+		    "     resolvers come from a tunnel interface when the capture has one (tcpdump -i any,\n"
+		    "     or a pcapng with the tunnel interface).  Add an <allow> list for names that may\n"
+		    "     be resolved outside (the endpoint's own name). -->\n");
+	sb_add(out, "<tunnels xmlns=\"urn:leakscope:tunnel:1\">\n");
+	size_t made = 0;
+	bool used_iface[AN_MAX_IFACES] = {false};
+	for (size_t i = 0; i < n; i++) {
+		const struct an_carrier *c = &cs[i];
+		const char *tr = transport_str(c->transport);
+		if (!tr || c->pkts < 2)
+			continue;
+		made++;
+		sb_addf(out, "  <!-- %s carrier: %llu flow(s), %llu packets, %s to %s, client %s -->\n",
+			rules_kind_str(c->kind), (unsigned long long)c->flows, (unsigned long long)c->pkts,
+			time_iso(c->first_sec, 0, t1, sizeof(t1)), time_iso(c->last_sec, 0, t2, sizeof(t2)),
+			addr_str(&c->client, b2, sizeof(b2)));
+		sb_addf(out, "  <tunnel name=\"%s-%zu\" kind=\"%s\">\n", rules_kind_str(c->kind), made,
+			rules_kind_str(c->kind));
+		if (c->port)
+			sb_addf(out, "    <endpoint address=\"%s\" port=\"%u\" transport=\"%s\"/>\n",
+				addr_str(&c->server, b, sizeof(b)), c->port, tr);
+		else
+			sb_addf(out, "    <endpoint address=\"%s\" transport=\"%s\"/>\n", addr_str(&c->server, b, sizeof(b)),
+				tr);
+		/* the first unused tunnel-looking interface of a capture */
+		for (size_t k = 0; k < a->nifaces; k++) {
+			const struct an_iface *f = &a->ifaces[k];
+			if (used_iface[k] || !iface_looks_tunnel(f) || f->n_src_addrs == 0)
+				continue;
+			used_iface[k] = true;
+			for (uint8_t j = 0; j < f->n_src_addrs; j++)
+				sb_addf(out, "    <inside prefix=\"%s/%u\"/>\n", addr_str(&f->src_addrs[j], b, sizeof(b)),
+					f->src_addrs[j].af == 4 ? 32 : 128);
+			/* resolvers the host asked on that interface */
+			struct ls_addr seen[8];
+			size_t nseen = 0;
+			for (size_t e = 0; e < ev_count(a->ev) && nseen < 8; e++) {
+				const struct ev *ev = ev_get(a->ev, e);
+				if (ev->iface_ref != k || ev->proto != EVP_DNS_UDP || addr_is_multicast(&ev->server))
+					continue;
+				bool have = false;
+				for (size_t q = 0; q < nseen && !have; q++)
+					have = addr_cmp(&seen[q], &ev->server) == 0;
+				if (!have)
+					seen[nseen++] = ev->server;
+			}
+			for (size_t q = 0; q < nseen; q++)
+				sb_addf(out, "    <resolver address=\"%s\" port=\"53\"/>\n", addr_str(&seen[q], b, sizeof(b)));
+			if (f->name) {
+				sb_add(out, "    <interface tunnel=\"");
+				sb_add_xml(out, f->name);
+				sb_add(out, "\"/>\n");
+			}
+			break;
+		}
+		sb_add(out, "  </tunnel>\n");
+	}
+	if (!made)
+		sb_add(out, "  <!-- no tunnel carrier was recognised in the capture -->\n");
+	sb_add(out, "</tunnels>\n");
+	free(cs);
+	return made;
+}

@@ -1,0 +1,252 @@
+/* verdict.c - the judging: where each question went, whose it was, and whether it leaked.
+ *
+ * Reads what the stages before it left (interface roles, tunnel
+ * timelines, hosts, the description) and writes each event's path,
+ * tunnel_idx, host_idx, phase, verdict, category and evidence.  The
+ * categories' texts are in category.c.  See verdict.h.
+ */
+#include "verdict.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "hosts.h"
+#include "pipeline.h"
+#include "timeline.h"
+
+/* The keys of every question asked inside a tunnel, sorted (an_finish only). */
+struct inside_keys {
+	uint64_t *k;
+	size_t n;
+};
+
+static bool is_encrypted(enum ev_proto p)
+{
+	return p == EVP_DOT || p == EVP_DOH || p == EVP_DOQ;
+}
+
+static bool is_local_link(enum ev_proto p)
+{
+	return p == EVP_MDNS || p == EVP_LLMNR || p == EVP_NBNS;
+}
+
+static uint64_t name_key(const char *qname, uint16_t qtype)
+{
+	char low[DNS_NAME_TEXT_MAX];
+	size_t n = 0;
+	for (; qname[n] && n + 1 < sizeof(low); n++)
+		low[n] = (qname[n] >= 'A' && qname[n] <= 'Z') ? (char)(qname[n] + 32) : qname[n];
+	return hash_bytes(low, n, qtype);
+}
+
+static int u64_cmp(const void *x, const void *y)
+{
+	uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
+	return a < b ? -1 : a > b;
+}
+
+/* The keys of every question asked inside a tunnel, sorted: most outside
+ * questions have no inside twin, and a lookup here spares them the scan of
+ * their time window. */
+static void build_inside_keys(struct analysis *a, struct inside_keys *ik)
+{
+	size_t n = ev_count(a->ev);
+	ik->k = xmalloc((n ? n : 1) * sizeof(*ik->k));
+	ik->n = 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct ev *e = ev_get(a->ev, i);
+		if (e->path == PATH_TUNNEL && e->qname)
+			ik->k[ik->n++] = name_key(e->qname, e->qtype);
+	}
+	qsort(ik->k, ik->n, sizeof(*ik->k), u64_cmp);
+}
+
+/* The same name asked inside the tunnel within the window (sorted events). */
+static bool asked_inside_nearby(struct analysis *a, const struct inside_keys *ik, size_t i)
+{
+	/* a copy: the neighbours read below may push e's block out of the cache */
+	struct ev e_copy = *ev_get(a->ev, i);
+	const struct ev *e = &e_copy;
+	if (!e->qname || ik->n == 0)
+		return false;
+	uint64_t k = name_key(e->qname, e->qtype);
+	if (!bsearch(&k, ik->k, ik->n, sizeof(k), u64_cmp))
+		return false;
+	int64_t t0 = us_of(e->ts_sec, e->ts_nsec), w = (int64_t)a->opt.parallel_ms * 1000;
+	size_t n = ev_count(a->ev);
+	for (int dirn = -1; dirn <= 1; dirn += 2) {
+		for (size_t j = i;;) {
+			if (dirn < 0 && j == 0)
+				break;
+			j = dirn < 0 ? j - 1 : j + 1;
+			if (j >= n)
+				break;
+			const struct ev *o = ev_get(a->ev, j);
+			int64_t d = us_of(o->ts_sec, o->ts_nsec) - t0;
+			if (d > w || d < -w)
+				break;
+			if (o->path == PATH_TUNNEL && o->qname && o->qtype == e->qtype &&
+			    strcasecmp(o->qname, e->qname) == 0)
+				return true;
+		}
+	}
+	return false;
+}
+
+static void decide_path_and_host(struct analysis *a, struct ev *e)
+{
+	const struct rules *r = a->rules;
+	const struct an_iface *ifc = e->iface_ref < a->nifaces ? &a->ifaces[e->iface_ref] : NULL;
+	const struct rules_tunnel *in = r ? rules_inside_match(r, &e->client) : NULL;
+	if (addr_is_loopback(&e->client) || addr_is_loopback(&e->server) || (ifc && ifc->role == IF_LOOPBACK))
+		e->path = PATH_LOCAL;
+	else if (!r)
+		e->path = PATH_UNKNOWN;
+	else if (ifc && ifc->role == IF_TUNNEL)
+		e->path = PATH_TUNNEL;
+	else if (ifc && ifc->role == IF_PHYSICAL && ifc->carrier_pkts > 0)
+		e->path = PATH_OUTSIDE; /* cleartext beside the carrier: outside, whatever its source */
+	else if (in)
+		e->path = PATH_TUNNEL;
+	else
+		e->path = PATH_OUTSIDE;
+
+	/* Which tunnel it relates to. */
+	if (r && r->n_tunnels) {
+		if (ifc && ifc->tunnel_idx >= 0)
+			e->tunnel_idx = ifc->tunnel_idx;
+		else if (in)
+			e->tunnel_idx = (int)(in - r->tunnels);
+	}
+
+	/* Which host (hosts.c). */
+	int h = hosts_assign_event(a, e, in != NULL);
+
+	/* An outside event's tunnel: the one its host owns, else the only one. */
+	if (r && e->tunnel_idx < 0 && r->n_tunnels) {
+		for (size_t t = 0; t < r->n_tunnels; t++)
+			if (a->tun[t].have_sender && hosts_of_tunnel(a, (int)t) == h) {
+				e->tunnel_idx = (int)t;
+				break;
+			}
+		if (e->tunnel_idx < 0)
+			e->tunnel_idx = 0;
+	}
+}
+
+static void decide_verdict(struct analysis *a, const struct inside_keys *ik, size_t i)
+{
+	struct ev *e = ev_get_mut(a->ev, i); /* its block stays cached: the latest changed */
+	const struct rules *r = a->rules;
+	e->phase = timeline_phase(a, e->tunnel_idx, e);
+	switch (e->path) {
+	case PATH_LOCAL:
+		e->verdict = VERDICT_OK;
+		e->category = CAT_LOCAL;
+		return;
+	case PATH_UNKNOWN:
+		e->verdict = VERDICT_NONE;
+		e->category = CAT_OUTSIDE_NO_TUNNEL;
+		return;
+	case PATH_TUNNEL: {
+		e->verdict = VERDICT_OK;
+		e->category = CAT_TUNNEL;
+		const struct rules_tunnel *t = e->tunnel_idx >= 0 ? &r->tunnels[e->tunnel_idx] : NULL;
+		if (t && t->n_resolvers && !addr_is_multicast(&e->server)) {
+			const struct rules_tunnel *rt = NULL;
+			if (!rules_tunnel_resolver_match(r, &e->server, e->server_port, &rt))
+				e->category = CAT_RESOLVER_BYPASS;
+		}
+		return;
+	}
+	case PATH_OUTSIDE:
+		break;
+	}
+	const struct rules_name *an = e->qname ? rules_allow_name(r, e->qname) : NULL;
+	const struct rules_resolver *ar = rules_allow_resolver(r, &e->server, e->server_port);
+	if (!an && e->sni)
+		an = rules_allow_name(r, e->sni);
+	if (an || ar) {
+		e->verdict = VERDICT_ALLOWED;
+		e->category = CAT_ALLOWED;
+		e->reason = an ? an->reason : ar->reason;
+		return;
+	}
+	e->verdict = VERDICT_LEAK;
+	const struct rules_tunnel *t = e->tunnel_idx >= 0 ? &r->tunnels[e->tunnel_idx] : NULL;
+	const struct rules_tunnel *rt = NULL;
+	if (is_local_link(e->proto))
+		e->category = CAT_LOCAL_LINK;
+	else if (e->phase == PHASE_BEFORE)
+		e->category = CAT_BOOTSTRAP;
+	else if (e->phase == PHASE_DOWN || e->phase == PHASE_GAP || e->phase == PHASE_AFTER)
+		e->category = CAT_KILL_SWITCH;
+	else if (is_encrypted(e->proto))
+		e->category = CAT_ENCRYPTED_OUTSIDE;
+	else if (rules_tunnel_resolver_match(r, &e->server, e->server_port, &rt))
+		e->category = CAT_TUNNEL_RESOLVER_OUTSIDE;
+	else if (e->server.af == 6 && t && !t->carries_ipv6)
+		e->category = CAT_IPV6_OUTSIDE;
+	else if (asked_inside_nearby(a, ik, i))
+		e->category = CAT_PARALLEL;
+	else
+		e->category = CAT_SPLIT_TUNNEL;
+}
+
+/* True when name is a .onion name (RFC 7686), with or without the root dot. */
+static bool is_onion(const char *name)
+{
+	size_t n = strlen(name);
+	if (n && name[n - 1] == '.')
+		n--;
+	return (n == 5 && strncasecmp(name, "onion", 5) == 0) ||
+	       (n > 6 && strncasecmp(name + n - 6, ".onion", 6) == 0);
+}
+
+/* Related evidence on each event: a DHCP-pushed route covering a leak's
+ * resolver (TunnelVision), Firefox's DoH canary, a .onion name. */
+static void mark_evidence(struct analysis *a, struct ev *e)
+{
+	if (e->qname && strcasecmp(e->qname, "use-application-dns.net") == 0)
+		e->canary = true;
+	if (e->verdict != VERDICT_LEAK)
+		return;
+	if (e->qname && is_onion(e->qname) && !e->reason)
+		e->reason = "a .onion name reached DNS (RFC 7686 section 2: it must never be resolved there): "
+			    "something other than the Tor client looked it up, and the resolver now knows the "
+			    "hidden service was visited";
+	const struct an_host *h = e->host_idx >= 0 ? &a->hosts[e->host_idx] : NULL;
+	for (size_t i = 0; i < a->nroutes; i++) {
+		const struct an_route *r = &a->routes[i];
+		if (r->plen == 0)
+			continue; /* a plain default route: not a diversion */
+		if (r->has_mac && h && h->has_mac && memcmp(r->mac, h->mac, 6) != 0)
+			continue;
+		if (addr_in_prefix(&e->server, &r->net, r->plen)) {
+			e->route_idx = (int)i;
+			break;
+		}
+	}
+}
+
+void verdict_paths(struct analysis *a)
+{
+	size_t n = ev_count(a->ev);
+	for (size_t i = 0; i < n; i++)
+		decide_path_and_host(a, ev_get_mut(a->ev, i));
+}
+
+void verdict_judge(struct analysis *a)
+{
+	struct inside_keys ik;
+	build_inside_keys(a, &ik);
+	size_t n = ev_count(a->ev);
+	for (size_t i = 0; i < n; i++) {
+		decide_verdict(a, &ik, i);
+		struct ev *e = ev_get_mut(a->ev, i);
+		mark_evidence(a, e);
+		hosts_count_event(a, e);
+	}
+	free(ik.k);
+}
