@@ -82,6 +82,7 @@ test-run: leakscope $(TESTBIN) $(BUILD)/fuzz-replay
 	TZ=UTC LEAKSCOPE=$(CURDIR)/leakscope sh tests/golden/regen.sh --check
 	TZ=UTC $(BUILD)/fuzz-replay $(FUZZ_INPUTS)
 	TZ=UTC python3 tests/compare-tshark.py $(CURDIR)/leakscope
+	TZ=UTC python3 tests/corpus-carriers.py $(CURDIR)/leakscope
 	TZ=UTC python3 tests/html-screenshot.py $(CURDIR)/leakscope
 	TZ=UTC sh tests/parallel-recipe.sh $(CURDIR)/leakscope
 

@@ -119,6 +119,12 @@ struct an_carrier {
 	uint64_t flows, pkts, bytes;
 	int64_t first_sec, last_sec;
 	struct ls_addr client;   /* first client seen */
+	/* the strongest evidence over its flows (carrier-evidence.h) */
+	int strength;            /* enum cev_strength: 1 one-sided/sustained, 2 an exchange both ways */
+	const char *why;         /* static text */
+	uint64_t frame;          /* the frame that completed it (0: nDPI's word) */
+	uint32_t file_idx;
+	bool candidate_only;     /* every flow of it an SSH session: shown, never applied */
 };
 #define AN_MAX_CARRIERS 256
 

@@ -178,6 +178,8 @@ static void claim(struct cev_flow *s, enum tunnel_kind k, enum cev_strength st, 
 static void wg_packet(struct cev_flow *s, const uint8_t *d, uint32_t n, int dir, uint64_t fr, uint32_t fi)
 {
 	int t = wg_type(d, n);
+	if (d[0] == 0xc4)
+		t = 0;
 	if (t && (d[1] || d[2] || d[3]))
 		s->wg_reserved_set = true;
 	/* with zero reserved bytes no DNS response is WireGuard-shaped (its
@@ -196,7 +198,12 @@ static void wg_packet(struct cev_flow *s, const uint8_t *d, uint32_t n, int dir,
 			claim(s, TK_WIREGUARD, CEV_TWO_SIDED,
 			      "WireGuard handshake: an initiation and the response naming its sender index", fr, fi, false,
 			      strong);
-	} else if (t == 4) {
+	} else if (t == 4 || (d[0] == 0xc4 && n >= 32)) {
+		/* 0xc4: Cloudflare WARP's variant of the transport message
+		 * (types 0xc1..0xc4, a client id in the reserved bytes, other
+		 * sizes), counted the same way but never strong evidence */
+		if (d[0] == 0xc4)
+			s->wg_reserved_set = true;
 		run_add(&s->wg[dir], le32(d + 4), le64(d + 8), true);
 		if (s->wg[0].good >= WG_TWO_WAY && s->wg[1].good >= WG_TWO_WAY)
 			claim(s, TK_WIREGUARD, CEV_TWO_SIDED,
@@ -354,7 +361,7 @@ static bool may_start(uint8_t proto, uint16_t sport, uint16_t dport, const uint8
 	if (proto == 50)
 		return n >= 8;
 	if (proto == 17) {
-		if (wg_type(d, n))
+		if (wg_type(d, n) || (d[0] == 0xc4 && n >= 32))
 			return true;
 		if ((sport == 500 || dport == 500) && n >= 28)
 			return true;

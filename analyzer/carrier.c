@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "carrier-evidence.h"
 #include "pipeline.h"
 
 enum wg_msg carrier_wg_msg(const uint8_t *d, uint32_t n)
@@ -28,70 +29,27 @@ enum wg_msg carrier_wg_msg(const uint8_t *d, uint32_t n)
 	return WG_NONE;
 }
 
-/* An IKE header (RFC 7296 3.1; RFC 2408 3.1 for IKEv1) filling the
- * datagram exactly: two SPIs, the initiator's not zero, version 2.0 or
- * 1.0, a known exchange type, and the length field equal to what is
- * there.  On 4500 after the 4-byte non-ESP marker (RFC 3948 2.2). */
-static bool ike_shaped(const uint8_t *d, uint32_t n)
-{
-	if (n < 28)
-		return false;
-	static const uint8_t zero8[8];
-	if (memcmp(d, zero8, 8) == 0 || (d[17] != 0x20 && d[17] != 0x10))
-		return false;
-	uint8_t x = d[18];
-	bool v2 = d[17] == 0x20 && x >= 34 && x <= 43;
-	bool v1 = d[17] == 0x10 && (x == 2 || x == 4 || x == 5 || x == 32 || x == 33);
-	uint32_t len = (uint32_t)d[24] << 24 | (uint32_t)d[25] << 16 | (uint32_t)d[26] << 8 | d[27];
-	return (v1 || v2) && len == n;
-}
-
-/*
- * The first bytes of a flow's first payload, for carriers nDPI 4.2 misses
- * (OpenVPN over TCP without HMAC, for one).  WireGuard: handshake
- * initiation, type 1 with three zero bytes, 148 bytes (WireGuard paper
- * 5.4.2).  OpenVPN: P_CONTROL_HARD_RESET_CLIENT_V2/V3 (opcode 7 or 10,
- * key id 0) followed by an 8-byte session id; over TCP behind a 2-byte
- * length that matches the segment.
- */
-static int8_t sniff_carrier(const struct pkt *p)
-{
-	const uint8_t *d = p->payload;
-	uint32_t n = p->payload_len;
-	if (p->proto == 17 && carrier_wg_msg(d, n) == WG_INITIATION)
-		return TK_WIREGUARD + 1;
-	if (p->proto == 17 && (p->sport == 500 || p->dport == 500) && ike_shaped(d, n))
-		return TK_IPSEC + 1;
-	if (p->proto == 17 && (p->sport == 4500 || p->dport == 4500) && n >= 4 && !d[0] && !d[1] && !d[2] && !d[3] &&
-	    ike_shaped(d + 4, n - 4))
-		return TK_IPSEC + 1;
-	if (p->proto == 17 && n >= 14 && (d[0] == (7 << 3) || d[0] == (10 << 3)))
-		return TK_OPENVPN + 1;
-	if (p->proto == 6 && n >= 16 && (uint32_t)((d[0] << 8) | d[1]) == n - 2 &&
-	    (d[2] == (7 << 3) || d[2] == (10 << 3)))
-		return TK_OPENVPN + 1;
-	return 0;
-}
-
 void carrier_sniff(struct flow *f, const struct pkt *p, int dir)
 {
-	if (dir == 0 && p->payload_len && f->pkts[0] <= 3 && !f->sniffed_kind)
-		f->sniffed_kind = sniff_carrier(p);
-	/* WireGuard seen from the middle, or mixed with other messages on its
-	 * port (Tailscale's disco pings): four WireGuard-shaped datagrams, a
-	 * third of the flow's first 64 packets at least. */
-	if (p->proto == 17 && !f->sniffed_kind && p->payload_len && f->pkts[0] + f->pkts[1] <= 64 &&
-	    carrier_wg_msg(p->payload, p->payload_len) != WG_NONE && f->wg_like < 255) {
-		f->wg_like++;
-		if (f->wg_like >= 4 && 3u * f->wg_like >= f->pkts[0] + f->pkts[1])
-			f->sniffed_kind = TK_WIREGUARD + 1;
+	if (p->payload_len == 0 || f->cev_done)
+		return;
+	if (f->pkts[0] + f->pkts[1] > CEV_MAX_PACKETS) {
+		f->cev_done = true; /* decided, or never of a carrier's shape */
+		return;
 	}
+	cev_packet(&f->cev, p->proto, p->sport, p->dport, p->payload, p->payload_len, dir, p->cp->frame, p->file_idx);
 }
 
-static void carrier_note(struct analysis *a, enum tunnel_kind kind, const struct ls_addr *server, uint16_t port,
+void carrier_tls_hello(struct flow *f, const struct pkt *p, const char *sni, bool has_alpn)
+{
+	cev_tls_hello(&f->cev, sni, has_alpn, p->sport, p->dport, p->cp->frame, p->file_idx);
+}
+
+static void carrier_note(struct analysis *a, const struct cev_claim *ev, const struct ls_addr *server, uint16_t port,
 			 uint8_t transport, const struct ls_addr *client, uint64_t pkts, uint64_t bytes, int64_t first,
 			 int64_t last)
 {
+	enum tunnel_kind kind = ev->kind;
 	struct an_carrier *c = NULL;
 	for (size_t i = 0; i < a->ncarriers; i++) {
 		struct an_carrier *x = &a->carriers[i];
@@ -115,6 +73,15 @@ static void carrier_note(struct analysis *a, enum tunnel_kind kind, const struct
 		c->client = *client;
 		c->first_sec = first;
 		c->last_sec = last;
+	}
+	if (c->flows == 0 || (int)ev->strength > c->strength) {
+		c->strength = (int)ev->strength;
+		c->why = ev->why;
+		c->frame = ev->frame;
+		c->file_idx = ev->file_idx;
+		c->candidate_only = ev->candidate_only;
+	} else if (!ev->candidate_only) {
+		c->candidate_only = false;
 	}
 	c->flows++;
 	c->pkts += pkts;
@@ -156,42 +123,47 @@ static bool carrier_server_is_b(const struct flow *f, enum tunnel_kind kind)
 	return init_is_a;
 }
 
-void carrier_flow_ended(struct analysis *a, const struct flow *f)
+/* nDPI's word on a flow, as evidence: never over a flow whose payloads
+ * parsed as name resolution (nDPI 4.2's guesses from first bytes are the
+ * ones that take DNS for OpenVPN). */
+static bool dpi_claim(const struct flow *f, struct cev_claim *out)
 {
-	enum tunnel_kind kind;
+	if (f->dns_good > 0)
+		return false;
 	switch (f->dpi_res.cls) {
-	case DPI_WIREGUARD: kind = TK_WIREGUARD; break;
-	case DPI_OPENVPN: kind = TK_OPENVPN; break;
-	case DPI_IPSEC: kind = TK_IPSEC; break;
-	case DPI_TOR: kind = TK_TOR; break;
-	default:
-		if (!f->sniffed_kind)
-			return;
-		kind = (enum tunnel_kind)(f->sniffed_kind - 1);
+	case DPI_WIREGUARD: out->kind = TK_WIREGUARD; out->why = "nDPI classified the flow as WireGuard"; break;
+	case DPI_OPENVPN: out->kind = TK_OPENVPN; out->why = "nDPI classified the flow as OpenVPN"; break;
+	case DPI_IPSEC: out->kind = TK_IPSEC; out->why = "nDPI classified the flow as IPsec"; break;
+	case DPI_TOR: out->kind = TK_TOR; out->why = "nDPI classified the flow as Tor"; break;
+	default: return false;
 	}
-	bool server_is_b = carrier_server_is_b(f, kind);
+	out->strength = CEV_ONE_SIDED;
+	out->frame = 0;
+	out->file_idx = 0;
+	out->candidate_only = false;
+	return true;
+}
+
+void carrier_flow_ended(struct analysis *a, struct flow *f)
+{
+	struct cev_claim c, d;
+	bool have = cev_claim(f->cev, f->dns_good > 0, &c);
+	if ((!have || c.candidate_only) && dpi_claim(f, &d)) {
+		c = d;
+		have = true;
+	}
+	cev_free(&f->cev);
+	if (!have)
+		return;
+	/* ESP has no ports: the gateway is the end that did not send the
+	 * first packet seen */
+	bool server_is_b = f->key.proto == 50 ? addr_cmp(&f->init_addr, &f->key.a) == 0
+					      : carrier_server_is_b(f, c.kind);
 	const struct ls_addr *server = server_is_b ? &f->key.b : &f->key.a;
 	const struct ls_addr *client = server_is_b ? &f->key.a : &f->key.b;
 	uint16_t port = server_is_b ? f->key.pb : f->key.pa;
-	carrier_note(a, kind, server, port, f->key.proto, client, f->pkts[0] + f->pkts[1], f->bytes[0] + f->bytes[1],
+	carrier_note(a, &c, server, port, f->key.proto, client, f->pkts[0] + f->pkts[1], f->bytes[0] + f->bytes[1],
 		     f->first_sec, f->last_sec);
-}
-
-void carrier_esp(struct analysis *a, const struct pkt *p)
-{
-	if (p->proto != 50 || a->rules || a->opt.shard != 0)
-		return;
-	/* ESP has no ports and no initiator: the first packet's
-	 * destination is taken as the gateway, and packets back from
-	 * it count for the same carrier. */
-	const struct ls_addr *srv = &p->dst, *cli = &p->src;
-	for (size_t i = 0; i < a->ncarriers; i++)
-		if (a->carriers[i].transport == 50 && addr_cmp(&a->carriers[i].server, &p->src) == 0) {
-			srv = &p->src;
-			cli = &p->dst;
-			break;
-		}
-	carrier_note(a, TK_IPSEC, srv, 0, 50, cli, 1, p->cp->wirelen, p->cp->ts_sec, p->cp->ts_sec);
 }
 
 /* The decoder asks before opening a tunnel: a declared endpoint's carrier
@@ -236,14 +208,20 @@ void carrier_merge(struct analysis *dst, const struct analysis *src)
 {
 	for (size_t i = 0; i < src->ncarriers; i++) {
 		const struct an_carrier *c = &src->carriers[i];
-		if (c->transport == 50)
-			continue; /* ESP is counted per packet, by shard 0 */
 		struct an_carrier *d = NULL;
 		for (size_t j = 0; j < dst->ncarriers && !d; j++)
 			if (dst->carriers[j].kind == c->kind && dst->carriers[j].port == c->port &&
 			    dst->carriers[j].transport == c->transport && addr_cmp(&dst->carriers[j].server, &c->server) == 0)
 				d = &dst->carriers[j];
 		if (d) {
+			if (c->strength > d->strength) {
+				d->strength = c->strength;
+				d->why = c->why;
+				d->frame = c->frame;
+				d->file_idx = c->file_idx;
+			}
+			if (!c->candidate_only)
+				d->candidate_only = false;
 			d->flows += c->flows;
 			d->pkts += c->pkts;
 			d->bytes += c->bytes;

@@ -8,11 +8,11 @@
  *    to an endpoint's address (TunnelCrack ServerIP), and
  *    carrier_check_hook() keeps the decoder from opening a declared
  *    carrier as a tunnel (WireGuard on udp/4789);
- *  - on every flow: carrier_sniff() recognises carriers nDPI 4.2 misses
- *    from their first bytes or message shapes (flow.sniffed_kind), and
- *    carrier_flow_ended() adds each carrier flow to a->carriers (capped at
- *    AN_MAX_CARRIERS, carriers_capped); without a description ESP is
- *    counted per packet (carrier_esp).
+ *  - on every flow: carrier_sniff() gathers evidence of a carrier
+ *    (carrier-evidence.c: two-sided exchanges or sustained shapes that no
+ *    name-resolution message produces), and carrier_flow_ended() adds each
+ *    carrier flow to a->carriers with its evidence and strength (capped at
+ *    AN_MAX_CARRIERS, carriers_capped).
  */
 #ifndef LS_CARRIER_H
 #define LS_CARRIER_H
@@ -36,12 +36,14 @@ bool carrier_check_hook(void *user, const struct pkt *outer);
 int carrier_declared(struct analysis *a, const struct pkt *p, bool *outbound);
 /* Not a carrier, but to or from an endpoint's address: counted, first frame kept. */
 void carrier_endpoint_cleartext(struct analysis *a, const struct pkt *p);
-/* No description: an ESP packet counts for its gateway's carrier (shard 0 only). */
-void carrier_esp(struct analysis *a, const struct pkt *p);
-/* A packet of flow f (dir 0: from its initiator): its carrier kind, from shapes. */
+/* A packet of flow f (dir 0: from its initiator; UDP, TCP or ESP): evidence
+ * of a carrier (carrier-evidence.h), over the flow's first CEV_MAX_PACKETS. */
 void carrier_sniff(struct flow *f, const struct pkt *p, int dir);
-/* A flow ends: a carrier flow (nDPI's or sniffed) goes to a->carriers. */
-void carrier_flow_ended(struct analysis *a, const struct flow *f);
+/* The flow's TLS ClientHello (Tor's shape). */
+void carrier_tls_hello(struct flow *f, const struct pkt *p, const char *sni, bool has_alpn);
+/* A flow ends: a flow with carrier evidence (ours, or nDPI's on a flow that
+ * did not parse as name resolution) goes to a->carriers; f->cev is freed. */
+void carrier_flow_ended(struct analysis *a, struct flow *f);
 /* -j: src's flow-level carriers added to dst's. */
 void carrier_merge(struct analysis *dst, const struct analysis *src);
 void carrier_free(struct analysis *a);

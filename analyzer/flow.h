@@ -6,6 +6,8 @@
 #include <stdint.h>
 
 #include "dpi.h"
+
+struct cev_flow;
 #include "packet.h"
 
 /* Idle timeouts in capture time (seconds).  UDP as Linux conntrack's
@@ -55,11 +57,11 @@ struct flow {
 	uint32_t dns_bad;            /* payloads that did not parse as DNS */
 	uint32_t dns_good;
 	uint8_t enc_state;           /* encrypted-resolution decision: 0 open, 1 decided */
-	int8_t sniffed_kind;         /* carrier recognised from its first bytes (enum tunnel_kind + 1), 0 none */
+	struct cev_flow *cev;        /* carrier evidence (carrier-evidence.h), owned; freed when the flow ends */
+	bool cev_done;               /* past the packets carrier evidence looks at */
 	uint8_t app_state;           /* 0: not looked at yet, 1: followed (app set), 2: not followed */
 	uint8_t odd_dns;             /* DNS on another port: 0 not known yet, 1 yes, 2 no */
 	uint8_t odd_tries;
-	uint8_t wg_like;             /* WireGuard-shaped datagrams among the first 64 packets */
 	uint8_t cls;                 /* timeout class (FLOW_CL_*): the LRU list it is on */
 	uint8_t tcp_fin;             /* FIN seen: bit 0 from the initiator, bit 1 to it */
 	bool tcp_closed;             /* FIN both ways, or RST */

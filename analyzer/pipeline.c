@@ -7,14 +7,13 @@
  *   process_packet (below), for a decoded packet:
  *     iface.c        which interface it crossed, counted
  *     hosts.c        its sender's MAC for its source address
- *     carrier.c      ESP without a description: the carrier table
  *     carrier.c      a declared carrier?  -> timeline.c, and nothing more
  *     carrier.c      else to an endpoint's address: cleartext beside the carrier
  *     timeline.c     to or from a tunnel's inside address: tunnel activity
  *     resolve-wire.c DHCP: announced names and routes, nothing more
  *     (-j: only this shard's flows go on)
  *     flow.c         its flow
- *     carrier.c      the flow's carrier kind, from shapes
+ *     carrier.c      evidence that the flow is a carrier (carrier-evidence.c); ESP stops here
  *     resolve-wire.c UDP name resolution; nDPI; the TCP stream; DoT/DoH/DoQ
  *   when a flow ends (flow_ended): resolve-wire.c flushes its stream,
  *     carrier.c notes it for suggest-tunnel
@@ -172,7 +171,6 @@ static bool process_packet(struct analysis *a, struct pkt *p)
 {
 	uint32_t iref = iface_packet(a, p);
 	hosts_learn_mac(a, p);
-	carrier_esp(a, p);
 	if (a->rules) {
 		bool outbound;
 		int ti = carrier_declared(a, p, &outbound);
@@ -183,7 +181,7 @@ static bool process_packet(struct analysis *a, struct pkt *p)
 		carrier_endpoint_cleartext(a, p);
 		timeline_inside(a, p, iref);
 	}
-	if (p->proto != 17 && p->proto != 6)
+	if (p->proto != 17 && p->proto != 6 && p->proto != 50)
 		return false;
 	if (wire_dhcp(a, p))
 		return false;
@@ -194,6 +192,8 @@ static bool process_packet(struct analysis *a, struct pkt *p)
 	int dir;
 	struct flow *f = flow_lookup(a->flows, p, &dir);
 	carrier_sniff(f, p, dir);
+	if (p->proto == 50)
+		return false; /* ESP: carrier evidence only */
 	/* name resolution first: a DNS flow that parses needs no nDPI */
 	wire_udp(a, p, f, iref);
 	wire_dpi(a, p, f);

@@ -16,6 +16,7 @@
 #include "dhcp.h"
 #include "dns.h"
 #include "dpi.h"
+#include "carrier.h"
 #include "pipeline.h"
 #include "resolvers.h"
 
@@ -395,6 +396,8 @@ static void stream_hello(void *user, const struct pkt *p, const struct tls_hello
 	if (!f || f->enc_state)
 		return;
 	/* p carries the hello: it travels from the initiator */
+	if (h)
+		carrier_tls_hello(f, p, h->has_sni ? h->sni : "", h->alpn_count > 0);
 	long idx;
 	if (h)
 		idx = decide_encrypted(a, p, f, 0, iref, h->has_sni ? h->sni : NULL, h->alpn, true, false);

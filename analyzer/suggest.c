@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "analyze.h"
+#include "carrier-evidence.h"
 #include "iface.h"
 
 static int carrier_cmp(const void *x, const void *y)
@@ -32,7 +33,9 @@ size_t an_suggest_xml(const struct analysis *a, struct sbuf *out)
 	qsort(cs, n, sizeof(*cs), carrier_cmp);
 	sb_add(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
 	sb_add(out, "<!-- Suggested by leakscope from the capture: review it before relying on it.\n"
-		    "     Each tunnel was recognised from its carrier traffic (nDPI); inside addresses and\n"
+		    "     Each tunnel was recognised from its carrier traffic, on the evidence named beside it\n"
+		    "     (an exchange both ways: confidence high; a sustained one-way shape or nDPI's word:\n"
+		    "     medium); inside addresses and\n"
 		    "     resolvers come from a tunnel interface when the capture has one (tcpdump -i any,\n"
 		    "     or a pcapng with the tunnel interface).  Add an <allow> list for names that may\n"
 		    "     be resolved outside (the endpoint's own name). -->\n");
@@ -44,11 +47,29 @@ size_t an_suggest_xml(const struct analysis *a, struct sbuf *out)
 		const char *tr = transport_str(c->transport);
 		if (!tr || c->pkts < 2)
 			continue;
+		if (c->candidate_only) {
+			/* an SSH session is a tunnel only when it is used as one */
+			sb_addf(out,
+				"  <!-- possible tunnel, not applied: %s server %s port %u, %llu flow(s), client %s;\n"
+				"       evidence: %s.  If it carried the traffic (ssh -D, -L, -w), add\n"
+				"       <tunnel name=\"ssh-1\" kind=\"ssh\"><endpoint address=\"%s\" port=\"%u\" transport=\"tcp\"/></tunnel> -->\n",
+				rules_kind_str(c->kind), addr_str(&c->server, b, sizeof(b)), c->port,
+				(unsigned long long)c->flows, addr_str(&c->client, b2, sizeof(b2)), c->why ? c->why : "-",
+				addr_str(&c->server, t1, sizeof(t1)), c->port);
+			continue;
+		}
 		made++;
 		sb_addf(out, "  <!-- %s carrier: %llu flow(s), %llu packets, %s to %s, client %s -->\n",
 			rules_kind_str(c->kind), (unsigned long long)c->flows, (unsigned long long)c->pkts,
 			time_iso(c->first_sec, 0, t1, sizeof(t1)), time_iso(c->last_sec, 0, t2, sizeof(t2)),
 			addr_str(&c->client, b2, sizeof(b2)));
+		if (c->frame)
+			sb_addf(out, "  <!--   evidence: %s (frame %llu of capture %u); confidence %s -->\n",
+				c->why ? c->why : "-", (unsigned long long)c->frame, c->file_idx + 1,
+				cev_strength_str((enum cev_strength)c->strength));
+		else
+			sb_addf(out, "  <!--   evidence: %s; confidence %s -->\n", c->why ? c->why : "-",
+				cev_strength_str((enum cev_strength)c->strength));
 		sb_addf(out, "  <tunnel name=\"%s-%zu\" kind=\"%s\">\n", rules_kind_str(c->kind), made,
 			rules_kind_str(c->kind));
 		if (c->port)
@@ -60,7 +81,7 @@ size_t an_suggest_xml(const struct analysis *a, struct sbuf *out)
 		/* the first unused tunnel-looking interface of a capture */
 		for (size_t k = 0; k < a->nifaces; k++) {
 			const struct an_iface *f = &a->ifaces[k];
-			if (used_iface[k] || !iface_looks_tunnel(f) || f->n_src_addrs == 0)
+			if (TK_CARRIES_STREAMS(c->kind) || used_iface[k] || !iface_looks_tunnel(f) || f->n_src_addrs == 0)
 				continue;
 			used_iface[k] = true;
 			for (uint8_t j = 0; j < f->n_src_addrs; j++)

@@ -200,10 +200,15 @@ Test(suggest, windows_interface_descriptions)
 	static const uint8_t m1[6] = {2, 0, 0, 0, 0, 1}, m2[6] = {2, 0, 0, 0, 0, 2};
 	uint8_t frame[512], q[256];
 	for (int k = 0; k < 6; k++) {
-		uint8_t hs[148] = {1};
-		uint8_t data[96] = {4};
-		size_t n = k == 0 ? cb_udp4(frame, m1, m2, "192.168.1.10", "198.51.100.7", 50123, 51820, hs, sizeof(hs))
-				  : cb_udp4(frame, m1, m2, "192.168.1.10", "198.51.100.7", 50123, 51820, data, sizeof(data));
+		/* a handshake (initiation with sender index 7, the response
+		 * naming it), then transport data with rising counters */
+		uint8_t hs[148] = {1, 0, 0, 0, 7};
+		uint8_t resp[92] = {2, 0, 0, 0, 9, 0, 0, 0, 7};
+		uint8_t data[96] = {4, 0, 0, 0, 9};
+		data[8] = (uint8_t)k;
+		size_t n = k == 0   ? cb_udp4(frame, m1, m2, "192.168.1.10", "198.51.100.7", 50123, 51820, hs, sizeof(hs))
+			   : k == 1 ? cb_udp4(frame, m2, m1, "198.51.100.7", "192.168.1.10", 51820, 50123, resp, sizeof(resp))
+				    : cb_udp4(frame, m1, m2, "192.168.1.10", "198.51.100.7", 50123, 51820, data, sizeof(data));
 		cr_assert_eq(cb_png_epb(w, 0, 1700000000 + k, 0, frame, (uint32_t)n, (uint32_t)n), 0);
 	}
 	size_t qn = cb_dns_query(q, sizeof(q), 9, "inside.example", 1);
