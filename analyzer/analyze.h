@@ -13,6 +13,7 @@
 
 #include "decode.h"
 #include "event.h"
+#include "integrity.h"
 #include "partial.h"
 #include "rules.h"
 #include "category.h" /* cat_severity(), cat_cause(), cat_remedy() */
@@ -202,6 +203,10 @@ struct analysis {
 	uint64_t endpoint_cleartext_frame;
 	bool ifaces_capped, hosts_capped, carriers_capped;
 	bool suggested;              /* the rules were suggested from the capture, not given */
+	/* an_finish: every judged question counted, hosts past the cap
+	 * included, and the integrity contract's result (integrity.h) */
+	uint64_t leaks_total, judged_total, unhosted_events;
+	struct an_integrity integ;
 	bool partial_failed;         /* writing the partial failed */
 	bool finished;
 	void *priv;                  /* internal state */

@@ -50,6 +50,7 @@ void hosts_free(struct analysis *a)
 		}
 	}
 	free(pv->hs.mm);
+	free(pv->hs.hidx);
 }
 
 void hosts_learn_mac(struct analysis *a, const struct pkt *p)
@@ -95,12 +96,57 @@ static const uint8_t *macmap_find(const struct analysis *a, const struct ls_addr
 	return NULL;
 }
 
+static size_t host_slot(const struct hosts_state *hs, const char *key, uint64_t seed)
+{
+	size_t mask = hs->nhidx - 1;
+	size_t i = (size_t)hash_bytes(key, strlen(key), seed) & mask;
+	return i;
+}
+
+/* The index of the host with this key, -1 when there is none. */
+static int host_find(const struct analysis *a, const char *key)
+{
+	const struct an_priv *pv = a->priv;
+	const struct hosts_state *hs = &pv->hs;
+	if (!hs->nhidx)
+		return -1;
+	for (size_t i = host_slot(hs, key, pv->seed);; i = (i + 1) & (hs->nhidx - 1)) {
+		uint32_t v = hs->hidx[i];
+		if (!v)
+			return -1;
+		if (strcmp(a->hosts[v - 1].key, key) == 0)
+			return (int)(v - 1);
+	}
+}
+
+static void host_index_put(struct analysis *a, size_t idx)
+{
+	struct an_priv *pv = a->priv;
+	struct hosts_state *hs = &pv->hs;
+	if (2 * (a->nhosts + 1) > hs->nhidx) {
+		size_t n = hs->nhidx ? 2 * hs->nhidx : 1024;
+		free(hs->hidx);
+		hs->hidx = xcalloc(n, sizeof(*hs->hidx));
+		hs->nhidx = n;
+		for (size_t h = 0; h < a->nhosts; h++) {
+			size_t i = host_slot(hs, a->hosts[h].key, pv->seed);
+			while (hs->hidx[i])
+				i = (i + 1) & (n - 1);
+			hs->hidx[i] = (uint32_t)h + 1;
+		}
+	}
+	size_t i = host_slot(hs, a->hosts[idx].key, pv->seed);
+	while (hs->hidx[i])
+		i = (i + 1) & (hs->nhidx - 1);
+	hs->hidx[i] = (uint32_t)idx + 1;
+}
+
 static int host_find_or_add(struct analysis *a, const char *key, bool has_mac, const uint8_t *mac,
 			    const struct ls_addr *addr)
 {
-	for (size_t i = 0; i < a->nhosts; i++)
-		if (strcmp(a->hosts[i].key, key) == 0)
-			return (int)i;
+	int found = host_find(a, key);
+	if (found >= 0)
+		return found;
 	if (a->nhosts >= AN_MAX_HOSTS) {
 		a->hosts_capped = true;
 		return -1;
@@ -122,6 +168,7 @@ static int host_find_or_add(struct analysis *a, const char *key, bool has_mac, c
 				*c = '-';
 	}
 	h->id = xstrdup(id);
+	host_index_put(a, a->nhosts);
 	return (int)a->nhosts++;
 }
 
@@ -226,9 +273,9 @@ void hosts_attach_labels(struct analysis *a)
 		const struct an_label *l = &a->labels[i];
 		char key[96];
 		key_for(key, sizeof(key), l->has_mac, l->mac, &l->addr);
-		for (size_t h = 0; h < a->nhosts; h++)
-			if (strcmp(a->hosts[h].key, key) == 0)
-				host_add_name(&a->hosts[h], l->name, l->source);
+		int h = host_find(a, key);
+		if (h >= 0)
+			host_add_name(&a->hosts[h], l->name, l->source);
 	}
 	for (size_t h = 0; h < a->nhosts; h++)
 		qsort(a->hosts[h].names, a->hosts[h].nnames, sizeof(char *), str_qcmp);

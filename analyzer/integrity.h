@@ -61,7 +61,13 @@ void an_integrity(const struct analysis *a, struct an_integrity *out);
 const char *an_status_str(enum an_status s);
 /* The exit status that goes with it. */
 int an_status_exit(enum an_status s);
-/* One line for stderr: "leakscope: INCOMPLETE: <first reason>" (NULL when clean or leaks with no reason). */
+/* The banner's word: "NO LEAKS", "LEAKS", "INCOMPLETE", "UNDECIDED". */
 const char *an_status_banner(enum an_status s);
+
+/* A host's status: "leak" when it leaked, else "clean" only when the
+ * whole investigation could be called clean apart from other hosts'
+ * leaks; "incomplete" or "undecided" otherwise. */
+struct an_host;
+const char *an_host_status(const struct analysis *a, const struct an_host *h);
 
 #endif

@@ -13,9 +13,6 @@
 #include "output.h"
 #include "rules.h"
 
-#define EXIT_CLEAN 0
-#define EXIT_LEAKS 1
-#define EXIT_UNUSABLE 2
 
 static void usage_main(FILE *out)
 {
@@ -332,16 +329,27 @@ static struct analysis *run(const struct common_opts *o, int nfiles, char **file
 		return NULL;
 	}
 	a->suggested = suggested;
+	an_integrity(a, &a->integ); /* again: "suggested" is one of its caveats */
 	*rules_out = rules;
 	return a;
 }
 
-static uint64_t total_leaks(const struct analysis *a)
+/* The integrity contract's word on stderr when the verdict is not a plain
+ * "clean" or "leaks": every reason that kept it from clean, one a line. */
+static void say_status(const struct analysis *a, bool quiet)
 {
-	uint64_t n = 0;
-	for (size_t i = 0; i < a->nhosts; i++)
-		n += a->hosts[i].leaks;
-	return n;
+	const struct an_integrity *g = &a->integ;
+	for (size_t i = 0; i < g->nreasons; i++) {
+		const struct an_reason *r = &g->reasons[i];
+		if (!r->blocks_clean && quiet)
+			continue;
+		fprintf(stderr, "leakscope: %s: %s\n",
+			g->status == AN_LEAKS ? (r->blocks_clean ? "INCOMPLETE" : "NOTE")
+					      : (r->blocks_clean ? an_status_banner(g->status) : "NOTE"),
+			r->text);
+	}
+	if (g->reasons_capped)
+		fprintf(stderr, "leakscope: and more reasons (see summary.xml)\n");
 }
 
 struct xml_job {
@@ -437,15 +445,17 @@ static int cmd_analyze(int argc, char **argv, bool merging)
 		rules_free(rules);
 		return EXIT_UNUSABLE;
 	}
-	uint64_t leaks = total_leaks(a);
+	uint64_t leaks = a->integ.leaks;
 	if (!o.quiet) {
 		out_summary_table(a, stdout);
-		printf("%" PRIu64 " leak(s) in %" PRIu64 " packet(s); reports in %s/index.html (HTML) and %s/summary.xml (XML)\n",
-		       leaks, a->packets, dir, dir);
+		printf("%s: %" PRIu64 " leak(s) in %" PRIu64 " packet(s); reports in %s/index.html (HTML) and %s/summary.xml (XML)\n",
+		       an_status_banner(a->integ.status), leaks, a->packets, dir, dir);
 	}
+	say_status(a, o.quiet);
+	int status = an_status_exit(a->integ.status);
 	an_free(a);
 	rules_free(rules);
-	return leaks ? EXIT_LEAKS : EXIT_CLEAN;
+	return status;
 }
 
 static int cmd_events(int argc, char **argv)
@@ -469,14 +479,17 @@ static int cmd_events(int argc, char **argv)
 		rc = -1;
 	else if (out == stdout && fflush(out) != 0)
 		rc = -1;
-	uint64_t leaks = rules ? total_leaks(a) : 0;
+	/* without a description nothing is judged: the listing is the result */
+	int status = rules ? an_status_exit(a->integ.status) : EXIT_CLEAN;
+	if (rules)
+		say_status(a, o.quiet);
 	an_free(a);
 	rules_free(rules);
 	if (rc < 0) {
 		fprintf(stderr, "leakscope: write error\n");
 		return EXIT_UNUSABLE;
 	}
-	return leaks ? EXIT_LEAKS : EXIT_CLEAN;
+	return status;
 }
 
 static int cmd_suggest(int argc, char **argv)

@@ -397,19 +397,14 @@ static void swatch(struct html *h, enum ev_category c)
 }
 
 
-static const char *status_of(const struct analysis *a, uint64_t leaks)
-{
-	if (!a->rules)
-		return "undecided";
-	return leaks ? "leak" : "clean";
-}
-
 static const char *status_word(const char *status)
 {
 	if (!strcmp(status, "leak"))
 		return "LEAKS";
 	if (!strcmp(status, "clean"))
 		return "NO LEAKS";
+	if (!strcmp(status, "incomplete"))
+		return "INCOMPLETE";
 	return "UNDECIDED";
 }
 
@@ -419,7 +414,32 @@ static const char *status_label(const char *status)
 		return "leaks";
 	if (!strcmp(status, "clean"))
 		return "no leaks";
+	if (!strcmp(status, "incomplete"))
+		return "no leak seen, incomplete";
 	return "could not decide";
+}
+
+/* The reasons that keep the verdict from "clean" (integrity.c), as the
+ * banner's second paragraph. */
+static void integrity_why(struct sbuf *why, const struct analysis *a)
+{
+	const struct an_integrity *g = &a->integ;
+	bool first = true;
+	for (size_t i = 0; i < g->nreasons; i++) {
+		if (!g->reasons[i].blocks_clean)
+			continue;
+		sb_add(why, first ? "Not everything could be judged: " : "; ");
+		sb_add(why, g->reasons[i].text);
+		first = false;
+	}
+	if (!first)
+		sb_add(why, ".");
+	for (size_t i = 0; i < g->nreasons; i++)
+		if (!g->reasons[i].blocks_clean) {
+			sb_add(why, why->len ? " Note: " : "Note: ");
+			sb_add(why, g->reasons[i].text);
+			sb_add(why, ".");
+		}
 }
 
 /* "3 leaks: 2 split-tunnel (high), 1 local-link (medium)" */
@@ -1769,9 +1789,16 @@ static int write_host_page(struct html *h, const char *dir, size_t hi, char *err
 	end(h);
 
 	/* verdict */
-	const char *status = status_of(a, ho->leaks);
+	const char *status = an_host_status(a, ho);
 	struct sbuf head = {0}, why = {0};
-	if (!strcmp(status, "leak")) {
+	if (!strcmp(status, "incomplete")) {
+		sb_addf(&head, "No leak seen in %" PRIu64 " name resolution%s, but the analysis is incomplete", ho->events,
+			ho->events == 1 ? "" : "s");
+		integrity_why(&why, a);
+	} else if (!strcmp(status, "undecided") && a->rules) {
+		sb_add(&head, "Could not decide");
+		integrity_why(&why, a);
+	} else if (!strcmp(status, "leak")) {
 		leak_summary(&head, ho->by_cat, ho->leaks);
 		sb_addf(&why, "Out of %" PRIu64 " name resolution%s by this host, %" PRIu64
 			      " escaped the tunnel. Each finding below says why it happens and what to change.",
@@ -1785,6 +1812,7 @@ static int write_host_page(struct html *h, const char *dir, size_t hi, char *err
 		if (ho->allowed)
 			sb_addf(&why, " (%" PRIu64 " allowed)", ho->allowed);
 		sb_add(&why, ".");
+		integrity_why(&why, a);
 		if (ho->by_cat[CAT_RESOLVER_BYPASS])
 			sb_addf(&why, " %" PRIu64 " went inside the tunnel to another resolver (reported below).",
 				ho->by_cat[CAT_RESOLVER_BYPASS]);
@@ -1995,10 +2023,17 @@ static int write_index(struct html *h, const char *dir, char *err, size_t errlen
 			by_cat[c] += a->hosts[i].by_cat[c];
 	}
 	size_t nev = ev_count(a->ev);
-	const char *status = status_of(a, leaks);
+	const char *status = an_status_str(a->integ.status);
 	struct sbuf head = {0}, why = {0};
-	if (!strcmp(status, "leak")) {
-		leak_summary(&head, by_cat, leaks);
+	if (!strcmp(status, "incomplete")) {
+		sb_addf(&head, "No leak seen in %zu name resolution%s from %zu host%s, but the analysis is incomplete", nev,
+			nev == 1 ? "" : "s", a->nhosts, a->nhosts == 1 ? "" : "s");
+		integrity_why(&why, a);
+	} else if (!strcmp(status, "undecided") && a->rules) {
+		sb_add(&head, "Could not decide");
+		integrity_why(&why, a);
+	} else if (!strcmp(status, "leak")) {
+		leak_summary(&head, by_cat, a->integ.leaks);
 		sb_addf(&why, "%zu of %zu host%s leaked name resolution outside the tunnel. Open a host for its timeline, evidence and remedies.",
 			leaking, a->nhosts, a->nhosts == 1 ? "" : "s");
 	} else if (!strcmp(status, "clean")) {
@@ -2008,6 +2043,7 @@ static int write_index(struct html *h, const char *dir, char *err, size_t errlen
 		if (allowed)
 			sb_addf(&why, " (%" PRIu64 " allowed)", allowed);
 		sb_add(&why, ".");
+		integrity_why(&why, a);
 	} else {
 		sb_add(&head, "Could not decide: no tunnel description was given");
 		sb_addf(&why, "%zu name resolution%s seen; without a description of the tunnel none can be judged. Run again with --tunnel FILE.xml.",
@@ -2074,7 +2110,7 @@ static int write_index(struct html *h, const char *dir, char *err, size_t errlen
 			host_addrs(&ad, ho);
 			el_text(h, "td", "mono wrap", ad.s ? ad.s : "\xe2\x80\x94");
 			sb_free(&ad);
-			const char *st = status_of(a, ho->leaks);
+			const char *st = an_host_status(a, ho);
 			char bc[32];
 			snprintf(bc, sizeof(bc), "badge %s", st);
 			el(h, "td", NULL);

@@ -39,9 +39,7 @@ static int open_doc(struct xmlw *w, const char *path, const char *root)
 
 static const char *host_status(const struct analysis *a, const struct an_host *h)
 {
-	if (!a->rules)
-		return "undecided";
-	return h->leaks ? "leak" : "clean";
+	return an_host_status(a, h);
 }
 
 static void write_time(struct xmlw *w, const char *name, int64_t s, uint32_t ns)
@@ -241,14 +239,20 @@ static int host_idx_cmp_ctx(const void *x, const void *y, void *ctx)
 
 static void write_summary_body(struct analysis *a, struct xmlw *w, const size_t *order)
 {
-	uint64_t leaks = 0;
-	for (size_t i = 0; i < a->nhosts; i++)
-		leaks += a->hosts[i].leaks;
+	const struct an_integrity *g = &a->integ;
 	start(w, "verdict");
-	attr(w, "status", !a->rules ? "undecided" : leaks ? "leak" : "clean");
-	attr_u64(w, "leaks", leaks);
+	attr(w, "status", an_status_str(g->status));
+	attr_u64(w, "leaks", g->leaks);
 	attr_u64(w, "hosts", a->nhosts);
 	attr_u64(w, "events", ev_count(a->ev));
+	attr_u64(w, "judged", g->judged);
+	for (size_t i = 0; i < g->nreasons; i++) {
+		start(w, "reason");
+		attr(w, "code", g->reasons[i].code);
+		attr(w, "blocks-clean", g->reasons[i].blocks_clean ? "true" : "false");
+		xmlw_text(w, g->reasons[i].text);
+		end(w);
+	}
 	end(w);
 
 	write_description(a, w);

@@ -27,6 +27,7 @@
  *   hosts.c        announced names to their hosts
  *   verdict.c      phase, verdict, category, evidence; host counts
  *   hosts.c        host addresses in order
+ *   integrity.c    clean, leaks, incomplete or undecided, and why
  *
  * The writers (output-*.c), suggest.c and main.c then only read.
  */
@@ -353,4 +354,5 @@ void an_finish(struct analysis *a)
 	hosts_attach_labels(a);
 	verdict_judge(a);
 	hosts_finish(a);
+	an_integrity(a, &a->integ);
 }

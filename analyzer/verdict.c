@@ -247,6 +247,12 @@ void verdict_judge(struct analysis *a)
 		struct ev *e = ev_get_mut(a->ev, i);
 		mark_evidence(a, e);
 		hosts_count_event(a, e);
+		if (e->verdict != VERDICT_NONE)
+			a->judged_total++;
+		if (e->verdict == VERDICT_LEAK)
+			a->leaks_total++;
+		if (e->host_idx < 0)
+			a->unhosted_events++;
 	}
 	free(ik.k);
 }

@@ -1,0 +1,171 @@
+/* integrity.c - the verdict's integrity contract: what keeps an investigation from being called clean, in one place. */
+#include "integrity.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "analyze.h"
+
+static void add(struct an_integrity *o, const char *code, bool blocks, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void add(struct an_integrity *o, const char *code, bool blocks, const char *fmt, ...)
+{
+	if (o->nreasons >= AN_MAX_REASONS) {
+		o->reasons_capped = true;
+		return;
+	}
+	struct an_reason *r = &o->reasons[o->nreasons++];
+	r->code = code;
+	r->blocks_clean = blocks;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(r->text, sizeof(r->text), fmt, ap);
+	va_end(ap);
+}
+
+void an_integrity(const struct analysis *a, struct an_integrity *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->leaks = a->leaks_total;
+	o->judged = a->judged_total;
+	o->questions = ev_count(a->ev);
+	bool undecided = false;
+
+	/* what was read */
+	size_t read_files = 0;
+	for (size_t i = 0; i < a->nfiles; i++) {
+		const struct an_file *f = &a->files[i];
+		if (!f->format) {
+			add(o, "unreadable", true, "%s could not be read: %s", f->path, f->error ? f->error : "unknown error");
+			continue;
+		}
+		read_files++;
+		if (f->error && f->packets == 0)
+			add(o, "damaged-at-start", true, "%s is damaged before its first packet (%s): nothing of it was analysed",
+			    f->path, f->error);
+		else if (f->error)
+			add(o, "damaged", true, "%s is damaged after %" PRIu64 " packets (%s): it was analysed up to the damage",
+			    f->path, f->packets, f->error);
+	}
+	if (a->packets == 0) {
+		add(o, "no-packets", true, "no packet was read from the captures");
+		undecided = true;
+	}
+	if (a->unsupported_link)
+		add(o, "unsupported-link", true, "%" PRIu64 " packets on link types that are not decoded were skipped",
+		    a->unsupported_link);
+
+	/* what was kept */
+	if (ev_dropped(a->ev))
+		add(o, "event-cap", true,
+		    "%" PRIu64 " name resolutions were over the event limit (--max-events) and were not judged",
+		    ev_dropped(a->ev));
+	if (a->hosts_capped)
+		add(o, "host-cap", true,
+		    "more than %d hosts: %" PRIu64 " name resolutions of the hosts past the limit were judged (their leaks are "
+		    "counted) but have no host page",
+		    AN_MAX_HOSTS, a->unhosted_events);
+	if (a->flows_evicted)
+		add(o, "flow-cap", true,
+		    "%" PRIu64 " flows were ended early at the flow limit: name resolution later in them may be missing",
+		    a->flows_evicted);
+	if (a->ifaces_capped)
+		add(o, "interface-cap", true, "more than %d interfaces: packets on later ones were not told apart",
+		    AN_MAX_IFACES);
+	if (a->carriers_capped)
+		add(o, "carrier-cap", true, "more than %d tunnel carriers: later ones were not considered", AN_MAX_CARRIERS);
+	if (a->routes_capped)
+		add(o, "route-cap", false, "more than %d DHCP routes: later ones were not checked (TunnelVision)",
+		    AN_MAX_ROUTES);
+
+	/* what could be judged */
+	if (!a->rules) {
+		add(o, "no-description", true,
+		    "no tunnel description was given and no tunnel carrier was recognised in the captures: no question "
+		    "could be judged");
+		undecided = true;
+	} else {
+		size_t seen = 0;
+		for (size_t t = 0; t < a->rules->n_tunnels; t++) {
+			const struct an_tunnel *tu = &a->tun[t];
+			if (tu->carrier_pkts || tu->inside_pkts)
+				seen++;
+			else
+				add(o, "tunnel-not-seen", true,
+				    "tunnel \"%s\" never appears in the captures (no packet to or from its endpoints or inside "
+				    "addresses): check the description for a typo, or the capture for the wrong interface",
+				    a->rules->tunnels[t].name);
+		}
+		if (seen == 0 && a->rules->n_tunnels)
+			undecided = true;
+		if (a->suggested)
+			add(o, "suggested", false,
+			    "the tunnel description was suggested from the captures (no --tunnel given): review it; a carrier "
+			    "the tool did not recognise would leave its host unjudged");
+	}
+	if (o->questions && o->judged == 0 && a->rules)
+		undecided = true;
+
+	bool blocks = false;
+	for (size_t i = 0; i < o->nreasons; i++)
+		blocks |= o->reasons[i].blocks_clean;
+	if (o->leaks)
+		o->status = AN_LEAKS;
+	else if (undecided)
+		o->status = AN_UNDECIDED;
+	else if (blocks || o->reasons_capped)
+		o->status = AN_INCOMPLETE;
+	else
+		o->status = AN_CLEAN;
+}
+
+const char *an_status_str(enum an_status s)
+{
+	switch (s) {
+	case AN_CLEAN: return "clean";
+	case AN_LEAKS: return "leak";
+	case AN_INCOMPLETE: return "incomplete";
+	case AN_UNDECIDED: return "undecided";
+	}
+	return "undecided";
+}
+
+int an_status_exit(enum an_status s)
+{
+	switch (s) {
+	case AN_CLEAN: return EXIT_CLEAN;
+	case AN_LEAKS: return EXIT_LEAKS;
+	case AN_INCOMPLETE: return EXIT_INCOMPLETE;
+	case AN_UNDECIDED: return EXIT_UNDECIDED;
+	}
+	return EXIT_UNDECIDED;
+}
+
+const char *an_status_banner(enum an_status s)
+{
+	switch (s) {
+	case AN_CLEAN: return "NO LEAKS";
+	case AN_LEAKS: return "LEAKS";
+	case AN_INCOMPLETE: return "INCOMPLETE";
+	case AN_UNDECIDED: return "UNDECIDED";
+	}
+	return "UNDECIDED";
+}
+
+const char *an_host_status(const struct analysis *a, const struct an_host *h)
+{
+	if (!a->rules)
+		return "undecided";
+	if (h->leaks)
+		return "leak";
+	const struct an_integrity *g = &a->integ;
+	if (g->status == AN_UNDECIDED)
+		return "undecided";
+	for (size_t i = 0; i < g->nreasons; i++)
+		if (g->reasons[i].blocks_clean)
+			return "incomplete";
+	return g->reasons_capped ? "incomplete" : "clean";
+}
