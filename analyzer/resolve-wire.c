@@ -16,6 +16,7 @@
 #include "dhcp.h"
 #include "dns.h"
 #include "dpi.h"
+#include "nameport.h"
 #include "pipeline.h"
 #include "resolvers.h"
 
@@ -229,18 +230,10 @@ void wire_udp(struct analysis *a, struct pkt *p, struct flow *f, uint32_t iref)
 	if (p->proto != 17 || p->payload_len == 0)
 		return;
 	enum ev_proto proto;
-	uint16_t sp = p->sport, dp = p->dport;
-	/* Port 53 on either side is unicast DNS even from source port 5353
-	 * (a resolver library bound there): mDNS, LLMNR and NBNS only when
-	 * 53 is not involved. */
-	if (sp == 53 || dp == 53)
-		proto = EVP_DNS_UDP;
-	else if (sp == 5353 || dp == 5353)
-		proto = EVP_MDNS;
-	else if (sp == 5355 || dp == 5355)
-		proto = EVP_LLMNR;
-	else if (sp == 137 || dp == 137)
-		proto = EVP_NBNS;
+	/* the port table (nameport.c): 53 on either side wins */
+	const struct nameport *np = nameport_of(17, p->sport, p->dport);
+	if (np && np->cleartext)
+		proto = np->proto;
 	else if (odd_port_dns(a, p, f))
 		proto = EVP_DNS_UDP;
 	else
@@ -342,9 +335,11 @@ static long decide_encrypted(struct analysis *a, const struct pkt *p, struct flo
 		sni = NULL;
 	bool named = (sni && (resolver_name_known(sni) || name_is_tunnel_resolver(a->rules, sni))) ||
 		     resolver_addr_known(server);
-	if (p->proto == 6 && (sport == 853 || alpn_has(alpn, "dot")) && (tls || r->cls == DPI_UNKNOWN))
+	const struct nameport *np = nameport_server(p->proto, sport);
+	enum ev_proto by_port = np ? np->proto : EVP__N;
+	if (p->proto == 6 && (by_port == EVP_DOT || alpn_has(alpn, "dot")) && (tls || r->cls == DPI_UNKNOWN))
 		proto = EVP_DOT;
-	else if (p->proto == 17 && (alpn_has(alpn, "doq") || (sport == 853 && (quic || r->cls == DPI_UNKNOWN))))
+	else if (p->proto == 17 && (alpn_has(alpn, "doq") || (by_port == EVP_DOQ && (quic || r->cls == DPI_UNKNOWN))))
 		proto = EVP_DOQ;
 	else if ((tls || quic) && (r->cls == DPI_DOH_DOT || named))
 		proto = EVP_DOH;
@@ -414,7 +409,8 @@ void wire_tcp(struct analysis *a, const struct pkt *p, struct flow *f, int dir, 
 	if (p->proto != 6)
 		return;
 	if (f->app_state == 0) {
-		bool dns_port = p->sport == 53 || p->dport == 53 || p->sport == 5355 || p->dport == 5355;
+		const struct nameport *np = nameport_of(6, p->sport, p->dport);
+		bool dns_port = np && np->cleartext;
 		if (!dns_port && p->payload_len == 0)
 			return;
 		f->app = stream_open(&pv->ws.sc, p, dir);
