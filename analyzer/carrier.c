@@ -54,37 +54,37 @@ static bool ike_shaped(const uint8_t *d, uint32_t n)
  * key id 0) followed by an 8-byte session id; over TCP behind a 2-byte
  * length that matches the segment.
  */
-static int8_t sniff_carrier(const struct pkt *p)
+static enum flow_sniffed sniff_carrier(const struct pkt *p)
 {
 	const uint8_t *d = p->payload;
 	uint32_t n = p->payload_len;
 	if (p->proto == 17 && carrier_wg_msg(d, n) == WG_INITIATION)
-		return TK_WIREGUARD + 1;
+		return SNIFFED_WIREGUARD;
 	if (p->proto == 17 && (p->sport == 500 || p->dport == 500) && ike_shaped(d, n))
-		return TK_IPSEC + 1;
+		return SNIFFED_IPSEC;
 	if (p->proto == 17 && (p->sport == 4500 || p->dport == 4500) && n >= 4 && !d[0] && !d[1] && !d[2] && !d[3] &&
 	    ike_shaped(d + 4, n - 4))
-		return TK_IPSEC + 1;
+		return SNIFFED_IPSEC;
 	if (p->proto == 17 && n >= 14 && (d[0] == (7 << 3) || d[0] == (10 << 3)))
-		return TK_OPENVPN + 1;
+		return SNIFFED_OPENVPN;
 	if (p->proto == 6 && n >= 16 && (uint32_t)((d[0] << 8) | d[1]) == n - 2 &&
 	    (d[2] == (7 << 3) || d[2] == (10 << 3)))
-		return TK_OPENVPN + 1;
-	return 0;
+		return SNIFFED_OPENVPN;
+	return SNIFFED_NONE;
 }
 
 void carrier_sniff(struct flow *f, const struct pkt *p, int dir)
 {
-	if (dir == 0 && p->payload_len && f->pkts[0] <= 3 && !f->sniffed_kind)
-		f->sniffed_kind = sniff_carrier(p);
+	if (dir == 0 && p->payload_len && f->pkts[0] <= 3 && f->st.sniffed == SNIFFED_NONE)
+		f->st.sniffed = sniff_carrier(p);
 	/* WireGuard seen from the middle, or mixed with other messages on its
 	 * port (Tailscale's disco pings): four WireGuard-shaped datagrams, a
 	 * third of the flow's first 64 packets at least. */
-	if (p->proto == 17 && !f->sniffed_kind && p->payload_len && f->pkts[0] + f->pkts[1] <= 64 &&
-	    carrier_wg_msg(p->payload, p->payload_len) != WG_NONE && f->wg_like < 255) {
-		f->wg_like++;
-		if (f->wg_like >= 4 && 3u * f->wg_like >= f->pkts[0] + f->pkts[1])
-			f->sniffed_kind = TK_WIREGUARD + 1;
+	if (p->proto == 17 && f->st.sniffed == SNIFFED_NONE && p->payload_len && f->pkts[0] + f->pkts[1] <= 64 &&
+	    carrier_wg_msg(p->payload, p->payload_len) != WG_NONE && f->st.wg_like < 255) {
+		f->st.wg_like++;
+		if (f->st.wg_like >= 4 && 3u * f->st.wg_like >= f->pkts[0] + f->pkts[1])
+			f->st.sniffed = SNIFFED_WIREGUARD;
 	}
 }
 
@@ -165,9 +165,13 @@ void carrier_flow_ended(struct analysis *a, const struct flow *f)
 	case DPI_IPSEC: kind = TK_IPSEC; break;
 	case DPI_TOR: kind = TK_TOR; break;
 	default:
-		if (!f->sniffed_kind)
-			return;
-		kind = (enum tunnel_kind)(f->sniffed_kind - 1);
+		switch (f->st.sniffed) {
+		case SNIFFED_WIREGUARD: kind = TK_WIREGUARD; break;
+		case SNIFFED_OPENVPN: kind = TK_OPENVPN; break;
+		case SNIFFED_IPSEC: kind = TK_IPSEC; break;
+		case SNIFFED_NONE:
+		default: return;
+		}
 	}
 	bool server_is_b = carrier_server_is_b(f, kind);
 	const struct ls_addr *server = server_is_b ? &f->key.b : &f->key.a;

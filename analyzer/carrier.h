@@ -9,7 +9,7 @@
  *    carrier_check_hook() keeps the decoder from opening a declared
  *    carrier as a tunnel (WireGuard on udp/4789);
  *  - on every flow: carrier_sniff() recognises carriers nDPI 4.2 misses
- *    from their first bytes or message shapes (flow.sniffed_kind), and
+ *    from their first bytes or message shapes (flow.st.sniffed), and
  *    carrier_flow_ended() adds each carrier flow to a->carriers (capped at
  *    AN_MAX_CARRIERS, carriers_capped); without a description ESP is
  *    counted per packet (carrier_esp).
