@@ -9,6 +9,7 @@
 #include "capbuild.h"
 #include "capture.h"
 #include "decode.h"
+#include "testtop.h"
 
 /*
  * Frame 1 of gencap's en10mb.pcap; tshark 4.0 decodes it as
@@ -840,14 +841,12 @@ Test(decode, random_mutations_stay_in_bounds)
 
 Test(decode, corpus_counts_and_decoding, .timeout = 300)
 {
-	const char *dir = getenv("LS_CORPUS");
-	char path[2048], line[8192];
-	if (!dir || !*dir)
-		dir = "/work/shared/corpus";
+	const char *dir = ls_test_corpus();
+	char path[4096 + 32], line[8192];
 	snprintf(path, sizeof(path), "%s/MANIFEST.tsv", dir);
+	TEST_NEED_FILE(path);
 	FILE *mf = fopen(path, "r");
-	if (!mf)
-		cr_skip_test("no corpus at %s", dir);
+	cr_assert_not_null(mf, "%s", path);
 	unsigned files = 0;
 	uint64_t total = 0, ok = 0;
 	cr_assert_not_null(fgets(line, sizeof(line), mf)); /* header */
