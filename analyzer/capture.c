@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "decode.h"
 #include "pcapng.h"
 #include "util.h"
 
@@ -43,51 +44,52 @@ struct cap_file {
 	char err[CAP_ERR_MAX];
 };
 
-/* Link types (https://www.tcpdump.org/linktypes.html), LINKTYPE_ values as
- * they appear in files.  Ends with a sentinel. */
+/* Names of link types (https://www.tcpdump.org/linktypes.html), LINKTYPE_
+ * values as they appear in files, for reports and errors; which of them
+ * can be read is decode.c's list (decode_linktype_supported).  Ends with a
+ * sentinel. */
 static const struct {
 	int lt;
 	const char *name;
-	int supported;
 } linktypes[] = {
-	{0, "NULL", 1},
-	{1, "EN10MB", 1},
-	{6, "IEEE802_5", 0},
-	{8, "SLIP", 0},
-	{9, "PPP", 1},
-	{10, "FDDI", 0},
-	{12, "RAW", 1}, /* DLT_RAW on most systems; files should say 101 */
-	{50, "PPP_HDLC", 1},
-	{51, "PPP_ETHER", 0},
-	{100, "ATM_RFC1483", 0},
-	{101, "RAW", 1},
-	{104, "C_HDLC", 0},
-	{105, "IEEE802_11", 0},
-	{107, "FRELAY", 0},
-	{108, "LOOP", 1},
-	{113, "LINUX_SLL", 1},
-	{119, "IEEE802_11_PRISM", 0},
-	{127, "IEEE802_11_RADIOTAP", 0},
-	{143, "DOCSIS", 0},
-	{147, "USER0", 0},
-	{163, "IEEE802_11_AVS", 0},
-	{187, "BLUETOOTH_HCI_H4", 0},
-	{189, "USB_LINUX", 0},
-	{192, "PPI", 0},
-	{195, "IEEE802_15_4", 0},
-	{201, "BLUETOOTH_HCI_H4_WITH_PHDR", 0},
-	{204, "PPP_WITH_DIR", 0},
-	{220, "USB_LINUX_MMAPPED", 0},
-	{227, "CAN_SOCKETCAN", 0},
-	{228, "IPV4", 1},
-	{229, "IPV6", 1},
-	{239, "NFLOG", 1},
-	{240, "NETANALYZER", 0},
-	{249, "USBPCAP", 0},
-	{253, "NETLINK", 0},
-	{258, "PKTAP", 1},
-	{276, "LINUX_SLL2", 1},
-	{-1, NULL, 0},
+	{0, "NULL"},
+	{1, "EN10MB"},
+	{6, "IEEE802_5"},
+	{8, "SLIP"},
+	{9, "PPP"},
+	{10, "FDDI"},
+	{12, "RAW"}, /* DLT_RAW on most systems; files should say 101 */
+	{50, "PPP_HDLC"},
+	{51, "PPP_ETHER"},
+	{100, "ATM_RFC1483"},
+	{101, "RAW"},
+	{104, "C_HDLC"},
+	{105, "IEEE802_11"},
+	{107, "FRELAY"},
+	{108, "LOOP"},
+	{113, "LINUX_SLL"},
+	{119, "IEEE802_11_PRISM"},
+	{127, "IEEE802_11_RADIOTAP"},
+	{143, "DOCSIS"},
+	{147, "USER0"},
+	{163, "IEEE802_11_AVS"},
+	{187, "BLUETOOTH_HCI_H4"},
+	{189, "USB_LINUX"},
+	{192, "PPI"},
+	{195, "IEEE802_15_4"},
+	{201, "BLUETOOTH_HCI_H4_WITH_PHDR"},
+	{204, "PPP_WITH_DIR"},
+	{220, "USB_LINUX_MMAPPED"},
+	{227, "CAN_SOCKETCAN"},
+	{228, "IPV4"},
+	{229, "IPV6"},
+	{239, "NFLOG"},
+	{240, "NETANALYZER"},
+	{249, "USBPCAP"},
+	{253, "NETLINK"},
+	{258, "PKTAP"},
+	{276, "LINUX_SLL2"},
+	{-1, NULL},
 };
 
 const char *cap_linktype_name(int linktype)
@@ -100,10 +102,7 @@ const char *cap_linktype_name(int linktype)
 
 int cap_linktype_supported(int linktype)
 {
-	for (size_t i = 0; linktypes[i].name; i++)
-		if (linktypes[i].lt == linktype)
-			return linktypes[i].supported;
-	return 0;
+	return decode_linktype_supported(linktype);
 }
 
 static bool fast_pcap_on = true;

@@ -31,18 +31,18 @@ enum wg_msg carrier_wg_msg(const uint8_t *d, uint32_t n)
 
 void carrier_sniff(struct flow *f, const struct pkt *p, int dir)
 {
-	if (p->payload_len == 0 || f->cev_done)
+	if (p->payload_len == 0 || f->st.cev_done)
 		return;
 	if (f->pkts[0] + f->pkts[1] > CEV_MAX_PACKETS) {
-		f->cev_done = true; /* decided, or never of a carrier's shape */
+		f->st.cev_done = true; /* decided, or never of a carrier's shape */
 		return;
 	}
-	cev_packet(&f->cev, p->proto, p->sport, p->dport, p->payload, p->payload_len, dir, p->cp->frame, p->file_idx);
+	cev_packet(&f->st.cev, p->proto, p->sport, p->dport, p->payload, p->payload_len, dir, p->cp->frame, p->file_idx);
 }
 
 void carrier_tls_hello(struct flow *f, const struct pkt *p, const char *sni, bool has_alpn)
 {
-	cev_tls_hello(&f->cev, sni, has_alpn, p->sport, p->dport, p->cp->frame, p->file_idx);
+	cev_tls_hello(&f->st.cev, sni, has_alpn, p->sport, p->dport, p->cp->frame, p->file_idx);
 }
 
 static void carrier_note(struct analysis *a, const struct cev_claim *ev, const struct ls_addr *server, uint16_t port,
@@ -128,7 +128,7 @@ static bool carrier_server_is_b(const struct flow *f, enum tunnel_kind kind)
  * ones that take DNS for OpenVPN). */
 static bool dpi_claim(const struct flow *f, struct cev_claim *out)
 {
-	if (f->dns_good > 0)
+	if (f->st.dns_good > 0)
 		return false;
 	switch (f->dpi_res.cls) {
 	case DPI_WIREGUARD: out->kind = TK_WIREGUARD; out->why = "nDPI classified the flow as WireGuard"; break;
@@ -147,12 +147,12 @@ static bool dpi_claim(const struct flow *f, struct cev_claim *out)
 void carrier_flow_ended(struct analysis *a, struct flow *f)
 {
 	struct cev_claim c, d;
-	bool have = cev_claim(f->cev, f->dns_good > 0, &c);
+	bool have = cev_claim(f->st.cev, f->st.dns_good > 0, &c);
 	if ((!have || c.candidate_only) && dpi_claim(f, &d)) {
 		c = d;
 		have = true;
 	}
-	cev_free(&f->cev);
+	cev_free(&f->st.cev);
 	if (!have)
 		return;
 	/* ESP has no ports: the gateway is the end that did not send the

@@ -1,73 +1,109 @@
-/* category.c - what each category means.  README.md repeats these; keep them in step. */
+/* category.c - the one table of leak categories: name, verdict, severity, kind, marker, cause, remedy.
+ *
+ * The verdict (verdict.c) picks a category and takes the event's verdict
+ * from its row; the TSV, XML and HTML writers and the terminal table read
+ * names, severities, kinds, texts and markers here.  tests/test_category.c
+ * checks that README.md's category table, reports/report.xsd and
+ * reports/report.css name the same categories as this table.
+ */
 #include "category.h"
 
 #include <stddef.h>
 
-struct cat_text {
-	enum ev_category c;
-	const char *severity, *cause, *remedy;
+static const struct cat_info cat_table[CAT__N] = {
+	[CAT_NONE] = {"-", VERDICT_NONE, SEV_INFO, CK_NONE, NULL, NULL,
+		"",
+		""},
+	[CAT_TUNNEL] = {"tunnel", VERDICT_OK, SEV_INFO, CK_OK, NULL, NULL,
+		"Resolved inside the tunnel by the tunnel's resolver.",
+		"Nothing to change."},
+	[CAT_LOCAL] = {"local", VERDICT_OK, SEV_INFO, CK_OK, NULL, NULL,
+		"Resolved on the host itself (loopback, a local stub resolver).",
+		"Nothing to change; the stub's upstream queries are judged on their own."},
+	[CAT_RESOLVER_BYPASS] = {"resolver-bypass", VERDICT_OK, SEV_LOW, CK_REPORTED, "m0,-9l2.5,6.5l6.5,2.5l-6.5,2.5l-2.5,6.5l-2.5,-6.5l-6.5,-2.5l6.5,-2.5z", "c-resolver-bypass",
+		"Inside the tunnel, but to a resolver other than the tunnel's (an application with its own resolver, e.g. browser DoH).",
+		"Point the application at the VPN's resolver or block third-party resolvers inside the tunnel."},
+	[CAT_ALLOWED] = {"allowed", VERDICT_ALLOWED, SEV_INFO, CK_ALLOWED, NULL, NULL,
+		"Outside the tunnel, but the description's allow list permits it.",
+		"Nothing to change if the allow-list reason still holds."},
+	[CAT_LOCAL_LINK] = {"local-link", VERDICT_LEAK, SEV_MEDIUM, CK_LEAK, "m0,-8l7.6,5.5l-2.9,9h-9.4l-2.9,-9z", "c-local-link",
+		"Local-link name resolution (mDNS, LLMNR or NetBIOS-NS) on the physical network: names the host looks up are broadcast to the LAN.",
+		"Disable LLMNR and NetBIOS over TCP/IP and mDNS on the physical interface, or block UDP 5353/5355/137 outside the tunnel."},
+	[CAT_BOOTSTRAP] = {"bootstrap", VERDICT_LEAK, SEV_MEDIUM, CK_LEAK, "m0,-8l8,14h-16z", "c-bootstrap",
+		"Resolved outside before the tunnel came up (bootstrap leak).",
+		"Bring the tunnel up before other applications start, resolve the endpoint by address or allow only its name; block port 53 until the tunnel is up."},
+	[CAT_KILL_SWITCH] = {"kill-switch", VERDICT_LEAK, SEV_HIGH, CK_LEAK, "m-6.5,-6.5h13v13h-13z", "c-kill-switch",
+		"Resolved outside while the tunnel was down or interrupted: the kill switch did not hold.",
+		"Enable a firewall-based kill switch that blocks all traffic outside the tunnel (except the carrier) whenever the tunnel is not up."},
+	[CAT_ENCRYPTED_OUTSIDE] = {"encrypted-outside", VERDICT_LEAK, SEV_HIGH, CK_LEAK, "m0,-8.5l8.5,8.5l-8.5,8.5l-8.5,-8.5z", "c-encrypted-outside",
+		"Encrypted resolution (DoH, DoT or DoQ) outside the tunnel: an application bypasses the system resolver (browser DoH).",
+		"Force DoH to the VPN's resolver (enterprise policy) or block known DoH/DoT/DoQ resolvers outside the tunnel."},
+	[CAT_TUNNEL_RESOLVER_OUTSIDE] = {"tunnel-resolver-outside", VERDICT_LEAK, SEV_HIGH, CK_LEAK, "m0,8l8,-14h-16z", "c-tunnel-resolver-outside",
+		"The tunnel's own resolver was reached outside the tunnel: a routing error sends it past the tunnel.",
+		"Route the resolver's address into the tunnel (AllowedIPs / pushed routes) and check for more specific routes on the LAN."},
+	[CAT_IPV6_OUTSIDE] = {"ipv6-outside", VERDICT_LEAK, SEV_HIGH, CK_LEAK, "m-4,-7h8l4,7l-4,7h-8l-4,-7z", "c-ipv6-outside",
+		"IPv6 resolution outside a tunnel that carries no IPv6.",
+		"Tunnel IPv6 too (an IPv6 default route into the tunnel) or disable IPv6 on the physical interface while the tunnel is up."},
+	[CAT_PARALLEL] = {"parallel-multihomed", VERDICT_LEAK, SEV_HIGH, CK_LEAK, "m-2.5,-8h5v5.5h5.5v5h-5.5v5.5h-5v-5.5h-5.5v-5h5.5z", "c-parallel-multihomed",
+		"The same name was asked inside and outside the tunnel at the same time (parallel multi-homed resolution, e.g. Windows smart multi-homed name resolution).",
+		"Disable smart multi-homed name resolution and block port 53 outside the tunnel."},
+	[CAT_SPLIT_TUNNEL] = {"split-tunnel", VERDICT_LEAK, SEV_HIGH, CK_LEAK, "", "c-split-tunnel",
+		"Cleartext resolution to a resolver outside the tunnel while it was up: split tunnel, or the system resolver was not switched to the tunnel's.",
+		"Set the tunnel's resolver as the only system resolver (DNS= in WireGuard, dhcp-option DNS with a resolver update script in OpenVPN) and block port 53 outside the tunnel."},
+	[CAT_OUTSIDE_NO_TUNNEL] = {"outside-no-tunnel", VERDICT_NONE, SEV_INFO, CK_UNJUDGED, NULL, NULL,
+		"No tunnel description: the path could not be judged.",
+		"Give a tunnel description with --tunnel."},
 };
+_Static_assert(sizeof(cat_table) / sizeof(cat_table[0]) == CAT__N, "a row per category");
 
-static const struct cat_text cat_texts[] = {
-	{CAT_TUNNEL, "info", "Resolved inside the tunnel by the tunnel's resolver.", "Nothing to change."},
-	{CAT_LOCAL, "info", "Resolved on the host itself (loopback, a local stub resolver).",
-	 "Nothing to change; the stub's upstream queries are judged on their own."},
-	{CAT_RESOLVER_BYPASS, "low",
-	 "Inside the tunnel, but to a resolver other than the tunnel's (an application with its own resolver, e.g. browser DoH).",
-	 "Point the application at the VPN's resolver or block third-party resolvers inside the tunnel."},
-	{CAT_ALLOWED, "info", "Outside the tunnel, but the description's allow list permits it.",
-	 "Nothing to change if the allow-list reason still holds."},
-	{CAT_LOCAL_LINK, "medium",
-	 "Local-link name resolution (mDNS, LLMNR or NetBIOS-NS) on the physical network: names the host looks up are broadcast to the LAN.",
-	 "Disable LLMNR and NetBIOS over TCP/IP and mDNS on the physical interface, or block UDP 5353/5355/137 outside the tunnel."},
-	{CAT_BOOTSTRAP, "medium",
-	 "Resolved outside before the tunnel came up (bootstrap leak).",
-	 "Bring the tunnel up before other applications start, resolve the endpoint by address or allow only its name; block port 53 until the tunnel is up."},
-	{CAT_KILL_SWITCH, "high",
-	 "Resolved outside while the tunnel was down or interrupted: the kill switch did not hold.",
-	 "Enable a firewall-based kill switch that blocks all traffic outside the tunnel (except the carrier) whenever the tunnel is not up."},
-	{CAT_ENCRYPTED_OUTSIDE, "high",
-	 "Encrypted resolution (DoH, DoT or DoQ) outside the tunnel: an application bypasses the system resolver (browser DoH).",
-	 "Force DoH to the VPN's resolver (enterprise policy) or block known DoH/DoT/DoQ resolvers outside the tunnel."},
-	{CAT_TUNNEL_RESOLVER_OUTSIDE, "high",
-	 "The tunnel's own resolver was reached outside the tunnel: a routing error sends it past the tunnel.",
-	 "Route the resolver's address into the tunnel (AllowedIPs / pushed routes) and check for more specific routes on the LAN."},
-	{CAT_IPV6_OUTSIDE, "high",
-	 "IPv6 resolution outside a tunnel that carries no IPv6.",
-	 "Tunnel IPv6 too (an IPv6 default route into the tunnel) or disable IPv6 on the physical interface while the tunnel is up."},
-	{CAT_PARALLEL, "high",
-	 "The same name was asked inside and outside the tunnel at the same time (parallel multi-homed resolution, e.g. Windows smart multi-homed name resolution).",
-	 "Disable smart multi-homed name resolution and block port 53 outside the tunnel."},
-	{CAT_SPLIT_TUNNEL, "high",
-	 "Cleartext resolution to a resolver outside the tunnel while it was up: split tunnel, or the system resolver was not switched to the tunnel's.",
-	 "Set the tunnel's resolver as the only system resolver (DNS= in WireGuard, dhcp-option DNS with a resolver update script in OpenVPN) and block port 53 outside the tunnel."},
-	{CAT_OUTSIDE_NO_TUNNEL, "info", "No tunnel description: the path could not be judged.",
-	 "Give a tunnel description with --tunnel."},
-	{CAT_NONE, NULL, NULL, NULL},
-};
+/* Out of range: no row of the table, an "info" nothing. */
+static const struct cat_info cat_unknown = {"?", VERDICT_NONE, SEV_INFO, CK_NONE, NULL, "c-other", "", ""};
 
-static const struct cat_text *cat_lookup(enum ev_category c)
+const struct cat_info *cat_info(enum ev_category c)
 {
-	for (const struct cat_text *t = cat_texts; t->severity; t++)
-		if (t->c == c)
-			return t;
-	return NULL;
+	return (unsigned)c < CAT__N && cat_table[c].name ? &cat_table[c] : &cat_unknown;
 }
 
 const char *cat_severity(enum ev_category c)
 {
-	const struct cat_text *t = cat_lookup(c);
-	return t ? t->severity : "info";
+	static const char *const n[] = {"info", "low", "medium", "high"};
+	return n[cat_info(c)->severity];
 }
 
 const char *cat_cause(enum ev_category c)
 {
-	const struct cat_text *t = cat_lookup(c);
-	return t ? t->cause : "";
+	return cat_info(c)->cause;
 }
 
 const char *cat_remedy(enum ev_category c)
 {
-	const struct cat_text *t = cat_lookup(c);
-	return t ? t->remedy : "";
+	return cat_info(c)->remedy;
+}
+
+bool cat_is_leak(enum ev_category c)
+{
+	return cat_info(c)->kind == CK_LEAK;
+}
+
+bool cat_explained(enum ev_category c)
+{
+	enum cat_kind k = cat_info(c)->kind;
+	return k == CK_LEAK || k == CK_REPORTED;
+}
+
+const char *cat_kind_str(enum ev_category c)
+{
+	static const char *const n[] = {"ok", "ok", "ok, reported", "allowed", "leak", "not judged"};
+	return n[cat_info(c)->kind];
+}
+
+int cat_in_order(enum ev_category *out)
+{
+	int n = 0;
+	for (int pass = 0; pass < 2; pass++)
+		for (int r = SEV_HIGH; r >= SEV_INFO; r--)
+			for (int c = 1; c < CAT__N; c++)
+				if (cat_is_leak((enum ev_category)c) == (pass == 0) && (int)cat_table[c].severity == r)
+					out[n++] = (enum ev_category)c;
+	return n;
 }

@@ -19,20 +19,6 @@
  * datagram is refused), and each tunnel adds one IP layer. */
 #define REASM_BUFS (LS_MAX_ENCAP + 1)
 
-/* Link types (LINKTYPE_* values). */
-#define LT_NULL 0
-#define LT_EN10MB 1
-#define LT_PPP 9
-#define LT_RAW_DLT 12
-#define LT_PPP_HDLC 50
-#define LT_RAW 101
-#define LT_LOOP 108
-#define LT_LINUX_SLL 113
-#define LT_IPV4 228
-#define LT_IPV6 229
-#define LT_NFLOG 239
-#define LT_LINUX_SLL2 276
-#define LT_PKTAP 258
 
 #define PKTAP_NAMES 64     /* interface names a PKTAP capture may bring (more share the last) */
 #define PKTAP_NAME_LEN 24  /* pth_ifname */
@@ -1424,6 +1410,74 @@ static enum decode_status dec_layer(struct dctx *x, const struct layer *l)
 	return DEC_OK;
 }
 
+/* ---------------------------------------------------------------------- */
+/* The link types decode_packet() reads: the one list (capture.c asks it
+ * through decode_linktype_supported() before reading a file). */
+
+static enum decode_status lt_ether(struct dctx *x, struct cur *c)
+{
+	return dec_ether(x, c, true);
+}
+
+static enum decode_status lt_ip4(struct dctx *x, struct cur *c)
+{
+	return dec_ip4(x, cur_ptr(c), cur_left(c), true);
+}
+
+static enum decode_status lt_ip6(struct dctx *x, struct cur *c)
+{
+	return dec_ip6(x, cur_ptr(c), cur_left(c), true);
+}
+
+static enum decode_status lt_null(struct dctx *x, struct cur *c)
+{
+	return dec_null(x, c, false);
+}
+
+static enum decode_status lt_loop(struct dctx *x, struct cur *c)
+{
+	return dec_null(x, c, true);
+}
+
+static enum decode_status lt_ppp(struct dctx *x, struct cur *c)
+{
+	return dec_ppp(x, c, true);
+}
+
+struct link_decoder {
+	int lt;
+	enum decode_status (*dec)(struct dctx *x, struct cur *c);
+};
+
+static const struct link_decoder link_decoders[] = {
+	{LT_EN10MB, lt_ether},
+	{LT_LINUX_SLL, dec_sll},
+	{LT_LINUX_SLL2, dec_sll2},
+	{LT_RAW, dec_raw},
+	{LT_RAW_DLT, dec_raw},
+	{LT_IPV4, lt_ip4},
+	{LT_IPV6, lt_ip6},
+	{LT_NULL, lt_null},
+	{LT_LOOP, lt_loop},
+	{LT_PPP, lt_ppp},
+	{LT_PPP_HDLC, dec_ppp_hdlc},
+	{LT_NFLOG, dec_nflog},
+	{LT_PKTAP, dec_pktap},
+};
+
+static const struct link_decoder *link_decoder_of(int lt)
+{
+	for (size_t i = 0; i < sizeof(link_decoders) / sizeof(link_decoders[0]); i++)
+		if (link_decoders[i].lt == lt)
+			return &link_decoders[i];
+	return NULL;
+}
+
+bool decode_linktype_supported(int linktype)
+{
+	return link_decoder_of(linktype) != NULL;
+}
+
 enum decode_status decode_packet(struct decoder *d, const struct cap_packet *cp, uint32_t file_idx,
 				 struct pkt *out)
 {
@@ -1448,48 +1502,8 @@ enum decode_status decode_packet(struct decoder *d, const struct cap_packet *cp,
 	cur_init(&c, cp->data, cp->data ? cp->caplen : 0);
 	d->st.packets++;
 
-	switch (cp->linktype) {
-	case LT_EN10MB:
-		s = dec_ether(&x, &c, true);
-		break;
-	case LT_LINUX_SLL:
-		s = dec_sll(&x, &c);
-		break;
-	case LT_LINUX_SLL2:
-		s = dec_sll2(&x, &c);
-		break;
-	case LT_RAW:
-	case LT_RAW_DLT:
-		s = dec_raw(&x, &c);
-		break;
-	case LT_IPV4:
-		s = dec_ip4(&x, cur_ptr(&c), cur_left(&c), true);
-		break;
-	case LT_IPV6:
-		s = dec_ip6(&x, cur_ptr(&c), cur_left(&c), true);
-		break;
-	case LT_NULL:
-		s = dec_null(&x, &c, false);
-		break;
-	case LT_LOOP:
-		s = dec_null(&x, &c, true);
-		break;
-	case LT_PPP:
-		s = dec_ppp(&x, &c, true);
-		break;
-	case LT_PPP_HDLC:
-		s = dec_ppp_hdlc(&x, &c);
-		break;
-	case LT_NFLOG:
-		s = dec_nflog(&x, &c);
-		break;
-	case LT_PKTAP:
-		s = dec_pktap(&x, &c);
-		break;
-	default:
-		s = DEC_UNSUPPORTED;
-		break;
-	}
+	const struct link_decoder *ld = link_decoder_of(cp->linktype);
+	s = ld ? ld->dec(&x, &c) : DEC_UNSUPPORTED;
 
 	/* Layers found inside others: reassembled datagrams and tunnels.
 	 * Each round either ends or opens one more tunnel (at most

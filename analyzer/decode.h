@@ -78,6 +78,24 @@ void decode_free(struct decoder *d);
  * length an outer header declares, is DEC_MALFORMED.  A fragment whose
  * datagram is given up (oversize, memory cap) also yields DEC_FRAG_HELD:
  * the loss is counted in frag_dropped. */
+/* The link types decode_packet() reads (LINKTYPE_* values, https://www.tcpdump.org/linktypes.html). */
+#define LT_NULL 0
+#define LT_EN10MB 1
+#define LT_PPP 9
+#define LT_RAW_DLT 12
+#define LT_PPP_HDLC 50
+#define LT_RAW 101
+#define LT_LOOP 108
+#define LT_LINUX_SLL 113
+#define LT_IPV4 228
+#define LT_IPV6 229
+#define LT_NFLOG 239
+#define LT_LINUX_SLL2 276
+#define LT_PKTAP 258
+/* True for a link type decode_packet() reads (the one list, decode.c);
+ * capture.c refuses a file of any other. */
+bool decode_linktype_supported(int linktype);
+
 enum decode_status decode_packet(struct decoder *d, const struct cap_packet *cp,
 				 uint32_t file_idx, struct pkt *out);
 

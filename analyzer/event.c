@@ -1,6 +1,8 @@
 /* event.c - name-resolution events: one per question, matched to responses by flow, id and question (RFC 1035 7.3). */
 #include "event.h"
 
+#include "category.h"
+#include "nameport.h"
 #include <errno.h>
 #include <unistd.h>
 #include <stdio.h>
@@ -438,7 +440,7 @@ static void pend_key_make(struct pend_key *k, const struct pkt *p, enum ev_proto
 	k->proto = (uint8_t)proto;
 	/* Multicast questions (mDNS, LLMNR) are answered by unicast from whoever
 	 * knows: match those by client side and id only. */
-	if (addr_is_multicast(&k->server) || proto == EVP_MDNS || proto == EVP_LLMNR || proto == EVP_NBNS) {
+	if (addr_is_multicast(&k->server) || nameport_any_responder(proto)) {
 		memset(&k->server, 0, sizeof(k->server));
 		k->sport = 0;
 	}
@@ -1025,12 +1027,7 @@ const char *ev_verdict_str(enum ev_verdict v)
 
 const char *ev_category_str(enum ev_category c)
 {
-	static const char *const n[] = {
-		"-", "tunnel", "local", "resolver-bypass", "allowed", "local-link", "bootstrap",
-		"kill-switch", "encrypted-outside", "tunnel-resolver-outside", "ipv6-outside",
-		"parallel-multihomed", "split-tunnel", "outside-no-tunnel",
-	};
-	return (unsigned)c < CAT__N ? n[c] : "?";
+	return cat_info(c)->name; /* category.c: the one table */
 }
 
 const char *ev_phase_str(enum ev_phase p)

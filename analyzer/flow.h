@@ -6,8 +6,7 @@
 #include <stdint.h>
 
 #include "dpi.h"
-
-struct cev_flow;
+#include "flowstate.h"
 #include "packet.h"
 
 /* Idle timeouts in capture time (seconds).  UDP as Linux conntrack's
@@ -54,14 +53,7 @@ struct flow {
 	uint16_t init_port;
 	struct dpi_flow *dpi;        /* nDPI state while it is being fed; owned */
 	struct dpi_result dpi_res;
-	uint32_t dns_bad;            /* payloads that did not parse as DNS */
-	uint32_t dns_good;
-	uint8_t enc_state;           /* encrypted-resolution decision: 0 open, 1 decided */
-	struct cev_flow *cev;        /* carrier evidence (carrier-evidence.h), owned; freed when the flow ends */
-	bool cev_done;               /* past the packets carrier evidence looks at */
-	uint8_t app_state;           /* 0: not looked at yet, 1: followed (app set), 2: not followed */
-	uint8_t odd_dns;             /* DNS on another port: 0 not known yet, 1 yes, 2 no */
-	uint8_t odd_tries;
+	struct flow_stages st;       /* the pipeline's own (flowstate.h); never read here */
 	uint8_t cls;                 /* timeout class (FLOW_CL_*): the LRU list it is on */
 	uint8_t tcp_fin;             /* FIN seen: bit 0 from the initiator, bit 1 to it */
 	bool tcp_closed;             /* FIN both ways, or RST */

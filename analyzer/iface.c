@@ -113,7 +113,7 @@ const char *an_iface_label(const struct analysis *a, uint32_t ref, char *buf, si
 		snprintf(buf, len, "%s (%s)", f->desc, f->name); /* Windows: the GUID alone says nothing */
 	else if (f->name)
 		snprintf(buf, len, "%s", f->name);
-	else if (f->linktype == 276 && f->id >= 0)
+	else if (f->linktype == LT_LINUX_SLL2 && f->id >= 0)
 		snprintf(buf, len, "ifindex%d", f->id);
 	else if (f->id > 0)
 		snprintf(buf, len, "if%d", f->id);

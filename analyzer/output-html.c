@@ -275,86 +275,27 @@ static const char *msecs(char *buf, int64_t us)
 /* ---------------------------------------------------------------------- */
 /* Categories, verdicts, small texts */
 
-static bool cat_is_leak(enum ev_category c)
-{
-	switch (c) {
-	case CAT_LOCAL_LINK:
-	case CAT_BOOTSTRAP:
-	case CAT_KILL_SWITCH:
-	case CAT_ENCRYPTED_OUTSIDE:
-	case CAT_TUNNEL_RESOLVER_OUTSIDE:
-	case CAT_IPV6_OUTSIDE:
-	case CAT_PARALLEL:
-	case CAT_SPLIT_TUNNEL:
-		return true;
-	default:
-		return false;
-	}
-}
-
-static int sev_rank(enum ev_category c)
-{
-	const char *s = cat_severity(c);
-	if (!strcmp(s, "high"))
-		return 3;
-	if (!strcmp(s, "medium"))
-		return 2;
-	if (!strcmp(s, "low"))
-		return 1;
-	return 0;
-}
-
-/* Categories in reading order: leaks (most severe first), then the others;
- * ties in enum order.  Returns how many were written to out. */
+/* Reading order, severities, kinds, marker shapes and classes: category.c. */
 static int cats_in_order(enum ev_category *out)
 {
-	int n = 0;
-	for (int pass = 0; pass < 2; pass++)
-		for (int r = 3; r >= 0; r--)
-			for (int c = 1; c < CAT__N; c++)
-				if (cat_is_leak((enum ev_category)c) == (pass == 0) && sev_rank((enum ev_category)c) == r)
-					out[n++] = (enum ev_category)c;
-	return n;
+	return cat_in_order(out);
 }
 
-/* Marker shapes, one per category, as relative SVG path data starting at
- * the marker's centre ("" is a circle).  Shape and colour both tell the
- * category, so a grayscale print still reads. */
-struct cat_style {
-	enum ev_category c;
-	const char *shape;
-};
-
-static const struct cat_style cat_styles[] = {
-	{CAT_SPLIT_TUNNEL, ""},
-	{CAT_KILL_SWITCH, "m-6.5,-6.5h13v13h-13z"},
-	{CAT_BOOTSTRAP, "m0,-8l8,14h-16z"},
-	{CAT_ENCRYPTED_OUTSIDE, "m0,-8.5l8.5,8.5l-8.5,8.5l-8.5,-8.5z"},
-	{CAT_TUNNEL_RESOLVER_OUTSIDE, "m0,8l8,-14h-16z"},
-	{CAT_IPV6_OUTSIDE, "m-4,-7h8l4,7l-4,7h-8l-4,-7z"},
-	{CAT_PARALLEL, "m-2.5,-8h5v5.5h5.5v5h-5.5v5.5h-5v-5.5h-5.5v-5h5.5z"},
-	{CAT_LOCAL_LINK, "m0,-8l7.6,5.5l-2.9,9h-9.4l-2.9,-9z"},
-	{CAT_RESOLVER_BYPASS, "m0,-9l2.5,6.5l6.5,2.5l-6.5,2.5l-2.5,6.5l-2.5,-6.5l-6.5,-2.5l6.5,-2.5z"},
-	{CAT_NONE, NULL},
-};
-
+/* A category's marker, as relative SVG path data starting at the marker's
+ * centre ("" is a circle).  Shape and colour both tell the category, so a
+ * grayscale print still reads. */
 static const char *cat_shape(enum ev_category c)
 {
-	for (const struct cat_style *s = cat_styles; s->shape; s++)
-		if (s->c == c)
-			return s->shape;
-	return "";
+	const char *m = cat_info(c)->marker;
+	return m ? m : "";
 }
 
 static const char *cat_class(enum ev_category c, char *buf, size_t len)
 {
-	bool known = false;
-	for (const struct cat_style *s = cat_styles; s->shape; s++)
-		known |= s->c == c;
-	snprintf(buf, len, "c-%s", known ? ev_category_str(c) : "other");
+	const char *css = cat_info(c)->css;
+	snprintf(buf, len, "%s", css ? css : "c-other");
 	return buf;
 }
-
 
 /* A marker centred on x,y (inside an open svg element). */
 static void marker(struct html *h, enum ev_category c, double x, double y)
@@ -859,7 +800,7 @@ static enum lane_kind lane_of(const struct ev *e)
 {
 	if (e->verdict == VERDICT_LEAK)
 		return LANE_LEAK;
-	if (e->category == CAT_RESOLVER_BYPASS)
+	if (cat_info(e->category)->kind == CK_REPORTED)
 		return LANE_BYPASS;
 	if (e->verdict == VERDICT_ALLOWED)
 		return LANE_ALLOWED;
@@ -1350,10 +1291,11 @@ static void timeline(struct html *h, const size_t *evs, const uint8_t *keys, siz
 	enum ev_category cats[CAT__N];
 	int nc = cats_in_order(cats);
 	for (int i = 0; i < nc; i++)
-		if (per_cat[cats[i]] && cats[i] != CAT_RESOLVER_BYPASS)
+		if (per_cat[cats[i]] && cat_info(cats[i])->kind != CK_REPORTED)
 			lanes[nl++] = (struct lane){LANE_LEAK, (int)cats[i], per_cat[cats[i]]};
-	if (per_cat[CAT_RESOLVER_BYPASS])
-		lanes[nl++] = (struct lane){LANE_BYPASS, CAT_RESOLVER_BYPASS, per_cat[CAT_RESOLVER_BYPASS]};
+	for (int i = 0; i < nc; i++)
+		if (per_cat[cats[i]] && cat_info(cats[i])->kind == CK_REPORTED)
+			lanes[nl++] = (struct lane){LANE_BYPASS, (int)cats[i], per_cat[cats[i]]};
 	static const enum lane_kind rest[] = {LANE_UNJUDGED, LANE_ALLOWED, LANE_OK};
 	for (int i = 0; i < 3; i++)
 		if (per_kind[rest[i]])
@@ -1545,8 +1487,8 @@ static void event_row(struct html *h, size_t i, const struct ev *e)
 
 	el(h, "td", NULL);
 	text(h, ev_category_str(e->category));
-	if (cat_is_leak(e->category) || e->category == CAT_RESOLVER_BYPASS) {
-		br(h); /* both are categories below CAT__N */
+	if (cat_explained(e->category)) {
+		br(h); /* categories below CAT__N only */
 		el_text(h, "span", h->sev_cls[e->category], cat_severity(e->category));
 	}
 	if (a->rules && e->tunnel_idx >= 0 && (size_t)e->tunnel_idx < a->rules->n_tunnels) {
@@ -1732,7 +1674,7 @@ static void host_addrs(struct sbuf *b, const struct an_host *ho)
 }
 
 /* A finding: the category's cause and remedy over the table of its events
- * (leaks: those of category c; resolver-bypass: its lane). */
+ * (those of category c in that lane: leaks, or reported ones). */
 static void category_card(struct html *h, enum ev_category c, uint64_t n, const size_t *evs, const uint8_t *keys,
 			  size_t nev, enum lane_kind lane)
 {
@@ -1752,10 +1694,7 @@ static void category_card(struct html *h, enum ev_category c, uint64_t n, const 
 	el_text(h, "b", NULL, "Remedy");
 	el_text(h, "span", NULL, cat_remedy(c));
 	end(h);
-	if (lane == LANE_LEAK)
-		events_table(h, evs, keys, nev, key_of(LANE_LEAK, c), KEY_MASK_ALL);
-	else
-		events_table(h, evs, keys, nev, key_of(lane, 0), KEY_MASK_LANE);
+	events_table(h, evs, keys, nev, key_of(lane, c), KEY_MASK_ALL);
 	end(h);
 }
 
@@ -1862,7 +1801,7 @@ static int write_host_page(struct html *h, const char *dir, size_t hi, char *err
 				continue;
 			el(h, "tr", NULL);
 			el(h, "td", "nowrap");
-			if (cat_is_leak(c) || c == CAT_RESOLVER_BYPASS)
+			if (cat_info(c)->marker)
 				swatch(h, c);
 			text(h, ev_category_str(c));
 			end(h);
@@ -1871,8 +1810,7 @@ static int write_host_page(struct html *h, const char *dir, size_t hi, char *err
 			el(h, "td", NULL);
 			el_text(h, "span", sc, cat_severity(c));
 			end(h);
-			el_text(h, "td", NULL,
-				cat_is_leak(c) ? "leak" : c == CAT_ALLOWED ? "allowed" : c == CAT_OUTSIDE_NO_TUNNEL ? "not judged" : c == CAT_RESOLVER_BYPASS ? "ok, reported" : "ok");
+			el_text(h, "td", NULL, cat_kind_str(c));
 			td_u64(h, ho->by_cat[c]);
 			el_text(h, "td", NULL, cat_cause(c));
 			end(h);
@@ -1890,9 +1828,14 @@ static int write_host_page(struct html *h, const char *dir, size_t hi, char *err
 			if (cat_is_leak(cats[i]) && ho->by_cat[cats[i]])
 				category_card(h, cats[i], ho->by_cat[cats[i]], evs, keys, nev, LANE_LEAK);
 	}
-	if (ho->by_cat[CAT_RESOLVER_BYPASS]) {
-		el_text(h, "h2", NULL, "Reported, not a leak");
-		category_card(h, CAT_RESOLVER_BYPASS, ho->by_cat[CAT_RESOLVER_BYPASS], evs, keys, nev, LANE_BYPASS);
+	bool reported_head = false;
+	for (int i = 0; i < nc; i++) {
+		if (cat_info(cats[i])->kind != CK_REPORTED || !ho->by_cat[cats[i]])
+			continue;
+		if (!reported_head)
+			el_text(h, "h2", NULL, "Reported, not a leak");
+		reported_head = true;
+		category_card(h, cats[i], ho->by_cat[cats[i]], evs, keys, nev, LANE_BYPASS);
 	}
 	static const struct {
 		enum lane_kind lk;

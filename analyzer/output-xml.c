@@ -126,7 +126,7 @@ static void write_event(struct analysis *a, struct xmlw *w, const struct ev *e, 
 	elem(w, "answers", e->answers);
 	elem(w, "sni", e->sni);
 	elem_k(w, "reason", e->reason);
-	if (e->verdict == VERDICT_LEAK || e->category == CAT_RESOLVER_BYPASS) {
+	if (cat_explained(e->category)) {
 		elem_k(w, "cause", cat_cause(e->category));
 		elem_k(w, "remedy", cat_remedy(e->category));
 	}
@@ -442,12 +442,22 @@ void out_summary_table(struct analysis *a, FILE *out)
 		struct an_host *h = &a->hosts[order[k]];
 		fprintf(out, "%-24s %-10s %7" PRIu64 " %7" PRIu64 " %7" PRIu64 " ", h->id, host_status(a, h), h->events,
 			h->leaks, h->allowed);
+		/* leaks only (category.c's kind), then what is reported without
+		 * being a leak (resolver-bypass) */
 		bool first = true;
 		for (int c = 1; c < CAT__N; c++) {
-			if (!h->by_cat[c] || c == CAT_TUNNEL || c == CAT_LOCAL || c == CAT_ALLOWED || c == CAT_OUTSIDE_NO_TUNNEL)
+			if (!h->by_cat[c] || !cat_is_leak((enum ev_category)c))
 				continue;
 			fprintf(out, "%s%s=%" PRIu64, first ? " " : ", ", ev_category_str((enum ev_category)c), h->by_cat[c]);
 			first = false;
+		}
+		bool reported = false;
+		for (int c = 1; c < CAT__N; c++) {
+			if (!h->by_cat[c] || cat_info((enum ev_category)c)->kind != CK_REPORTED)
+				continue;
+			fprintf(out, "%s%s=%" PRIu64, reported ? ", " : first ? " reported, not leaks: " : "; reported, not leaks: ",
+				ev_category_str((enum ev_category)c), h->by_cat[c]);
+			reported = true;
 		}
 		fputc('\n', out);
 	}

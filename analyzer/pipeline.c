@@ -42,6 +42,7 @@
 #include "carrier.h"
 #include "dpi.h"
 #include "flow.h"
+#include "nameport.h"
 #include "pipeline.h"
 #include "resolvers.h"
 #include "timeline.h"
@@ -145,8 +146,8 @@ static uint32_t shard_of(const struct pkt *p, uint32_t n)
 	 * unicast from whoever knows: the query and its answer are different
 	 * 5-tuples, matched by the client's side (event.c), so they shard by
 	 * the client's address and port alone. */
-	bool ll = (p->sport == 5353 || p->dport == 5353 || p->sport == 5355 || p->dport == 5355 || p->sport == 137 ||
-		   p->dport == 137) && p->sport != 53 && p->dport != 53;
+	const struct nameport *np = nameport_of(p->proto, p->sport, p->dport);
+	bool ll = np && np->any_responder; /* UDP only: TCP is one conversation, sharded by its 5-tuple */
 	if (ll) {
 		/* the client's side exactly as event.c keys the message: the
 		 * sender of a query (QR clear), the receiver of a response */

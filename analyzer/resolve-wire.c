@@ -16,6 +16,7 @@
 #include "dhcp.h"
 #include "dns.h"
 #include "dpi.h"
+#include "nameport.h"
 #include "carrier.h"
 #include "pipeline.h"
 #include "resolvers.h"
@@ -206,9 +207,9 @@ static void learn_names(struct analysis *a, const struct pkt *p, enum ev_proto p
 static bool odd_port_dns(struct analysis *a, const struct pkt *p, struct flow *f)
 {
 	struct an_priv *pv = a->priv;
-	if (f->odd_dns == 1)
+	if (f->st.odd_dns == ODD_DNS_YES)
 		return true;
-	if (f->odd_dns == 2 || p->payload_len < 17)
+	if (f->st.odd_dns == ODD_DNS_NO || p->payload_len < 17)
 		return false;
 	bool from_init = addr_cmp(&p->src, &f->init_addr) == 0 && p->sport == f->init_port;
 	if (!from_init)
@@ -216,11 +217,11 @@ static bool odd_port_dns(struct analysis *a, const struct pkt *p, struct flow *f
 	struct dns_msg *m = pv->ws.msg;
 	if (dns_parse(p->payload, p->payload_len, m) == 0 && !m->qr && m->opcode == 0 && m->nq >= 1 &&
 	    !(m->anomalies & (DNS_ANOM_COUNT_MISMATCH | DNS_ANOM_TRAILING_BYTES | DNS_ANOM_TRUNCATED_RR))) {
-		f->odd_dns = 1;
+		f->st.odd_dns = ODD_DNS_YES;
 		return true;
 	}
-	if (++f->odd_tries >= 2)
-		f->odd_dns = 2;
+	if (++f->st.odd_tries >= 2)
+		f->st.odd_dns = ODD_DNS_NO;
 	return false;
 }
 
@@ -230,18 +231,10 @@ void wire_udp(struct analysis *a, struct pkt *p, struct flow *f, uint32_t iref)
 	if (p->proto != 17 || p->payload_len == 0)
 		return;
 	enum ev_proto proto;
-	uint16_t sp = p->sport, dp = p->dport;
-	/* Port 53 on either side is unicast DNS even from source port 5353
-	 * (a resolver library bound there): mDNS, LLMNR and NBNS only when
-	 * 53 is not involved. */
-	if (sp == 53 || dp == 53)
-		proto = EVP_DNS_UDP;
-	else if (sp == 5353 || dp == 5353)
-		proto = EVP_MDNS;
-	else if (sp == 5355 || dp == 5355)
-		proto = EVP_LLMNR;
-	else if (sp == 137 || dp == 137)
-		proto = EVP_NBNS;
+	/* the port table (nameport.c): 53 on either side wins */
+	const struct nameport *np = nameport_of(17, p->sport, p->dport);
+	if (np && np->cleartext)
+		proto = np->proto;
 	else if (odd_port_dns(a, p, f))
 		proto = EVP_DNS_UDP;
 	else
@@ -253,19 +246,19 @@ void wire_udp(struct analysis *a, struct pkt *p, struct flow *f, uint32_t iref)
 		return;
 	}
 	/* A flow that kept failing to parse is not DNS: stop trying. */
-	if (f->dns_good == 0 && f->dns_bad >= 4)
+	if (f->st.dns_good == 0 && f->st.dns_bad >= 4)
 		return;
 	if (seen_on_other_iface(a, p, iref))
 		return;
 	struct dns_msg *m = pv->ws.msg;
 	if (dns_parse(p->payload, p->payload_len, m) < 0) {
-		f->dns_bad++;
+		f->st.dns_bad++;
 		a->dns_undecodable++;
 		if (proto == EVP_DNS_UDP && salvage_question(p, m))
 			ev_add_dns(a->ev, p, proto, m, iref, EV_ANOM_UNDECODABLE);
 		return;
 	}
-	f->dns_good++;
+	f->st.dns_good++;
 	if (proto == EVP_NBNS) {
 		/* The question name is the RFC 1001 first-level encoding: show the
 		 * NetBIOS name itself. */
@@ -292,11 +285,11 @@ void wire_udp(struct analysis *a, struct pkt *p, struct flow *f, uint32_t iref)
  * parsed or a TLS flow whose ClientHello was read, is not fed to it. */
 void wire_dpi(struct analysis *a, const struct pkt *p, struct flow *f)
 {
-	if (!f->dpi_res.done && (f->dns_good > 0 || (f->app_state == 1 && f->enc_state))) {
+	if (!f->dpi_res.done && (f->st.dns_good > 0 || (f->st.follow == FOLLOW_YES && f->st.enc == ENC_DECIDED))) {
 		dpi_flow_free(&f->dpi);
 		f->dpi_res.done = true;
 		if (f->dpi_res.cls == DPI_UNKNOWN)
-			f->dpi_res.cls = f->dns_good > 0 ? DPI_DNS : DPI_TLS;
+			f->dpi_res.cls = f->st.dns_good > 0 ? DPI_DNS : DPI_TLS;
 	}
 	if (!f->dpi_res.done)
 		dpi_feed(a->dpi, &f->dpi, p, (uint64_t)us_of(p->cp->ts_sec, p->cp->ts_nsec) / 1000, &f->dpi_res);
@@ -334,7 +327,7 @@ static long decide_encrypted(struct analysis *a, const struct pkt *p, struct flo
 			     const char *sni, const char *alpn, bool tls, bool quic)
 {
 	const struct dpi_result *r = &f->dpi_res;
-	f->enc_state = 1;
+	f->st.enc = ENC_DECIDED;
 	/* The server is the flow's responder; dir 0 is a packet from the initiator. */
 	const struct ls_addr *server = dir == 0 ? &p->dst : &p->src;
 	uint16_t sport = dir == 0 ? p->dport : p->sport;
@@ -343,9 +336,11 @@ static long decide_encrypted(struct analysis *a, const struct pkt *p, struct flo
 		sni = NULL;
 	bool named = (sni && (resolver_name_known(sni) || name_is_tunnel_resolver(a->rules, sni))) ||
 		     resolver_addr_known(server);
-	if (p->proto == 6 && (sport == 853 || alpn_has(alpn, "dot")) && (tls || r->cls == DPI_UNKNOWN))
+	const struct nameport *np = nameport_server(p->proto, sport);
+	enum ev_proto by_port = np ? np->proto : EVP__N;
+	if (p->proto == 6 && (by_port == EVP_DOT || alpn_has(alpn, "dot")) && (tls || r->cls == DPI_UNKNOWN))
 		proto = EVP_DOT;
-	else if (p->proto == 17 && (alpn_has(alpn, "doq") || (sport == 853 && (quic || r->cls == DPI_UNKNOWN))))
+	else if (p->proto == 17 && (alpn_has(alpn, "doq") || (by_port == EVP_DOQ && (quic || r->cls == DPI_UNKNOWN))))
 		proto = EVP_DOQ;
 	else if ((tls || quic) && (r->cls == DPI_DOH_DOT || named))
 		proto = EVP_DOH;
@@ -371,10 +366,10 @@ static void check_encrypted(struct analysis *a, struct pkt *p, struct flow *f, i
 void wire_encrypted(struct analysis *a, struct pkt *p, struct flow *f, int dir, uint32_t iref)
 {
 	/* the TLS stream parser decides TLS flows itself (stream_hello) */
-	if (!f->enc_state && p->payload_len > 0 && f->app_state != 1)
+	if (f->st.enc == ENC_OPEN && p->payload_len > 0 && f->st.follow != FOLLOW_YES)
 		check_encrypted(a, p, f, dir, iref);
 	/* nDPI's texts are needed only until both are settled */
-	if (f->dpi_res.text && f->dpi_res.done && f->enc_state)
+	if (f->dpi_res.text && f->dpi_res.done && f->st.enc == ENC_DECIDED)
 		dpi_result_clear(&f->dpi_res);
 }
 
@@ -393,7 +388,7 @@ static void stream_hello(void *user, const struct pkt *p, const struct tls_hello
 	struct analysis *a = user;
 	struct an_priv *pv = a->priv;
 	struct flow *f = pv->ws.cur_flow;
-	if (!f || f->enc_state)
+	if (!f || f->st.enc == ENC_DECIDED)
 		return;
 	/* p carries the hello: it travels from the initiator */
 	if (h)
@@ -416,14 +411,15 @@ void wire_tcp(struct analysis *a, const struct pkt *p, struct flow *f, int dir, 
 	struct an_priv *pv = a->priv;
 	if (p->proto != 6)
 		return;
-	if (f->app_state == 0) {
-		bool dns_port = p->sport == 53 || p->dport == 53 || p->sport == 5355 || p->dport == 5355;
+	if (f->st.follow == FOLLOW_UNDECIDED) {
+		const struct nameport *np = nameport_of(6, p->sport, p->dport);
+		bool dns_port = np && np->cleartext;
 		if (!dns_port && p->payload_len == 0)
 			return;
 		f->app = stream_open(&pv->ws.sc, p, dir);
-		f->app_state = f->app ? 1 : 2;
+		f->st.follow = f->app ? FOLLOW_YES : FOLLOW_NO;
 	}
-	if (f->app_state != 1)
+	if (f->st.follow != FOLLOW_YES)
 		return;
 	pv->ws.cur_flow = f;
 	stream_feed(&pv->ws.sc, f->app, dir, p, iref);
@@ -433,7 +429,7 @@ void wire_tcp(struct analysis *a, const struct pkt *p, struct flow *f, int dir, 
 		uint64_t app[2];
 		stream_close(&pv->ws.sc, f->app, &tag, app);
 		f->app = NULL;
-		f->app_state = 2;
+		f->st.follow = FOLLOW_NO;
 	}
 }
 

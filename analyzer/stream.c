@@ -6,6 +6,7 @@
 
 #include "dns-tcp.h"
 #include "doh.h"
+#include "nameport.h"
 
 enum stream_kind { STREAM_DNS = 1, STREAM_TLS, STREAM_HTTP1, STREAM_H2 };
 
@@ -63,11 +64,10 @@ struct stream *stream_open(struct stream_ctx *c, const struct pkt *p, int dir)
 {
 	enum stream_kind kind = 0;
 	enum ev_proto proto = EVP_DNS_TCP;
-	if (p->sport == 53 || p->dport == 53 || p->sport == 5353 || p->dport == 5353) {
+	const struct nameport *np = nameport_of(6, p->sport, p->dport); /* nameport.c */
+	if (np && np->cleartext) {
 		kind = STREAM_DNS;
-	} else if (p->sport == 5355 || p->dport == 5355) {
-		kind = STREAM_DNS;
-		proto = EVP_LLMNR;
+		proto = np->proto;
 	} else if (dir == 0 && p->payload_len >= 6 && p->payload[0] == 0x16 && p->payload[1] == 0x03 &&
 		   p->payload[5] == 1) {
 		kind = STREAM_TLS; /* handshake record carrying a ClientHello */

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "category.h"
 #include "hosts.h"
 #include "pipeline.h"
 #include "timeline.h"
@@ -135,30 +136,24 @@ static void decide_path_and_host(struct analysis *a, struct ev *e)
 	}
 }
 
-static void decide_verdict(struct analysis *a, const struct inside_keys *ik, size_t i)
+/* The category of event i (e): the first rule that applies (README "How
+ * a verdict is reached"); its verdict follows from the category's row. */
+static enum ev_category category_of(struct analysis *a, const struct inside_keys *ik, size_t i, struct ev *e)
 {
-	struct ev *e = ev_get_mut(a->ev, i); /* its block stays cached: the latest changed */
 	const struct rules *r = a->rules;
-	e->phase = timeline_phase(a, e->tunnel_idx, e);
 	switch (e->path) {
 	case PATH_LOCAL:
-		e->verdict = VERDICT_OK;
-		e->category = CAT_LOCAL;
-		return;
+		return CAT_LOCAL;
 	case PATH_UNKNOWN:
-		e->verdict = VERDICT_NONE;
-		e->category = CAT_OUTSIDE_NO_TUNNEL;
-		return;
+		return CAT_OUTSIDE_NO_TUNNEL;
 	case PATH_TUNNEL: {
-		e->verdict = VERDICT_OK;
-		e->category = CAT_TUNNEL;
 		const struct rules_tunnel *t = e->tunnel_idx >= 0 ? &r->tunnels[e->tunnel_idx] : NULL;
 		if (t && t->n_resolvers && !addr_is_multicast(&e->server)) {
 			const struct rules_tunnel *rt = NULL;
 			if (!rules_tunnel_resolver_match(r, &e->server, e->server_port, &rt))
-				e->category = CAT_RESOLVER_BYPASS;
+				return CAT_RESOLVER_BYPASS;
 		}
-		return;
+		return CAT_TUNNEL;
 	}
 	case PATH_OUTSIDE:
 		break;
@@ -168,30 +163,34 @@ static void decide_verdict(struct analysis *a, const struct inside_keys *ik, siz
 	if (!an && e->sni)
 		an = rules_allow_name(r, e->sni);
 	if (an || ar) {
-		e->verdict = VERDICT_ALLOWED;
-		e->category = CAT_ALLOWED;
 		e->reason = an ? an->reason : ar->reason;
-		return;
+		return CAT_ALLOWED;
 	}
-	e->verdict = VERDICT_LEAK;
 	const struct rules_tunnel *t = e->tunnel_idx >= 0 ? &r->tunnels[e->tunnel_idx] : NULL;
 	const struct rules_tunnel *rt = NULL;
 	if (is_local_link(e->proto))
-		e->category = CAT_LOCAL_LINK;
-	else if (e->phase == PHASE_BEFORE)
-		e->category = CAT_BOOTSTRAP;
-	else if (e->phase == PHASE_DOWN || e->phase == PHASE_GAP || e->phase == PHASE_AFTER)
-		e->category = CAT_KILL_SWITCH;
-	else if (is_encrypted(e->proto))
-		e->category = CAT_ENCRYPTED_OUTSIDE;
-	else if (rules_tunnel_resolver_match(r, &e->server, e->server_port, &rt))
-		e->category = CAT_TUNNEL_RESOLVER_OUTSIDE;
-	else if (e->server.af == 6 && t && !t->carries_ipv6)
-		e->category = CAT_IPV6_OUTSIDE;
-	else if (asked_inside_nearby(a, ik, i))
-		e->category = CAT_PARALLEL;
-	else
-		e->category = CAT_SPLIT_TUNNEL;
+		return CAT_LOCAL_LINK;
+	if (e->phase == PHASE_BEFORE)
+		return CAT_BOOTSTRAP;
+	if (e->phase == PHASE_DOWN || e->phase == PHASE_GAP || e->phase == PHASE_AFTER)
+		return CAT_KILL_SWITCH;
+	if (is_encrypted(e->proto))
+		return CAT_ENCRYPTED_OUTSIDE;
+	if (rules_tunnel_resolver_match(r, &e->server, e->server_port, &rt))
+		return CAT_TUNNEL_RESOLVER_OUTSIDE;
+	if (e->server.af == 6 && t && !t->carries_ipv6)
+		return CAT_IPV6_OUTSIDE;
+	if (asked_inside_nearby(a, ik, i))
+		return CAT_PARALLEL;
+	return CAT_SPLIT_TUNNEL;
+}
+
+static void decide_verdict(struct analysis *a, const struct inside_keys *ik, size_t i)
+{
+	struct ev *e = ev_get_mut(a->ev, i); /* its block stays cached: the latest changed */
+	e->phase = timeline_phase(a, e->tunnel_idx, e);
+	e->category = category_of(a, ik, i, e);
+	e->verdict = cat_info(e->category)->verdict; /* category.c */
 }
 
 /* True when name is a .onion name (RFC 7686), with or without the root dot. */

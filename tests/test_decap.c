@@ -7,6 +7,7 @@
 #include "capbuild.h"
 #include "capture.h"
 #include "decode.h"
+#include "testtop.h"
 
 /*
  * Frame 10 of gencap's tunnels.pcap (tests/gencap/gencap.c).  tshark 4.0:
@@ -1435,17 +1436,16 @@ static const struct corpus_file corpus[] = {
 
 static const char *corpus_dir(void)
 {
-	const char *dir = getenv("LS_CORPUS");
-	return dir && *dir ? dir : "/work/shared/corpus";
+	return ls_test_corpus();
 }
 
 Test(decap, corpus_tunnels)
 {
 	char path[2048];
 	snprintf(path, sizeof(path), "%s/MANIFEST.tsv", corpus_dir());
+	TEST_NEED_FILE(path);
 	FILE *mf = fopen(path, "r");
-	if (!mf)
-		cr_skip_test("no corpus at %s", corpus_dir());
+	cr_assert_not_null(mf, "%s", path);
 	fclose(mf);
 	for (size_t i = 0; i < sizeof(corpus) / sizeof(corpus[0]); i++) {
 		const struct corpus_file *cf = &corpus[i];
@@ -1504,9 +1504,9 @@ Test(decap, corpus_no_tunnel_elsewhere)
 {
 	char path[4096 + 8192], line[8192];
 	snprintf(path, sizeof(path), "%s/MANIFEST.tsv", corpus_dir());
+	TEST_NEED_FILE(path);
 	FILE *mf = fopen(path, "r");
-	if (!mf)
-		cr_skip_test("no corpus at %s", corpus_dir());
+	cr_assert_not_null(mf, "%s", path);
 	cr_assert_not_null(fgets(line, sizeof(line), mf));
 	unsigned files = 0;
 	while (fgets(line, sizeof(line), mf)) {

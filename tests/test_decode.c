@@ -9,6 +9,7 @@
 #include "capbuild.h"
 #include "capture.h"
 #include "decode.h"
+#include "testtop.h"
 
 /*
  * Frame 1 of gencap's en10mb.pcap; tshark 4.0 decodes it as
@@ -840,14 +841,12 @@ Test(decode, random_mutations_stay_in_bounds)
 
 Test(decode, corpus_counts_and_decoding, .timeout = 300)
 {
-	const char *dir = getenv("LS_CORPUS");
-	char path[2048], line[8192];
-	if (!dir || !*dir)
-		dir = "/work/shared/corpus";
+	const char *dir = ls_test_corpus();
+	char path[4096 + 32], line[8192];
 	snprintf(path, sizeof(path), "%s/MANIFEST.tsv", dir);
+	TEST_NEED_FILE(path);
 	FILE *mf = fopen(path, "r");
-	if (!mf)
-		cr_skip_test("no corpus at %s", dir);
+	cr_assert_not_null(mf, "%s", path);
 	unsigned files = 0;
 	uint64_t total = 0, ok = 0;
 	cr_assert_not_null(fgets(line, sizeof(line), mf)); /* header */
@@ -895,4 +894,31 @@ Test(decode, corpus_counts_and_decoding, .timeout = 300)
 	cr_assert_geq(files, 100);
 	cr_log_info("corpus: %u files, %llu packets, %llu decoded to IP", files,
 		    (unsigned long long)total, (unsigned long long)ok);
+}
+
+/* The one list of link types (decode.c): each is decoded (a cut record is
+ * malformed or snapped, never unsupported), has a name in capture.c's
+ * table, and is what the capture reader accepts; types outside it are
+ * refused by both. */
+Test(decode, link_types_one_list)
+{
+	static const int listed[] = {LT_NULL, LT_EN10MB, LT_PPP, LT_RAW_DLT, LT_PPP_HDLC, LT_RAW, LT_LOOP,
+				     LT_LINUX_SLL, LT_IPV4, LT_IPV6, LT_NFLOG, LT_LINUX_SLL2, LT_PKTAP};
+	static const uint8_t one[1] = {0x45};
+	struct pkt o;
+	for (size_t i = 0; i < sizeof(listed) / sizeof(listed[0]); i++) {
+		cr_expect(decode_linktype_supported(listed[i]), "%d", listed[i]);
+		cr_expect(cap_linktype_supported(listed[i]), "%d", listed[i]);
+		cr_expect_str_neq(cap_linktype_name(listed[i]), "unknown", "%d has no name", listed[i]);
+		cr_expect_neq(run(listed[i], one, 1, 1, &o), DEC_UNSUPPORTED, "%d", listed[i]);
+	}
+	int n = 0;
+	for (int lt = -1; lt < 70000; lt++)
+		n += decode_linktype_supported(lt);
+	cr_expect_eq(n, (int)(sizeof(listed) / sizeof(listed[0])), "decode.c lists %d link types", n);
+	static const int not_listed[] = {6, 10, 105, 127, 192, 12345, -1};
+	for (size_t i = 0; i < sizeof(not_listed) / sizeof(not_listed[0]); i++) {
+		cr_expect_not(cap_linktype_supported(not_listed[i]), "%d", not_listed[i]);
+		cr_expect_eq(run(not_listed[i], one, 1, 1, &o), DEC_UNSUPPORTED, "%d", not_listed[i]);
+	}
 }

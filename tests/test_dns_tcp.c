@@ -11,6 +11,7 @@
 #include "dns-tcp.h"
 #include "dns.h"
 #include "tcp-reassembly.h"
+#include "testtop.h"
 
 /*
  * The three messages below were written by hand and checked with
@@ -543,9 +544,7 @@ static struct e2e_flow *e2e_flow(struct e2e *e, const struct pkt *p, int *dir)
 
 static const char *corpus_dir(void)
 {
-	const char *d = getenv("LS_CORPUS");
-
-	return d && *d ? d : "/work/shared/corpus";
+	return ls_test_corpus();
 }
 
 static void e2e_run(const char *rel, const char *const *want, size_t nwant)
@@ -559,8 +558,7 @@ static void e2e_run(const char *rel, const char *const *want, size_t nwant)
 	int r;
 
 	snprintf(path, sizeof(path), "%s/%s", corpus_dir(), rel);
-	if (access(path, R_OK) != 0)
-		cr_skip_test("corpus file %s absent", path);
+	TEST_NEED_FILE(path);
 	e = calloc(1, sizeof(*e));
 	cr_assert_not_null(e);
 	tcp_ctx_init(&e->ctx);

@@ -8,6 +8,7 @@
 
 #include "analyze.h"
 #include "capbuild.h"
+#include "testtop.h"
 
 /* The <endpoint .../> elements of a description's text, sorted and joined
  * by newlines (empty when none). */
@@ -93,11 +94,9 @@ Test(suggest, lab_captures_give_the_lab_endpoints, .timeout = 120)
 
 static const char *corpus(const char *rel)
 {
-	static char path[1024];
-	const char *d = getenv("LS_CORPUS");
-	snprintf(path, sizeof(path), "%s/%s", d && *d ? d : "/work/shared/corpus", rel);
-	if (access(path, R_OK) != 0)
-		cr_skip_test("corpus file %s absent", path);
+	static char path[4096 + 256];
+	snprintf(path, sizeof(path), "%s/%s", ls_test_corpus(), rel);
+	TEST_NEED_FILE(path);
 	return path;
 }
 
