@@ -164,6 +164,10 @@ struct an_host {
 	uint64_t by_cat[CAT__N];
 	char *names[8];          /* announced names, "name (source)", sorted */
 	size_t nnames;
+	/* verdict.c: it sends or receives a tunnel's carrier, or a question of
+	 * it went inside / holds a declared inside address */
+	bool tunnelled;
+	bool asked_inside;       /* some question of it went inside the tunnel */
 };
 
 struct analysis {
@@ -206,6 +210,7 @@ struct analysis {
 	/* an_finish: every judged question counted, hosts past the cap
 	 * included, and the integrity contract's result (integrity.h) */
 	uint64_t leaks_total, judged_total, unhosted_events;
+	bool tunnel_hosts_by_mac;    /* some tunnel's owner is known by its MAC (verdict.c) */
 	struct an_integrity integ;
 	bool partial_failed;         /* writing the partial failed */
 	bool finished;

@@ -33,6 +33,12 @@ enum ev_category {
 	CAT_PARALLEL,                /* leak: same name inside and outside within a window */
 	CAT_SPLIT_TUNNEL,            /* leak: any other cleartext resolution outside */
 	CAT_OUTSIDE_NO_TUNNEL,       /* no tunnel description: seen outside, undecided */
+	CAT_NO_TUNNEL,               /* not judged: a host with no tunnel (no carrier, no inside address) */
+	CAT_IPV4_OUTSIDE,            /* leak: IPv4 outside a tunnel that carries only IPv6 */
+	CAT_VPN_SERVER_DNS,          /* leak: to the VPN server's own address, outside the tunnel */
+	CAT_PROXY_LOCAL,             /* leak: resolved locally beside a proxy tunnel (SOCKS without remote DNS) */
+	CAT_APP_RESOLVER,            /* leak: an application's own public resolver, outside */
+	CAT_STUB_UPSTREAM,           /* leak: a local stub's upstream query, outside */
 	CAT__N
 };
 

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "analyze.h"
+#include "event.h"
 
 static void add(struct an_integrity *o, const char *code, bool blocks, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
@@ -101,6 +102,14 @@ void an_integrity(const struct analysis *a, struct an_integrity *o)
 		}
 		if (seen == 0 && a->rules->n_tunnels)
 			undecided = true;
+		size_t untunnelled = 0;
+		for (size_t h = 0; h < a->nhosts; h++)
+			untunnelled += a->hosts[h].by_cat[CAT_NO_TUNNEL] && !a->hosts[h].tunnelled;
+		if (untunnelled)
+			add(o, "hosts-without-tunnel", false,
+			    "%zu host%s sent no tunnel carrier and hold%s no inside address: %s questions are listed as "
+			    "no-tunnel, not judged (every-host=\"true\" in the description judges them)",
+			    untunnelled, untunnelled == 1 ? "" : "s", untunnelled == 1 ? "s" : "", untunnelled == 1 ? "its" : "their");
 		if (a->suggested)
 			add(o, "suggested", false,
 			    "the tunnel description was suggested from the captures (no --tunnel given): review it; a carrier "
@@ -161,6 +170,8 @@ const char *an_host_status(const struct analysis *a, const struct an_host *h)
 		return "undecided";
 	if (h->leaks)
 		return "leak";
+	if (h->by_cat[CAT_NO_TUNNEL] && !h->tunnelled)
+		return "no-tunnel";
 	const struct an_integrity *g = &a->integ;
 	if (g->status == AN_UNDECIDED)
 		return "undecided";

@@ -346,6 +346,8 @@ static const char *status_word(const char *status)
 		return "NO LEAKS";
 	if (!strcmp(status, "incomplete"))
 		return "INCOMPLETE";
+	if (!strcmp(status, "no-tunnel"))
+		return "NO TUNNEL";
 	return "UNDECIDED";
 }
 
@@ -357,6 +359,8 @@ static const char *status_label(const char *status)
 		return "no leaks";
 	if (!strcmp(status, "incomplete"))
 		return "no leak seen, incomplete";
+	if (!strcmp(status, "no-tunnel"))
+		return "no tunnel: not judged";
 	return "could not decide";
 }
 
@@ -814,30 +818,30 @@ static double lane_y(size_t i)
 	return TL_TOP + (double)i * TL_ROW + TL_ROW / 2;
 }
 
-/* An event's place on a page in one byte: its lane kind (high nibble) and
- * category (low nibble; 15 for a value out of range, which no lane or
+/* An event's place on a page in two bytes: its lane kind (high byte) and
+ * category (low byte; 255 for a value out of range, which no lane or
  * table selects).  A page makes several passes over its events (a lane of
  * the timeline, a category's table, a section); they read these keys, one
  * array, instead of the events, a few hundred bytes each and far apart. */
-_Static_assert(CAT__N <= 15 && LANE_OK <= 15, "a key holds a category and a lane kind in four bits each");
-#define KEY_MASK_LANE 0xf0u
-#define KEY_MASK_ALL 0xffu
+_Static_assert(CAT__N <= 255 && LANE_OK <= 255, "a key holds a category and a lane kind in a byte each");
+#define KEY_MASK_LANE 0xff00u
+#define KEY_MASK_ALL 0xffffu
 
-static uint8_t ev_key(const struct ev *e)
+static uint16_t ev_key(const struct ev *e)
 {
-	unsigned c = (unsigned)e->category < CAT__N ? (unsigned)e->category : 15u;
-	return (uint8_t)((unsigned)lane_of(e) << 4 | c);
+	unsigned c = (unsigned)e->category < CAT__N ? (unsigned)e->category : 255u;
+	return (uint16_t)((unsigned)lane_of(e) << 8 | c);
 }
 
-static uint8_t key_of(enum lane_kind lk, unsigned cat)
+static uint16_t key_of(enum lane_kind lk, unsigned cat)
 {
-	return (uint8_t)((unsigned)lk << 4 | cat);
+	return (uint16_t)((unsigned)lk << 8 | cat);
 }
 
 /* The keys of evs[0..n) (free with free()). */
-static uint8_t *page_keys(struct html *h, const size_t *evs, size_t n)
+static uint16_t *page_keys(struct html *h, const size_t *evs, size_t n)
 {
-	uint8_t *k = xmalloc(n ? n : 1);
+	uint16_t *k = xmalloc((n ? n : 1) * sizeof(*k));
 	for (size_t i = 0; i < n; i++) {
 		if (i + PREFETCH_AHEAD < n)
 			ev_prefetch(hev(h, evs[i + PREFETCH_AHEAD]), false);
@@ -1167,7 +1171,7 @@ static void tl_legend(struct html *h, const struct lane *lanes, size_t nl)
 	end(h);
 }
 
-static bool in_lane(uint8_t key, const struct lane *ln)
+static bool in_lane(uint16_t key, const struct lane *ln)
 {
 	if (ln->kind == LANE_LEAK || ln->kind == LANE_BYPASS)
 		return key == key_of(ln->kind, (unsigned)ln->idx);
@@ -1180,7 +1184,7 @@ static bool in_lane(uint8_t key, const struct lane *ln)
  * with merge set (too many for one page), and always for the thin ticks of
  * the other lanes, events falling in the same pixel column share one mark
  * that links to the first and counts the rest. */
-static void tl_lane_marks(struct html *h, const struct tl *t, const size_t *evs, const uint8_t *keys, size_t nev,
+static void tl_lane_marks(struct html *h, const struct tl *t, const size_t *evs, const uint16_t *keys, size_t nev,
 			  const struct lane *ln, double yc, bool merge)
 {
 	bool ticks = ln->kind != LANE_LEAK && ln->kind != LANE_BYPASS;
@@ -1252,7 +1256,7 @@ static void tl_lane_marks(struct html *h, const struct tl *t, const size_t *evs,
  * pixel column.  The lanes and their counts are worked out before anything
  * is written: the lane labels come first on the page.
  */
-static void timeline(struct html *h, const size_t *evs, const uint8_t *keys, size_t nev)
+static void timeline(struct html *h, const size_t *evs, const uint16_t *keys, size_t nev)
 {
 	struct analysis *a = h->a;
 	if (!h->has_span) {
@@ -1282,8 +1286,8 @@ static void timeline(struct html *h, const size_t *evs, const uint8_t *keys, siz
 		lanes[nl++] = (struct lane){LANE_TUNNEL, (int)i, 0};
 	uint64_t per_cat[CAT__N] = {0}, per_kind[LANE_OK + 1] = {0};
 	for (size_t k = 0; k < nev; k++) {
-		enum lane_kind lk = (enum lane_kind)(keys[k] >> 4);
-		unsigned c = keys[k] & 0x0fu;
+		enum lane_kind lk = (enum lane_kind)(keys[k] >> 8);
+		unsigned c = keys[k] & 0xffu;
 		per_kind[lk]++;
 		if ((lk == LANE_LEAK || lk == LANE_BYPASS) && c < CAT__N)
 			per_cat[c]++;
@@ -1546,8 +1550,8 @@ static void event_row(struct html *h, size_t i, const struct ev *e)
 /* A table of the events among evs[0..nev) whose key (ev_key) masked with
  * mask is match, as many as the page still has rows for, then a note of
  * how many were left out.  Returns how many were selected. */
-static size_t events_table(struct html *h, const size_t *evs, const uint8_t *keys, size_t nev, uint8_t match,
-			   uint8_t mask)
+static size_t events_table(struct html *h, const size_t *evs, const uint16_t *keys, size_t nev, uint16_t match,
+			   uint16_t mask)
 {
 	bool open = false;
 	size_t shown = 0, total = 0;
@@ -1675,7 +1679,7 @@ static void host_addrs(struct sbuf *b, const struct an_host *ho)
 
 /* A finding: the category's cause and remedy over the table of its events
  * (those of category c in that lane: leaks, or reported ones). */
-static void category_card(struct html *h, enum ev_category c, uint64_t n, const size_t *evs, const uint8_t *keys,
+static void category_card(struct html *h, enum ev_category c, uint64_t n, const size_t *evs, const uint16_t *keys,
 			  size_t nev, enum lane_kind lane)
 {
 	char cls[48];
@@ -1737,6 +1741,12 @@ static int write_host_page(struct html *h, const char *dir, size_t hi, char *err
 	} else if (!strcmp(status, "undecided") && a->rules) {
 		sb_add(&head, "Could not decide");
 		integrity_why(&why, a);
+	} else if (!strcmp(status, "no-tunnel")) {
+		sb_addf(&head, "No tunnel: %" PRIu64 " name resolution%s listed, not judged", ho->events,
+			ho->events == 1 ? "" : "s");
+		sb_add(&why, cat_cause(CAT_NO_TUNNEL));
+		sb_add(&why, " ");
+		sb_add(&why, cat_remedy(CAT_NO_TUNNEL));
 	} else if (!strcmp(status, "leak")) {
 		leak_summary(&head, ho->by_cat, ho->leaks);
 		sb_addf(&why, "Out of %" PRIu64 " name resolution%s by this host, %" PRIu64
@@ -1780,7 +1790,7 @@ static int write_host_page(struct html *h, const char *dir, size_t hi, char *err
 
 	/* timeline */
 	el_text(h, "h2", NULL, "Timeline");
-	uint8_t *keys = page_keys(h, evs, nev);
+	uint16_t *keys = page_keys(h, evs, nev);
 	timeline(h, evs, keys, nev);
 
 	/* counts */
@@ -2089,7 +2099,7 @@ static int write_index(struct html *h, const char *dir, char *err, size_t errlen
 	for (size_t i = 0; i < nev; i++)
 		if (h->ord[i])
 			all[nall++] = i;
-	uint8_t *keys = page_keys(h, all, nall);
+	uint16_t *keys = page_keys(h, all, nall);
 	timeline(h, all, keys, nall);
 	free(keys);
 	free(all);

@@ -1109,6 +1109,12 @@ static struct rules *build(struct load *ld, xmlDocPtr doc)
 		fail(ld, root ? line_of(root) : 0, "the root element must be <tunnels xmlns=\"" LS_RULES_NS "\">");
 		return r;
 	}
+	char *eh = attr_get(root, "every-host");
+	if (eh) {
+		if (parse_bool(eh, &r->every_host) < 0)
+			fail(ld, line_of(root), "every-host=\"%s\": true or false", eh);
+		free(eh);
+	}
 	for (xmlNodePtr c = root->children; c; c = c->next) {
 		if (c->type != XML_ELEMENT_NODE)
 			continue;

@@ -69,6 +69,10 @@ struct rules_tunnel {
 
 struct rules {
 	char *path;
+	/* <tunnels every-host="true">: every host in the captures must use a
+	 * tunnel, so a host with none is judged (its questions leak) instead
+	 * of being listed as "no tunnel" */
+	bool every_host;
 	struct rules_tunnel *tunnels; size_t n_tunnels;
 	struct rules_name *allow_names; size_t n_allow_names;
 	struct rules_resolver *allow_resolvers; size_t n_allow_resolvers;

@@ -7,6 +7,8 @@
  */
 #include "verdict.h"
 
+#include "resolvers.h"
+
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -63,6 +65,25 @@ static void build_inside_keys(struct analysis *a, struct inside_keys *ik)
 	qsort(ik->k, ik->n, sizeof(*ik->k), u64_cmp);
 }
 
+/* Parallel means at the same time: both questions sent at once (within
+ * PARALLEL_AT_ONCE_US, as a multi-homed resolver sends them, whatever the
+ * tunnel's round trip), or one sent while the other was still
+ * unanswered.  An outside question sent well after the inside one was
+ * answered (or the reverse) is sequential: a retry or a second lookup,
+ * not parallel resolution.  With no answer (or no time for it) seen, the
+ * window alone decides. */
+#define PARALLEL_AT_ONCE_US 50000
+static bool overlapping(const struct ev *e, const struct ev *o)
+{
+	int64_t te = us_of(e->ts_sec, e->ts_nsec), to = us_of(o->ts_sec, o->ts_nsec);
+	int64_t d = te > to ? te - to : to - te;
+	if (d <= PARALLEL_AT_ONCE_US)
+		return true;
+	if (to <= te)
+		return o->rtt_us < 0 || te <= to + o->rtt_us;
+	return e->rtt_us < 0 || to <= te + e->rtt_us;
+}
+
 /* The same name asked inside the tunnel within the window (sorted events). */
 static bool asked_inside_nearby(struct analysis *a, const struct inside_keys *ik, size_t i)
 {
@@ -88,9 +109,31 @@ static bool asked_inside_nearby(struct analysis *a, const struct inside_keys *ik
 			if (d > w || d < -w)
 				break;
 			if (o->path == PATH_TUNNEL && o->qname && o->qtype == e->qtype &&
-			    strcasecmp(o->qname, e->qname) == 0)
+			    strcasecmp(o->qname, e->qname) == 0 && overlapping(e, o))
 				return true;
 		}
+	}
+	return false;
+}
+
+/* The same name asked on loopback by the same host shortly before: the
+ * application asked a local stub, which asked outside (stub-upstream). */
+#define STUB_WINDOW_US 2000000
+static bool asked_on_loopback_before(struct analysis *a, size_t i)
+{
+	struct ev e_copy = *ev_get(a->ev, i);
+	const struct ev *e = &e_copy;
+	if (!e->qname)
+		return false;
+	int64_t t0 = us_of(e->ts_sec, e->ts_nsec);
+	for (size_t j = i; j > 0;) {
+		j--;
+		const struct ev *o = ev_get(a->ev, j);
+		if (t0 - us_of(o->ts_sec, o->ts_nsec) > STUB_WINDOW_US)
+			break;
+		if (o->path == PATH_LOCAL && o->qname && o->qtype == e->qtype && strcasecmp(o->qname, e->qname) == 0 &&
+		    (o->host_idx == e->host_idx || o->host_idx < 0))
+			return true;
 	}
 	return false;
 }
@@ -123,6 +166,11 @@ static void decide_path_and_host(struct analysis *a, struct ev *e)
 
 	/* Which host (hosts.c). */
 	int h = hosts_assign_event(a, e, in != NULL);
+	if (h >= 0 && (e->path == PATH_TUNNEL || in)) {
+		a->hosts[h].tunnelled = true;
+		if (e->path == PATH_TUNNEL)
+			a->hosts[h].asked_inside = true;
+	}
 
 	/* An outside event's tunnel: the one its host owns, else the only one. */
 	if (r && e->tunnel_idx < 0 && r->n_tunnels) {
@@ -168,6 +216,13 @@ static enum ev_category category_of(struct analysis *a, const struct inside_keys
 	}
 	const struct rules_tunnel *t = e->tunnel_idx >= 0 ? &r->tunnels[e->tunnel_idx] : NULL;
 	const struct rules_tunnel *rt = NULL;
+	const struct an_host *ho = e->host_idx >= 0 ? &a->hosts[e->host_idx] : NULL;
+	/* A host with no tunnel has nothing to leak from (a gateway capture's
+	 * other machines).  Only hosts told apart by MAC: without a link
+	 * layer one machine's IPv4 and IPv6 addresses are two "hosts", and
+	 * the one without the carrier must still be judged. */
+	if (ho && !ho->tunnelled && ho->has_mac && !r->every_host && a->tunnel_hosts_by_mac)
+		return CAT_NO_TUNNEL;
 	if (is_local_link(e->proto))
 		return CAT_LOCAL_LINK;
 	if (e->phase == PHASE_BEFORE)
@@ -176,12 +231,22 @@ static enum ev_category category_of(struct analysis *a, const struct inside_keys
 		return CAT_KILL_SWITCH;
 	if (is_encrypted(e->proto))
 		return CAT_ENCRYPTED_OUTSIDE;
+	if (rules_endpoint_addr_match(r, &e->server))
+		return CAT_VPN_SERVER_DNS;
 	if (rules_tunnel_resolver_match(r, &e->server, e->server_port, &rt))
 		return CAT_TUNNEL_RESOLVER_OUTSIDE;
-	if (e->server.af == 6 && t && !t->carries_ipv6)
+	if (e->server.af == 6 && t && !t->carries_ipv6 && !TK_CARRIES_STREAMS(t->kind))
 		return CAT_IPV6_OUTSIDE;
+	if (e->server.af == 4 && t && !t->carries_ipv4 && !TK_CARRIES_STREAMS(t->kind))
+		return CAT_IPV4_OUTSIDE;
+	if (t && TK_CARRIES_STREAMS(t->kind))
+		return CAT_PROXY_LOCAL;
+	if (asked_on_loopback_before(a, i))
+		return CAT_STUB_UPSTREAM;
 	if (asked_inside_nearby(a, ik, i))
 		return CAT_PARALLEL;
+	if (ho && ho->asked_inside && resolver_addr_known(&e->server))
+		return CAT_APP_RESOLVER;
 	return CAT_SPLIT_TUNNEL;
 }
 
@@ -238,6 +303,17 @@ void verdict_paths(struct analysis *a)
 
 void verdict_judge(struct analysis *a)
 {
+	/* the owners of the tunnels' carriers have a tunnel; "no tunnel"
+	 * is said only where those owners are told apart by MAC */
+	if (a->tun)
+		for (size_t t = 0; t < a->rules->n_tunnels; t++) {
+			int h = a->tun[t].carrier_host;
+			if (h >= 0) {
+				a->hosts[h].tunnelled = true;
+				if (a->hosts[h].has_mac)
+					a->tunnel_hosts_by_mac = true;
+			}
+		}
 	struct inside_keys ik;
 	build_inside_keys(a, &ik);
 	size_t n = ev_count(a->ev);

@@ -804,7 +804,7 @@ sc_wg_parallel() {
 	sleep 1
 	q_udp 10.66.0.2 10.66.0.1 mail.example.com AAAA tunnel ok tunnel "inside"
 	sleep 0.2
-	q_udp 192.168.1.10 192.168.1.1 mail.example.com AAAA outside leak parallel-multihomed "same name and type as the inside query ~0.5 s earlier"
+	q_udp 192.168.1.10 192.168.1.1 mail.example.com AAAA outside leak split-tunnel "same name and type as the inside query ~0.5 s earlier, after its answer: sequential, not parallel"
 	cap_stop
 	{ xml_head; xml_wg lab-wg 51820 yes; echo '</tunnels>'; } >"$OUT/tunnel.xml"
 }
