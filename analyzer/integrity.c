@@ -34,6 +34,7 @@ void an_integrity(const struct analysis *a, struct an_integrity *o)
 	o->judged = a->judged_total;
 	o->questions = ev_count(a->ev);
 	bool undecided = false;
+	bool none_seen = false; /* no tunnel of the description appears at all */
 
 	/* what was read */
 	size_t read_files = 0;
@@ -97,11 +98,12 @@ void an_integrity(const struct analysis *a, struct an_integrity *o)
 			else
 				add(o, "tunnel-not-seen", true,
 				    "tunnel \"%s\" never appears in the captures (no packet to or from its endpoints or inside "
-				    "addresses): check the description for a typo, or the capture for the wrong interface",
+				    "addresses): check the description for a typo, or the capture for the wrong interface; if the "
+				    "VPN never connected, every question in the capture went outside",
 				    a->rules->tunnels[t].name);
 		}
 		if (seen == 0 && a->rules->n_tunnels)
-			undecided = true;
+			undecided = none_seen = true;
 		size_t untunnelled = 0;
 		for (size_t h = 0; h < a->nhosts; h++)
 			untunnelled += a->hosts[h].by_cat[CAT_NO_TUNNEL] && !a->hosts[h].tunnelled;
@@ -121,7 +123,12 @@ void an_integrity(const struct analysis *a, struct an_integrity *o)
 	bool blocks = false;
 	for (size_t i = 0; i < o->nreasons; i++)
 		blocks |= o->reasons[i].blocks_clean;
-	if (o->leaks)
+	/* Leaks against a tunnel that never appears are either every question
+	 * of a host whose VPN never ran or a typo in the description: the
+	 * capture cannot tell, so neither "leaks" nor "clean" is said. */
+	if (none_seen)
+		o->status = AN_UNDECIDED;
+	else if (o->leaks)
 		o->status = AN_LEAKS;
 	else if (undecided)
 		o->status = AN_UNDECIDED;

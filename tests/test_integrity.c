@@ -1,0 +1,290 @@
+/* test_integrity.c - never "clean" over what was not seen: each cause of incomplete/undecided, its exit status and message. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "capbuild.h"
+
+static const uint8_t GW[6] = {2, 0, 0, 0, 0, 1};
+
+static const char *ls(void)
+{
+	const char *p = getenv("LEAKSCOPE");
+	cr_assert_not_null(p, "LEAKSCOPE is not set (make test sets it)");
+	return p;
+}
+
+static const char *top(void)
+{
+	const char *t = getenv("LS_TOP");
+	return t ? t : ".";
+}
+
+struct run {
+	int status;
+	char err[8192];
+	char dir[256];
+};
+
+/* Runs leakscope with args (a shell fragment of fixed, safe words), stderr
+ * kept, in a fresh temporary folder ($D in args). */
+static void run(struct run *r, const char *args)
+{
+	snprintf(r->dir, sizeof(r->dir), "/tmp/ls-integ-XXXXXX");
+	cr_assert_not_null(mkdtemp(r->dir));
+	char cmd[4096];
+	snprintf(cmd, sizeof(cmd), "cd '%s' && D='%s' '%s' %s >'%s/out' 2>'%s/err'", top(), r->dir, ls(), args, r->dir,
+		 r->dir);
+	int st = system(cmd);
+	cr_assert(WIFEXITED(st), "%s: did not exit", cmd);
+	r->status = WEXITSTATUS(st);
+	char p[300];
+	snprintf(p, sizeof(p), "%s/err", r->dir);
+	FILE *f = fopen(p, "r");
+	size_t n = f ? fread(r->err, 1, sizeof(r->err) - 1, f) : 0;
+	r->err[n] = '\0';
+	if (f)
+		fclose(f);
+}
+
+static bool file_has(const char *dir, const char *name, const char *needle)
+{
+	char p[512];
+	snprintf(p, sizeof(p), "%s/%s", dir, name);
+	FILE *f = fopen(p, "r");
+	if (!f)
+		return false;
+	static char buf[1 << 20];
+	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	return strstr(buf, needle) != NULL;
+}
+
+static void done(struct run *r)
+{
+	char cmd[400];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", r->dir);
+	cr_assert_eq(system(cmd), 0);
+}
+
+static void mac_of(uint8_t mac[6], uint32_t i)
+{
+	mac[0] = 0x02;
+	mac[1] = 0x10;
+	mac[2] = (uint8_t)(i >> 24);
+	mac[3] = (uint8_t)(i >> 16);
+	mac[4] = (uint8_t)(i >> 8);
+	mac[5] = (uint8_t)i;
+}
+
+static void put_query(struct cb_pcap *w, int64_t t, const uint8_t *mac, const char *src, uint16_t id,
+		      const char *name)
+{
+	uint8_t q[300], frame[600];
+	size_t qn = cb_dns_query(q, sizeof(q), id, name, 1);
+	size_t n = cb_udp4(frame, mac, GW, src, "192.168.1.1", (uint16_t)(30000 + id % 30000), 53, q, qn);
+	cr_assert_eq(cb_pcap_write(w, t, 0, frame, (uint32_t)n, (uint32_t)n), 0);
+}
+
+/* WireGuard transport data both ways, rising counters: a carrier */
+static void put_carrier(struct cb_pcap *w, int64_t t, const uint8_t *mac, uint64_t ctr)
+{
+	uint8_t d[64] = {4, 0, 0, 0, 9}, frame[200];
+	d[8] = (uint8_t)ctr;
+	size_t n = cb_udp4(frame, mac, GW, "192.168.1.10", "203.0.113.5", 40000, 51820, d, sizeof(d));
+	cr_assert_eq(cb_pcap_write(w, t, 0, frame, (uint32_t)n, (uint32_t)n), 0);
+	uint8_t e[64] = {4, 0, 0, 0, 7};
+	e[8] = (uint8_t)ctr;
+	n = cb_udp4(frame, GW, mac, "203.0.113.5", "192.168.1.10", 51820, 40000, e, sizeof(e));
+	cr_assert_eq(cb_pcap_write(w, t, 500000, frame, (uint32_t)n, (uint32_t)n), 0);
+}
+
+static void write_rules(const char *path, bool every_host)
+{
+	FILE *f = fopen(path, "w");
+	cr_assert_not_null(f);
+	fprintf(f,
+		"<tunnels xmlns=\"urn:leakscope:tunnel:1\"%s>\n"
+		"  <tunnel name=\"wg\" kind=\"wireguard\">\n"
+		"    <endpoint address=\"203.0.113.5\" port=\"51820\" transport=\"udp\"/>\n"
+		"    <inside prefix=\"10.66.0.2/32\"/>\n"
+		"    <resolver address=\"10.66.0.1\" port=\"53\"/>\n"
+		"  </tunnel>\n"
+		"  <allow><name exact=\"allowed.example\" reason=\"test\"/></allow>\n"
+		"</tunnels>\n",
+		every_host ? " every-host=\"true\"" : "");
+	cr_assert_eq(fclose(f), 0);
+}
+
+Test(integrity, event_cap_is_incomplete_not_clean)
+{
+	struct run r;
+	run(&r, "analyze --max-events 1 --tunnel samples/wg-killswitch/tunnel.xml samples/wg-killswitch/any.pcap -o \"$D/rep\"");
+	cr_expect_eq(r.status, 4, "exit %d: %s", r.status, r.err);
+	cr_expect(strstr(r.err, "INCOMPLETE") && strstr(r.err, "event limit"), "%s", r.err);
+	cr_expect(file_has(r.dir, "rep/summary.xml", "status=\"incomplete\""));
+	cr_expect(file_has(r.dir, "rep/summary.xml", "code=\"event-cap\""));
+	cr_expect(file_has(r.dir, "rep/index.html", "INCOMPLETE"));
+	done(&r);
+	/* without the cap: the three kill-switch leaks */
+	run(&r, "analyze --tunnel samples/wg-killswitch/tunnel.xml samples/wg-killswitch/any.pcap -o \"$D/rep\"");
+	cr_expect_eq(r.status, 1, "%s", r.err);
+	done(&r);
+}
+
+Test(integrity, a_leak_past_the_host_cap_still_counts)
+{
+	/* 65,536 hosts resolve an allowed name; host 65,537 resolves a secret */
+	struct run r;
+	run(&r, "--version >/dev/null 2>&1; true");
+	char cap[400], rules[400];
+	snprintf(cap, sizeof(cap), "%s/many.pcap", r.dir);
+	snprintf(rules, sizeof(rules), "%s/t.xml", r.dir);
+	write_rules(rules, true);
+	struct cb_pcap *w = cb_pcap_open(cap, 1, 65535, 0);
+	cr_assert_not_null(w);
+	uint8_t mac[6];
+	mac_of(mac, 0);
+	put_carrier(w, 1000, mac, 1);
+	for (uint32_t i = 1; i <= 65536; i++) {
+		mac_of(mac, i);
+		put_query(w, 1001, mac, "192.168.1.20", (uint16_t)i, "allowed.example");
+	}
+	mac_of(mac, 70000);
+	put_query(w, 1002, mac, "192.168.1.21", 7, "secret.example.com");
+	mac_of(mac, 0);
+	put_carrier(w, 1003, mac, 2);
+	cr_assert_eq(cb_pcap_close(w), 0);
+	char args[1200];
+	snprintf(args, sizeof(args), "events --tunnel '%s' '%s'", rules, cap);
+	struct run e;
+	run(&e, args);
+	cr_expect_eq(e.status, 1, "exit %d: %s", e.status, e.err);
+	cr_expect(strstr(e.err, "more than 65536 hosts"), "%s", e.err);
+	char p[400];
+	snprintf(p, sizeof(p), "../%s", strrchr(e.dir, '/') + 1);
+	cr_expect(file_has(e.dir, "out", "secret.example.com"));
+	done(&e);
+	done(&r);
+}
+
+Test(integrity, damage_before_the_first_packet_is_not_clean)
+{
+	struct run r;
+	run(&r, "--version >/dev/null 2>&1; true");
+	char cap[400], rules[400];
+	snprintf(cap, sizeof(cap), "%s/cut.pcap", r.dir);
+	snprintf(rules, sizeof(rules), "%s/t.xml", r.dir);
+	write_rules(rules, false);
+	struct cb_pcap *w = cb_pcap_open(cap, 1, 65535, 0);
+	cr_assert_not_null(w);
+	/* a first record that claims 60,000 bytes and holds 10 */
+	static const uint8_t junk[10] = {0};
+	cr_assert_eq(cb_pcap_write_raw(w, 1000, 0, 60000, 60000, junk, sizeof(junk)), 0);
+	cr_assert_eq(cb_pcap_close(w), 0);
+	char args[1200];
+	snprintf(args, sizeof(args), "analyze --tunnel '%s' '%s' -o \"$D/rep\"", rules, cap);
+	struct run a;
+	run(&a, args);
+	cr_expect_eq(a.status, 3, "exit %d: %s", a.status, a.err);
+	cr_expect(strstr(a.err, "UNDECIDED") && strstr(a.err, "no packet was read"), "%s", a.err);
+	cr_expect(file_has(a.dir, "rep/summary.xml", "status=\"undecided\""));
+	done(&a);
+	done(&r);
+}
+
+Test(integrity, header_only_and_no_vpn_are_undecided)
+{
+	struct run r;
+	run(&r, "--version >/dev/null 2>&1; true");
+	char empty[400], novpn[400];
+	snprintf(empty, sizeof(empty), "%s/empty.pcap", r.dir);
+	snprintf(novpn, sizeof(novpn), "%s/novpn.pcap", r.dir);
+	struct cb_pcap *w = cb_pcap_open(empty, 1, 65535, 0);
+	cr_assert_eq(cb_pcap_close(w), 0);
+	w = cb_pcap_open(novpn, 1, 65535, 0);
+	uint8_t mac[6];
+	mac_of(mac, 5);
+	for (uint16_t i = 1; i <= 9; i++)
+		put_query(w, 1000 + i, mac, "192.168.1.30", i, "www.example.com");
+	cr_assert_eq(cb_pcap_close(w), 0);
+	char args[1200];
+	struct run a;
+	snprintf(args, sizeof(args), "analyze '%s' -o \"$D/rep\"", empty);
+	run(&a, args);
+	cr_expect_eq(a.status, 3, "header only: exit %d: %s", a.status, a.err);
+	cr_expect(strstr(a.err, "UNDECIDED"), "%s", a.err);
+	done(&a);
+	snprintf(args, sizeof(args), "analyze '%s' -o \"$D/rep\"", novpn);
+	run(&a, args);
+	cr_expect_eq(a.status, 3, "no VPN: exit %d: %s", a.status, a.err);
+	cr_expect(strstr(a.err, "no tunnel carrier was recognised"), "%s", a.err);
+	cr_expect(file_has(a.dir, "rep/index.html", "UNDECIDED"));
+	done(&a);
+	done(&r);
+}
+
+Test(integrity, a_declared_tunnel_that_never_appears_is_undecided)
+{
+	struct run r;
+	run(&r, "--version >/dev/null 2>&1; true");
+	char cap[400], rules[400];
+	snprintf(cap, sizeof(cap), "%s/c.pcap", r.dir);
+	snprintf(rules, sizeof(rules), "%s/t.xml", r.dir);
+	write_rules(rules, false);
+	struct cb_pcap *w = cb_pcap_open(cap, 1, 65535, 0);
+	uint8_t mac[6];
+	mac_of(mac, 5);
+	/* carrier to another endpoint than the described one: a typo */
+	uint8_t d[64] = {4}, frame[200];
+	size_t n = cb_udp4(frame, mac, GW, "192.168.1.10", "203.0.113.99", 40000, 51820, d, sizeof(d));
+	cr_assert_eq(cb_pcap_write(w, 999, 0, frame, (uint32_t)n, (uint32_t)n), 0);
+	put_query(w, 1000, mac, "192.168.1.10", 1, "www.example.com");
+	cr_assert_eq(cb_pcap_close(w), 0);
+	char args[1200];
+	snprintf(args, sizeof(args), "analyze --tunnel '%s' '%s' -o \"$D/rep\"", rules, cap);
+	struct run a;
+	run(&a, args);
+	cr_expect_eq(a.status, 3, "exit %d: %s", a.status, a.err);
+	cr_expect(strstr(a.err, "tunnel \"wg\" never appears"), "%s", a.err);
+	cr_expect(file_has(a.dir, "rep/summary.xml", "code=\"tunnel-not-seen\""));
+	done(&a);
+	done(&r);
+}
+
+Test(integrity, hosts_without_a_tunnel_are_listed_not_judged)
+{
+	struct run r;
+	run(&r, "--version >/dev/null 2>&1; true");
+	char cap[400], rules[400], every[400];
+	snprintf(cap, sizeof(cap), "%s/gw.pcap", r.dir);
+	snprintf(rules, sizeof(rules), "%s/t.xml", r.dir);
+	snprintf(every, sizeof(every), "%s/every.xml", r.dir);
+	write_rules(rules, false);
+	write_rules(every, true);
+	struct cb_pcap *w = cb_pcap_open(cap, 1, 65535, 0);
+	uint8_t vpn[6], other[6];
+	mac_of(vpn, 1);
+	mac_of(other, 2);
+	for (uint64_t t = 0; t < 5; t++)
+		put_carrier(w, 1000 + (int64_t)t, vpn, t + 1);
+	put_query(w, 1002, other, "192.168.1.50", 3, "printer.example.com");
+	cr_assert_eq(cb_pcap_close(w), 0);
+	char args[1200];
+	struct run a;
+	snprintf(args, sizeof(args), "events --tunnel '%s' '%s'", rules, cap);
+	run(&a, args);
+	cr_expect_eq(a.status, 0, "the host without a VPN is not a leak: exit %d: %s", a.status, a.err);
+	cr_expect(file_has(a.dir, "out", "no-tunnel"));
+	done(&a);
+	snprintf(args, sizeof(args), "events --tunnel '%s' '%s'", every, cap);
+	run(&a, args);
+	cr_expect_eq(a.status, 1, "every-host=\"true\": exit %d: %s", a.status, a.err);
+	cr_expect(file_has(a.dir, "out", "split-tunnel"));
+	done(&a);
+	done(&r);
+}
