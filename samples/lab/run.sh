@@ -39,7 +39,8 @@ SNAP=262144
 
 ALL_SCENARIOS="wg-clean wg-split wg-ipv6-leak wg-killswitch wg-bootstrap wg-parallel
 doh-outside doh-inside dot-outside dns-tcp-multi wg-resolver-routed-outside local-link
-ovpn-udp ovpn-tcp vlan gateway-two-clients wg-over-53"
+ovpn-udp ovpn-tcp vlan gateway-two-clients wg-over-53
+ipsec-strongswan"
 
 log() { printf 'lab: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -492,6 +493,60 @@ ovpn_client() {
 		--remote-cert-tls server --data-ciphers AES-256-GCM --disable-dco --verb 3
 	OVPN_PID=$LASTPID
 	wait_until "$name connected" 200 grep -q "Initialization Sequence Completed" "$LOGD/$name.log"
+}
+
+# ---------------------------------------------------------------- strongSwan
+#
+# charon (IKEv2) with the kernel-libipsec plugin: ESP in user space through a
+# TUN device (ipsec0), because this kernel has XFRM but no ESP transform
+# (CONFIG_INET_ESP unset); libipsec sends ESP only UDP-encapsulated, so the
+# client forces NAT-T (encap = yes): IKE on UDP 500, then IKE and ESP-in-UDP
+# on 4500.  Each charon gets its own strongswan.conf (STRONGSWAN_CONF), vici
+# socket and a private /run (charon's PID file path is compiled in), so the
+# two instances do not see each other.
+
+# sw_start NS NAME: writes $TMP/sw-NAME/strongswan.conf, starts charon
+sw_start() {
+	local ns=$1 name=$2 d=$TMP/sw-$2
+	mkdir -p "$d/run"
+	cat >"$d/strongswan.conf" <<EOF
+charon {
+	load = random nonce aes sha1 sha2 hmac kdf gmp pem pkcs1 x509 pubkey kernel-libipsec kernel-netlink socket-default vici attr
+	install_routes = yes
+	install_virtual_ip = yes
+	install_virtual_ip_on = ipsec0
+	retransmit_tries = 3
+	plugins {
+		vici {
+			socket = unix://$d/charon.vici
+		}
+	}
+	filelog {
+		lab {
+			path = $LOGD/charon-$name.log
+			time_format = %T
+			default = 1
+			ike = 2
+			cfg = 2
+		}
+	}
+}
+swanctl {
+	load = random nonce aes sha1 sha2 hmac pem pkcs1 x509 pubkey
+	socket = unix://$d/charon.vici
+}
+EOF
+	bg "$ns" "$LOGD/charon-$name.out" env STRONGSWAN_CONF="$d/strongswan.conf" \
+		unshare -m sh -c "mount -t tmpfs lab-run /run && exec /usr/lib/ipsec/charon"
+	wait_until "charon $name vici socket" 100 test -S "$d/charon.vici"
+	wait_until "charon $name ipsec0" 50 nsx "$ns" ip link show ipsec0
+}
+
+# sw_ctl NS NAME COMMAND args...   (swanctl wants the command first)
+sw_ctl() {
+	local ns=$1 name=$2 cmd=$3
+	shift 3
+	nsx "$ns" env STRONGSWAN_CONF="$TMP/sw-$name/strongswan.conf" swanctl "$cmd" --uri "unix://$TMP/sw-$name/charon.vici" "$@"
 }
 
 # ---------------------------------------------------------------- capture
@@ -1016,6 +1071,89 @@ sc_wg_over_53() {
 	{ xml_head; xml_wg lab-wg 53 yes; echo '</tunnels>'; } >"$OUT/tunnel.xml"
 }
 
+sc_ipsec_strongswan() {
+	lab_up plain
+	local psk
+	psk=$(openssl rand -hex 24)
+	# The tunnel resolver lives on the server's loopback at 10.70.0.1,
+	# reachable only through the tunnel (the traffic selector 10.70.0.0/24).
+	nsx $NS_VPN ip addr add 10.70.0.1/32 dev lo
+	sw_start $NS_VPN srv
+	cat >"$TMP/sw-srv/swanctl.conf" <<EOF
+connections {
+	lab {
+		version = 2
+		local_addrs = 203.0.113.5
+		proposals = aes256-sha256-modp2048
+		pools = lab
+		local { auth = psk
+			id = vpn.example.net }
+		remote { auth = psk
+			id = client1.lab.example }
+		children { lab { local_ts = 10.70.0.0/24
+			esp_proposals = aes256-sha256 } }
+	}
+}
+pools { lab { addrs = 10.70.0.2-10.70.0.2 } }
+secrets { ike-lab { id-1 = vpn.example.net
+	id-2 = client1.lab.example
+	secret = "$psk" } }
+EOF
+	sw_ctl $NS_VPN srv --load-all --file "$TMP/sw-srv/swanctl.conf" >>"$LOGD/swanctl.log" 2>&1
+	tun_dns $NS_VPN 10.70.0.1
+	sw_start $NS_CLI cli
+	cat >"$TMP/sw-cli/swanctl.conf" <<EOF
+connections {
+	lab {
+		version = 2
+		local_addrs = 192.168.1.10
+		remote_addrs = 203.0.113.5
+		encap = yes
+		vips = 0.0.0.0
+		proposals = aes256-sha256-modp2048
+		local { auth = psk
+			id = client1.lab.example }
+		remote { auth = psk
+			id = vpn.example.net }
+		children { lab { remote_ts = 10.70.0.0/24
+			esp_proposals = aes256-sha256 } }
+	}
+}
+secrets { ike-lab { id-1 = vpn.example.net
+	id-2 = client1.lab.example
+	secret = "$psk" } }
+EOF
+	sw_ctl $NS_CLI cli --load-all --file "$TMP/sw-cli/swanctl.conf" >>"$LOGD/swanctl.log" 2>&1
+	cap_start $NS_CLI cli0
+	sw_ctl $NS_CLI cli --initiate --child lab --timeout 20 >>"$LOGD/swanctl.log" 2>&1 ||
+		die "strongSwan: IKE/CHILD SA not established (see $LOGD/swanctl.log)"
+	nsx $NS_CLI ip -4 addr show dev ipsec0 | grep -q "inet 10.70.0.2/" || die "strongSwan: no virtual IP 10.70.0.2 on ipsec0"
+	nsx $NS_CLI ping -n -c 1 -W 2 10.70.0.1 >/dev/null || die "strongSwan: no ping through the tunnel"
+	phase
+	q_udp 10.70.0.2 10.70.0.1 www.example.com A tunnel ok tunnel "inside the IPsec tunnel (ESP in UDP 4500) to its resolver"
+	q_udp 10.70.0.2 10.70.0.1 www.example.com AAAA tunnel ok tunnel "inside the IPsec tunnel to its resolver"
+	q_tcp 10.70.0.2 10.70.0.1 api.example.org A tunnel ok tunnel "kdig +tcp inside the IPsec tunnel"
+	q_udp 192.168.1.10 192.168.1.1 shop.example.org A outside leak split-tunnel "LAN resolver while the SA is up: 192.168.1.1 is outside the traffic selector 10.70.0.0/24"
+	cap_stop
+	{
+		xml_head
+		cat <<'EOF'
+  <!-- strongSwan IKEv2, NAT-T forced (encap = yes): IKE_SA_INIT on UDP 500,
+       then IKE and ESP-in-UDP on 4500; traffic selector 10.70.0.0/24 only
+       (split tunnel), virtual IP 10.70.0.2 on the TUN device ipsec0
+       (kernel-libipsec) -->
+  <tunnel name="lab-ipsec" kind="ipsec" ipv6="false">
+    <endpoint address="203.0.113.5" port="500" transport="udp"/>
+    <endpoint address="203.0.113.5" port="4500" transport="udp"/>
+    <inside prefix="10.70.0.2/32"/>
+    <resolver address="10.70.0.1" port="53"/>
+    <interface tunnel="ipsec0" physical="cli0"/>
+  </tunnel>
+</tunnels>
+EOF
+	} >"$OUT/tunnel.xml"
+}
+
 # ---------------------------------------------------------------- main
 
 versions() {
@@ -1036,6 +1174,11 @@ versions() {
 		echo "openssl: $(openssl version)"
 		echo "python3: $($PY --version 2>&1)"
 		echo "iproute2: $(ip -V)"
+		echo "strongswan: $(/usr/lib/ipsec/charon --version 2>&1 | head -n 1) (charon, swanctl, kernel-libipsec $(dpkg-query -W -f='${Version}' libcharon-extra-plugins))"
+		echo "openssh: $(ssh -V 2>&1 | head -n 1)"
+		echo "ocserv: $(ocserv --version 2>&1 | head -n 1)"
+		echo "openconnect: $(openconnect --version 2>&1 | head -n 1)"
+		echo "gnutls certtool: $(certtool --version 2>&1 | head -n 1)"
 	} >"$SAMPLES/VERSIONS.txt"
 }
 
