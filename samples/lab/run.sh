@@ -40,7 +40,7 @@ SNAP=262144
 ALL_SCENARIOS="wg-clean wg-split wg-ipv6-leak wg-killswitch wg-bootstrap wg-parallel
 doh-outside doh-inside dot-outside dns-tcp-multi wg-resolver-routed-outside local-link
 ovpn-udp ovpn-tcp vlan gateway-two-clients wg-over-53
-ipsec-strongswan"
+ipsec-strongswan ssh-socks"
 
 log() { printf 'lab: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -547,6 +547,48 @@ sw_ctl() {
 	local ns=$1 name=$2 cmd=$3
 	shift 3
 	nsx "$ns" env STRONGSWAN_CONF="$TMP/sw-$name/strongswan.conf" swanctl "$cmd" --uri "unix://$TMP/sw-$name/charon.vici" "$@"
+}
+
+# ---------------------------------------------------------------- OpenSSH
+
+# ssh_server: sshd on 203.0.113.5:22 in the VPN namespace, host and client
+# keys made per run (ed25519), key authentication only.  A private /run
+# holds /run/sshd (privilege separation) so nothing outside the lab changes.
+ssh_server() {
+	local d=$TMP/ssh
+	mkdir -p "$d"
+	ssh-keygen -q -t ed25519 -N '' -C lab-host -f "$d/host_ed25519"
+	ssh-keygen -q -t ed25519 -N '' -C lab-client -f "$d/id_ed25519"
+	cp "$d/id_ed25519.pub" "$d/authorized_keys"
+	echo "203.0.113.5 $(cut -d' ' -f1,2 "$d/host_ed25519.pub")" >"$d/known_hosts"
+	cat >"$d/sshd_config" <<EOF
+ListenAddress 203.0.113.5:22
+HostKey $d/host_ed25519
+PidFile none
+UsePAM no
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+PubkeyAuthentication yes
+AuthorizedKeysFile $d/authorized_keys
+StrictModes no
+PermitRootLogin prohibit-password
+AllowTcpForwarding yes
+UseDNS no
+LogLevel VERBOSE
+EOF
+	bg $NS_VPN "$LOGD/sshd.log" unshare -m sh -c \
+		"mount -t tmpfs lab-run /run && mkdir -m 755 /run/sshd && exec /usr/sbin/sshd -D -e -f $d/sshd_config"
+	wait_until "sshd" 50 listening $NS_VPN t 203.0.113.5 22
+}
+
+# ssh_socks: `ssh -D 127.0.0.1:1080 -N` from the client, by address (no
+# lookup of the server's name), the host key pinned.
+ssh_socks() {
+	local d=$TMP/ssh
+	bg $NS_CLI "$LOGD/ssh-client.log" ssh -F /dev/null -i "$d/id_ed25519" -o UserKnownHostsFile="$d/known_hosts" \
+		-o StrictHostKeyChecking=yes -o BatchMode=yes -o ExitOnForwardFailure=yes -o ServerAliveInterval=0 \
+		-D 127.0.0.1:1080 -N -v root@203.0.113.5
+	wait_until "ssh -D 1080" 100 listening $NS_CLI t 127.0.0.1 1080
 }
 
 # ---------------------------------------------------------------- capture
@@ -1148,6 +1190,63 @@ EOF
     <inside prefix="10.70.0.2/32"/>
     <resolver address="10.70.0.1" port="53"/>
     <interface tunnel="ipsec0" physical="cli0"/>
+  </tunnel>
+</tunnels>
+EOF
+	} >"$OUT/tunnel.xml"
+}
+
+# q_socks_local CLIENT RESOLVER URLNAME NOTE: curl --socks5 resolves the name
+# itself (the system resolver: the LAN resolver here), then asks the proxy
+# for the address.  -4: one A question.
+q_socks_local() {
+	client curl -sS -4 --max-time 5 --socks5 127.0.0.1:1080 -o /dev/null "http://$3/"
+	truth dns-udp "$1" "$2" 53 "$3" A - outside leak proxy-local-resolution "$4"
+}
+
+# q_socks_remote NAME NOTE: curl --socks5-hostname hands the name to the
+# proxy (SOCKS5 CONNECT, address type 3 = domain name, on lo); ssh carries it
+# to the server, whose resolver answers: no DNS question from the client.
+q_socks_remote() {
+	client curl -sS --max-time 5 --socks5-hostname 127.0.0.1:1080 -o /dev/null "http://$1/"
+	truth socks5 127.0.0.1 127.0.0.1 1080 "$1" - - tunnel ok tunnel "$2"
+}
+
+sc_ssh_socks() {
+	lab_up plain
+	# The client's system resolver is the LAN resolver in this scenario
+	# (curl --socks5 resolves locally through it).
+	echo "nameserver 192.168.1.1" >/etc/netns/$NS_CLI/resolv.conf
+	# The server side: its own resolver (10.66.0.1 on its loopback, the
+	# tunnel-side resolver of this setup) and the web server the names
+	# point to (192.0.2.80 / 2001:db8::80 on its loopback).
+	mkdir -p /etc/netns/$NS_VPN
+	echo "nameserver 10.66.0.1" >/etc/netns/$NS_VPN/resolv.conf
+	nsx $NS_VPN ip addr add 10.66.0.1/32 dev lo
+	nsx $NS_VPN ip addr add 192.0.2.80/32 dev lo
+	nsx $NS_VPN ip addr add 2001:db8::80/128 dev lo nodad
+	tun_dns $NS_VPN 10.66.0.1
+	mkdir -p "$TMP/www"
+	echo "leakscope lab" >"$TMP/www/index.html"
+	bg $NS_VPN "$LOGD/http.log" $PY -m http.server --directory "$TMP/www" --bind :: 80
+	wait_until "http server" 50 grep -q "Serving HTTP" "$LOGD/http.log"
+	ssh_server
+	cap_start $NS_CLI cli0
+	ssh_socks
+	phase
+	q_socks_remote mail.example.com "curl --socks5-hostname: the name goes to ssh -D in the SOCKS5 CONNECT on lo, then inside SSH; the server resolves it (its resolver, not in this capture)"
+	q_socks_local 192.168.1.10 192.168.1.1 www.example.com "curl --socks5 resolves the name itself through the LAN resolver, then asks the proxy for 192.0.2.80: proxy client's local resolution (a cause leakscope does not name yet)"
+	q_socks_remote api.example.org "curl --socks5-hostname again: no DNS question on the client"
+	cap_stop
+	{
+		xml_head
+		cat <<'EOF'
+  <!-- OpenSSH dynamic forwarding (ssh -D 127.0.0.1:1080 -N), key auth; no
+       tunnel interface and no inside address: the SOCKS proxy listens on
+       the client's loopback.  The schema has no ssh kind yet: "other". -->
+  <tunnel name="lab-ssh" kind="other">
+    <endpoint address="203.0.113.5" port="22" transport="tcp"/>
+    <interface physical="cli0"/>
   </tunnel>
 </tunnels>
 EOF
