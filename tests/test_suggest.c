@@ -71,6 +71,7 @@ static const struct {
 	const char *scenario, *what;
 } known_gaps[] = {
 	{"ssh-socks", "an SSH connection used as a SOCKS tunnel (ssh -D) is not recognised as a carrier"},
+	{"openconnect-ocserv", "OpenConnect/AnyConnect (CSTP over TLS on TCP 443, DTLS on UDP 443) is not recognised as a carrier"},
 };
 
 static const char *known_gap(const char *cap)

@@ -35,12 +35,13 @@ PY=/usr/bin/python3
 LOGROOT=/tmp/leakscope-lab-logs
 LOGD=""
 VLAN_IMPL=""
+OC_ADDR=10.72.0.130 # the address ocserv gives (predictable-ips); checked at run time
 SNAP=262144
 
 ALL_SCENARIOS="wg-clean wg-split wg-ipv6-leak wg-killswitch wg-bootstrap wg-parallel
 doh-outside doh-inside dot-outside dns-tcp-multi wg-resolver-routed-outside local-link
 ovpn-udp ovpn-tcp vlan gateway-two-clients wg-over-53
-ipsec-strongswan ssh-socks"
+ipsec-strongswan ssh-socks openconnect-ocserv"
 
 log() { printf 'lab: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -589,6 +590,89 @@ ssh_socks() {
 		-o StrictHostKeyChecking=yes -o BatchMode=yes -o ExitOnForwardFailure=yes -o ServerAliveInterval=0 \
 		-D 127.0.0.1:1080 -N -v root@203.0.113.5
 	wait_until "ssh -D 1080" 100 listening $NS_CLI t 127.0.0.1 1080
+}
+
+# ---------------------------------------------------------------- ocserv / OpenConnect
+
+# oc_server: ocserv on 203.0.113.5 TCP 443 (CSTP over TLS) and UDP 443
+# (DTLS), password authentication (ocpasswd, per-run password), the lab
+# CA's vpn.example.net certificate, pool 10.72.0.0/24, pushed DNS 10.72.0.1.
+# No worker isolation (seccomp) and no occtl, so it runs from a temp dir.
+oc_server() {
+	local d=$TMP/oc
+	mkdir -p "$d"
+	openssl rand -hex 16 >"$d/password"
+	printf '%s\n%s\n' "$(cat "$d/password")" "$(cat "$d/password")" |
+		ocpasswd -c "$d/ocpasswd" labuser >/dev/null 2>&1 || die "ocpasswd failed"
+	cat >"$d/ocserv.conf" <<EOF
+auth = "plain[passwd=$d/ocpasswd]"
+listen-host = 203.0.113.5
+tcp-port = 443
+udp-port = 443
+run-as-user = root
+run-as-group = root
+socket-file = $d/ocserv-socket
+isolate-workers = false
+max-clients = 4
+max-same-clients = 1
+keepalive = 32400
+dpd = 90
+mobile-dpd = 1800
+switch-to-tcp-timeout = 25
+try-mtu-discovery = false
+server-cert = $TMP/pki/ovpn-srv.pem
+server-key = $TMP/pki/ovpn-srv.key
+tls-priorities = "NORMAL:%SERVER_PRECEDENCE:%COMPAT:-VERS-SSL3.0:-VERS-TLS1.0:-VERS-TLS1.1:-VERS-TLS1.3"
+auth-timeout = 240
+cookie-timeout = 300
+deny-roaming = false
+rekey-time = 172800
+rekey-method = ssl
+use-occtl = false
+pid-file = $d/ocserv.pid
+log-level = 2
+device = lsoc-s
+predictable-ips = true
+ipv4-network = 10.72.0.0
+ipv4-netmask = 255.255.255.0
+dns = 10.72.0.1
+ping-leases = false
+route = default
+cisco-client-compat = true
+dtls-legacy = true
+EOF
+	bg $NS_VPN "$LOGD/ocserv.log" ocserv -f -d 2 -c "$d/ocserv.conf"
+	wait_until "ocserv tcp 443" 100 listening $NS_VPN t 203.0.113.5 443
+	wait_until "ocserv udp 443" 50 listening $NS_VPN u 203.0.113.5 443
+}
+
+# oc_client IFACE: openconnect (AnyConnect protocol), the server certificate
+# pinned by its key hash, the password on stdin.  Its script only puts the
+# address on the TUN device (no resolv.conf, no routes: run.sh sets those)
+# and writes it to $TMP/oc/client-addr.  Waits for the DTLS channel.
+oc_client() {
+	local d=$TMP/oc ifn=$1 pin
+	pin=$(openssl x509 -in "$TMP/pki/ovpn-srv.pem" -pubkey -noout | openssl pkey -pubin -outform der |
+		openssl dgst -sha256 -binary | base64)
+	cat >"$d/client-script.sh" <<EOF
+#!/bin/sh
+{ echo "reason=\$reason"; env | grep -E '^(TUNDEV|INTERNAL_IP4_|CISCO_|VPNGATEWAY)' | sort; } >>"$LOGD/openconnect-script.log"
+case "\$reason" in
+connect)
+	ip link set dev "\$TUNDEV" up mtu "\${INTERNAL_IP4_MTU:-1400}"
+	ip addr add "\$INTERNAL_IP4_ADDRESS/32" dev "\$TUNDEV"
+	echo "\$INTERNAL_IP4_ADDRESS" >"$d/client-addr"
+	;;
+esac
+exit 0
+EOF
+	chmod 755 "$d/client-script.sh"
+	bg $NS_CLI "$LOGD/openconnect.log" sh -c "exec openconnect --protocol=anyconnect --interface=$ifn \
+		--script=$d/client-script.sh --servercert=pin-sha256:$pin --user=labuser --passwd-on-stdin \
+		--non-inter --reconnect-timeout=10 -v https://203.0.113.5/ <$d/password"
+	OC_PID=$LASTPID
+	wait_until "openconnect DTLS" 200 grep -q "Established DTLS connection" "$LOGD/openconnect.log"
+	wait_until "openconnect address" 50 test -s "$d/client-addr"
 }
 
 # ---------------------------------------------------------------- capture
@@ -1247,6 +1331,41 @@ sc_ssh_socks() {
   <tunnel name="lab-ssh" kind="other">
     <endpoint address="203.0.113.5" port="22" transport="tcp"/>
     <interface physical="cli0"/>
+  </tunnel>
+</tunnels>
+EOF
+	} >"$OUT/tunnel.xml"
+}
+
+sc_openconnect_ocserv() {
+	lab_up plain
+	oc_server
+	cap_start $NS_CLI cli0
+	oc_client lsoc-c0
+	[ "$(cat "$TMP/oc/client-addr")" = "$OC_ADDR" ] ||
+		die "ocserv gave $(cat "$TMP/oc/client-addr"), expected $OC_ADDR"
+	full_tunnel $NS_CLI lsoc-c0 "" 203.0.113.5 192.168.1.1
+	# The resolver binds the server's end of the point-to-point link, which
+	# exists only once a client is connected.
+	tun_dns $NS_VPN 10.72.0.1
+	nsx $NS_CLI ping -n -c 1 -W 2 10.72.0.1 >/dev/null || die "openconnect: no ping through the tunnel"
+	phase
+	q_udp $OC_ADDR 10.72.0.1 www.example.com A tunnel ok tunnel "inside the OpenConnect tunnel (DTLS on UDP 443) to its resolver"
+	q_udp $OC_ADDR 10.72.0.1 mail.example.com AAAA tunnel ok tunnel "inside the OpenConnect tunnel to its resolver"
+	q_tcp $OC_ADDR 10.72.0.1 api.example.org A tunnel ok tunnel "kdig +tcp inside the OpenConnect tunnel"
+	q_udp 192.168.1.10 192.168.1.1 shop.example.org A outside leak split-tunnel "LAN resolver (on-link) while the OpenConnect tunnel is up"
+	cap_stop
+	{
+		xml_head
+		cat <<EOF
+  <!-- ocserv $(ocserv --version 2>&1 | head -n 1 | cut -d' ' -f2) / openconnect (AnyConnect protocol): CSTP over TLS on TCP 443
+       (authentication, then the fallback channel), data over DTLS on UDP 443 -->
+  <tunnel name="lab-openconnect" kind="other" ipv6="false">
+    <endpoint address="203.0.113.5" port="443" transport="tcp"/>
+    <endpoint address="203.0.113.5" port="443" transport="udp"/>
+    <inside prefix="$OC_ADDR/32"/>
+    <resolver address="10.72.0.1" port="53"/>
+    <interface tunnel="lsoc-c0" physical="cli0"/>
   </tunnel>
 </tunnels>
 EOF
