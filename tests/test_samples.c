@@ -206,6 +206,9 @@ static const struct known_gap known_gaps[] = {
 	{"ssh-socks", NULL,
 	 "curl --socks5 resolves locally through the LAN resolver: truth leak/proxy-local-resolution, "
 	 "analyzer leak/split-tunnel (no such category yet)"},
+	{"gateway-novpn", NULL,
+	 "host 3 (192.168.1.12, fd00:1::12) has no VPN and no description covers it: truth -/no-tunnel (not judged), "
+	 "analyzer leak/split-tunnel for its 3 IPv4 questions and leak/ipv6-outside for the IPv6 one"},
 };
 
 static const struct known_gap *known_gap(const char *scenario, const char *capture)

@@ -25,6 +25,7 @@ SAMPLES=$(dirname "$LAB")
 NSP=lslab
 NS_CLI=$NSP-cli
 NS_CLI2=$NSP-cli2
+NS_CLI3=$NSP-cli3
 NS_RTR=$NSP-rtr
 NS_VPN=$NSP-vpn
 NS_VPNIN=$NSP-vpnin
@@ -41,7 +42,7 @@ SNAP=262144
 ALL_SCENARIOS="wg-clean wg-split wg-ipv6-leak wg-killswitch wg-bootstrap wg-parallel
 doh-outside doh-inside dot-outside dns-tcp-multi wg-resolver-routed-outside local-link
 ovpn-udp ovpn-tcp vlan gateway-two-clients wg-over-53
-ipsec-strongswan ssh-socks openconnect-ocserv"
+ipsec-strongswan ssh-socks openconnect-ocserv gateway-novpn"
 
 log() { printf 'lab: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -187,7 +188,7 @@ client_addrs() {
 	nsx "$ns" ip addr add "$5/64" dev "$ifn" nodad
 }
 
-# lab_up plain|vlan|gateway
+# lab_up plain|vlan|gateway|gateway3   (gateway3: gateway plus a host without VPN)
 lab_up() {
 	local variant=$1 ns
 	for ns in $NS_CLI $NS_RTR $NS_VPN $NS_PUB; do mkns "$ns"; done
@@ -230,7 +231,7 @@ lab_up() {
 		CLI_IF=cli0.100
 		RTR_IF=lan0.100
 		;;
-	gateway)
+	gateway | gateway3)
 		mkns $NS_CLI2
 		mkdir -p /etc/netns/$NS_CLI2
 		echo "nameserver 127.0.0.1" >/etc/netns/$NS_CLI2/resolv.conf
@@ -250,6 +251,22 @@ lab_up() {
 		nsx $NS_CLI2 ip link set cli1 up
 		nsx $NS_CLI2 ip route add default via 192.168.1.1
 		nsx $NS_CLI2 ip -6 route add default via fd00:1::1
+		if [ "$variant" = gateway3 ]; then
+			# a third host on the LAN, with no VPN at all
+			mkns $NS_CLI3
+			mkdir -p /etc/netns/$NS_CLI3
+			echo "nameserver 127.0.0.1" >/etc/netns/$NS_CLI3/resolv.conf
+			ip link add cli2 netns $NS_CLI3 address 02:00:00:00:01:0c type veth \
+				peer name lan2 netns $NS_RTR address 02:00:00:00:01:04
+			nsx $NS_CLI3 ip link set cli2 addrgenmode none
+			nsx $NS_RTR ip link set lan2 addrgenmode none
+			nsx $NS_RTR ip link set lan2 master br0
+			nsx $NS_RTR ip link set lan2 up
+			client_addrs $NS_CLI3 cli2 192.168.1.12 fd00:1::12 fe80::12
+			nsx $NS_CLI3 ip link set cli2 up
+			nsx $NS_CLI3 ip route add default via 192.168.1.1
+			nsx $NS_CLI3 ip -6 route add default via fd00:1::1
+		fi
 		CLI_IF=cli0
 		RTR_IF=br0
 		;;
@@ -1156,6 +1173,56 @@ sc_gateway_two_clients() {
 <tunnels xmlns="urn:leakscope:tunnel:1">
   <!-- captured on the router's LAN bridge br0: no interface element, the
        tunnel interfaces live on the clients -->
+  <tunnel name="client1-wg" kind="wireguard">
+    <endpoint address="203.0.113.5" port="51820" transport="udp"/>
+    <inside prefix="10.66.0.2/32"/>
+    <resolver address="10.66.0.1" port="53"/>
+  </tunnel>
+  <tunnel name="client2-wg" kind="wireguard">
+    <endpoint address="203.0.113.5" port="51821" transport="udp"/>
+    <inside prefix="10.67.0.2/32"/>
+    <resolver address="10.67.0.1" port="53"/>
+  </tunnel>
+</tunnels>
+EOF
+}
+
+sc_gateway_novpn() {
+	lab_up gateway3
+	wg_keys lswg-s0 lswg-s1 lswg-c0 lswg-c1
+	wg_server lswg-s0 51820 10.66.0.1/24
+	wg_server lswg-s1 51821 10.67.0.1/24
+	tun_dns $NS_VPN 10.66.0.1 10.67.0.1
+	# The capture point is the router's LAN bridge: three hosts' frames
+	# (MACs 02:00:00:00:01:0a, :0b, :0c); the third has no VPN.
+	cap_start $NS_RTR br0
+	wg_client $NS_CLI lswg-c0 lswg-s0 203.0.113.5:51820 40001 10.66.0.2/32
+	full_tunnel $NS_CLI lswg-c0 "" 203.0.113.5 192.168.1.1
+	tunnel_ping $NS_CLI 10.66.0.1
+	wg_client $NS_CLI2 lswg-c1 lswg-s1 203.0.113.5:51821 40002 10.67.0.2/32
+	full_tunnel $NS_CLI2 lswg-c1 "" 203.0.113.5 192.168.1.1
+	tunnel_ping $NS_CLI2 10.67.0.1
+	phase
+	q_udp 10.66.0.2 10.66.0.1 www.example.com A tunnel ok tunnel "client 1 inside its tunnel (only the carrier is visible at the router)"
+	CNS=$NS_CLI3
+	q_udp 192.168.1.12 192.168.1.1 www.example.com A outside - no-tunnel "host 3 has no VPN: it uses the LAN resolver, as it should; not a leak (the description does not require every host to be tunnelled)"
+	CNS=$NS_CLI2
+	q_udp 10.67.0.2 10.67.0.1 mail.example.com A tunnel ok tunnel "client 2 inside its tunnel"
+	q_udp 192.168.1.11 192.168.1.1 shop.example.org A outside leak split-tunnel "client 2 leaks to the LAN resolver"
+	CNS=$NS_CLI3
+	q_udp 192.168.1.12 192.168.1.1 news.example.com AAAA outside - no-tunnel "host 3 (no VPN), AAAA to the LAN resolver"
+	q_tcp 192.168.1.12 192.168.1.1 api.example.org A outside - no-tunnel "host 3 (no VPN), kdig +tcp to the LAN resolver"
+	q_udp fd00:1::12 fd00:1::1 mail.example.com A outside - no-tunnel "host 3 (no VPN), over IPv6 to the LAN resolver"
+	CNS=$NS_CLI
+	q_udp 10.66.0.2 10.66.0.1 api.example.org A tunnel ok tunnel "client 1 inside its tunnel"
+	cap_stop
+	cat >"$OUT/tunnel.xml" <<'EOF'
+<?xml version="1.0" encoding="UTF-8"?>
+<tunnels xmlns="urn:leakscope:tunnel:1">
+  <!-- captured on the router's LAN bridge br0: no interface element, the
+       tunnel interfaces live on the clients.  Host 3 (192.168.1.12,
+       02:00:00:00:01:0c) has no VPN and is not described: nothing here
+       says every host must be tunnelled. -->
   <tunnel name="client1-wg" kind="wireguard">
     <endpoint address="203.0.113.5" port="51820" transport="udp"/>
     <inside prefix="10.66.0.2/32"/>
