@@ -42,7 +42,7 @@ SNAP=262144
 ALL_SCENARIOS="wg-clean wg-split wg-ipv6-leak wg-killswitch wg-bootstrap wg-parallel
 doh-outside doh-inside dot-outside dns-tcp-multi wg-resolver-routed-outside local-link
 ovpn-udp ovpn-tcp vlan gateway-two-clients wg-over-53
-ipsec-strongswan ssh-socks openconnect-ocserv gateway-novpn"
+ipsec-strongswan ssh-socks openconnect-ocserv gateway-novpn sll1-any"
 
 log() { printf 'lab: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -695,14 +695,15 @@ EOF
 # ---------------------------------------------------------------- capture
 
 CAP_PIDS=()
+ANY_DLT=LINUX_SLL2 # sll1-any sets LINUX_SLL (cooked v1: no interface index)
 # cap_start NS PHYSIF: tcpdump on the physical interface (Ethernet pcap) and
-# on "any" (LINUX_SLL2) in the same namespace; -n: no reverse lookups of our own.
+# on "any" ($ANY_DLT) in the same namespace; -n: no reverse lookups of our own.
 cap_start() {
 	local ns=$1 ifn=$2
 	CAP_PIDS=()
 	bg "$ns" "$LOGD/tcpdump-phys.log" tcpdump -n -U -s $SNAP -Z root -i "$ifn" -w "$OUT/phys.pcap"
 	CAP_PIDS+=("$LASTPID")
-	bg "$ns" "$LOGD/tcpdump-any.log" tcpdump -n -U -s $SNAP -Z root -i any -y LINUX_SLL2 -w "$OUT/any.pcap"
+	bg "$ns" "$LOGD/tcpdump-any.log" tcpdump -n -U -s $SNAP -Z root -i any -y "$ANY_DLT" -w "$OUT/any.pcap"
 	CAP_PIDS+=("$LASTPID")
 	wait_until "tcpdump on $ifn" 50 grep -q "listening on" "$LOGD/tcpdump-phys.log"
 	wait_until "tcpdump on any" 50 grep -q "listening on" "$LOGD/tcpdump-any.log"
@@ -1235,6 +1236,30 @@ sc_gateway_novpn() {
   </tunnel>
 </tunnels>
 EOF
+}
+
+sc_sll1_any() {
+	# The wg-split setup, but any.pcap in Linux cooked v1 (tcpdump -y
+	# LINUX_SLL): no interface index or name, only each packet's ARPHRD
+	# type (65534 ARPHRD_NONE for the TUN device lswg-c0, 1 for cli0, 772
+	# for lo) tells the tunnel from the physical interface.
+	ANY_DLT=LINUX_SLL
+	wg_lab plain 51820
+	cap_start $NS_CLI cli0
+	wg_up 51820 v6
+	phase
+	q_udp 10.66.0.2 10.66.0.1 www.example.com A tunnel ok tunnel "inside (SLL v1: ARPHRD 65534, the TUN device)"
+	q_udp fd00:66::2 fd00:66::1 mail.example.com AAAA tunnel ok tunnel "inside over IPv6"
+	q_tcp 10.66.0.2 10.66.0.1 api.example.org A tunnel ok tunnel "kdig +tcp inside"
+	q_udp 192.168.1.10 192.168.1.1 shop.example.org A outside leak split-tunnel "LAN resolver while the tunnel is up (SLL v1: ARPHRD 1, cli0)"
+	cap_stop
+	ANY_DLT=LINUX_SLL2
+	{
+		xml_head
+		echo '  <!-- any.pcap is Linux cooked v1 (LINUX_SLL): no interface names in it -->'
+		xml_wg lab-wg 51820 yes
+		echo '</tunnels>'
+	} >"$OUT/tunnel.xml"
 }
 
 sc_wg_over_53() {
