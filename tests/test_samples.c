@@ -212,6 +212,10 @@ static const struct known_gap known_gaps[] = {
 	{"sll1-any", "any.pcap",
 	 "Linux cooked v1 has no interface names: the 3 questions on the TUN device (ARPHRD 65534) from the inside "
 	 "addresses 10.66.0.2 / fd00:66::2 are judged leak/tunnel-resolver-outside, truth ok/tunnel"},
+	{"ipsec-killswitch", NULL,
+	 "the SA is deleted (IKE INFORMATIONAL DELETE exchange, then ~4 s without carrier): the 2 LAN queries after it "
+	 "are leak/kill-switch in truth, the analyzer says leak/split-tunnel (the DELETE is not taken as the drop; "
+	 "no keepalive rhythm, so the silence is below the 10 s gap)"},
 };
 
 static const struct known_gap *known_gap(const char *scenario, const char *capture)

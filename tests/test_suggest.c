@@ -72,6 +72,7 @@ static const struct {
 } known_gaps[] = {
 	{"ssh-socks", "an SSH connection used as a SOCKS tunnel (ssh -D) is not recognised as a carrier"},
 	{"openconnect-ocserv", "OpenConnect/AnyConnect (CSTP over TLS on TCP 443, DTLS on UDP 443) is not recognised as a carrier"},
+	{"ipsec-midsession", "ESP-in-UDP on 4500 without the IKE exchange in the capture (started mid-session) is not recognised"},
 };
 
 static const char *known_gap(const char *cap)

@@ -42,7 +42,7 @@ SNAP=262144
 ALL_SCENARIOS="wg-clean wg-split wg-ipv6-leak wg-killswitch wg-bootstrap wg-parallel
 doh-outside doh-inside dot-outside dns-tcp-multi wg-resolver-routed-outside local-link
 ovpn-udp ovpn-tcp vlan gateway-two-clients wg-over-53
-ipsec-strongswan ssh-socks openconnect-ocserv gateway-novpn sll1-any"
+ipsec-strongswan ssh-socks openconnect-ocserv gateway-novpn sll1-any ipsec-midsession ipsec-killswitch"
 
 log() { printf 'lab: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -1289,7 +1289,10 @@ sc_wg_over_53() {
 	{ xml_head; xml_wg lab-wg 53 yes; echo '</tunnels>'; } >"$OUT/tunnel.xml"
 }
 
-sc_ipsec_strongswan() {
+# ipsec_lab: the lab, both charons with their configuration loaded (no SA
+# yet); ipsec_up: the client initiates (IKE_SA_INIT, IKE_AUTH with the
+# CHILD_SA), gets 10.70.0.2 on ipsec0 and pings the resolver through the SA.
+ipsec_lab() {
 	lab_up plain
 	local psk
 	psk=$(openssl rand -hex 24)
@@ -1342,34 +1345,87 @@ secrets { ike-lab { id-1 = vpn.example.net
 	secret = "$psk" } }
 EOF
 	sw_ctl $NS_CLI cli --load-all --file "$TMP/sw-cli/swanctl.conf" >>"$LOGD/swanctl.log" 2>&1
-	cap_start $NS_CLI cli0
+}
+
+ipsec_up() {
 	sw_ctl $NS_CLI cli --initiate --child lab --timeout 20 >>"$LOGD/swanctl.log" 2>&1 ||
 		die "strongSwan: IKE/CHILD SA not established (see $LOGD/swanctl.log)"
 	nsx $NS_CLI ip -4 addr show dev ipsec0 | grep -q "inet 10.70.0.2/" || die "strongSwan: no virtual IP 10.70.0.2 on ipsec0"
 	nsx $NS_CLI ping -n -c 1 -W 2 10.70.0.1 >/dev/null || die "strongSwan: no ping through the tunnel"
-	phase
-	q_udp 10.70.0.2 10.70.0.1 www.example.com A tunnel ok tunnel "inside the IPsec tunnel (ESP in UDP 4500) to its resolver"
-	q_udp 10.70.0.2 10.70.0.1 www.example.com AAAA tunnel ok tunnel "inside the IPsec tunnel to its resolver"
-	q_tcp 10.70.0.2 10.70.0.1 api.example.org A tunnel ok tunnel "kdig +tcp inside the IPsec tunnel"
-	q_udp 192.168.1.10 192.168.1.1 shop.example.org A outside leak split-tunnel "LAN resolver while the SA is up: 192.168.1.1 is outside the traffic selector 10.70.0.0/24"
-	cap_stop
-	{
-		xml_head
-		cat <<'EOF'
+}
+
+# ipsec_xml [endpoint ports...]: the description (the ports of the carrier)
+ipsec_xml() {
+	local p
+	xml_head
+	cat <<'EOF'
   <!-- strongSwan IKEv2, NAT-T forced (encap = yes): IKE_SA_INIT on UDP 500,
        then IKE and ESP-in-UDP on 4500; traffic selector 10.70.0.0/24 only
        (split tunnel), virtual IP 10.70.0.2 on the TUN device ipsec0
        (kernel-libipsec) -->
   <tunnel name="lab-ipsec" kind="ipsec" ipv6="false">
-    <endpoint address="203.0.113.5" port="500" transport="udp"/>
-    <endpoint address="203.0.113.5" port="4500" transport="udp"/>
+EOF
+	for p in "$@"; do echo "    <endpoint address=\"203.0.113.5\" port=\"$p\" transport=\"udp\"/>"; done
+	cat <<'EOF'
     <inside prefix="10.70.0.2/32"/>
     <resolver address="10.70.0.1" port="53"/>
     <interface tunnel="ipsec0" physical="cli0"/>
   </tunnel>
 </tunnels>
 EOF
-	} >"$OUT/tunnel.xml"
+}
+
+ipsec_inside() {
+	q_udp 10.70.0.2 10.70.0.1 www.example.com A tunnel ok tunnel "inside the IPsec tunnel (ESP in UDP 4500) to its resolver"
+	q_udp 10.70.0.2 10.70.0.1 www.example.com AAAA tunnel ok tunnel "inside the IPsec tunnel to its resolver"
+	q_tcp 10.70.0.2 10.70.0.1 api.example.org A tunnel ok tunnel "kdig +tcp inside the IPsec tunnel"
+}
+
+sc_ipsec_strongswan() {
+	ipsec_lab
+	cap_start $NS_CLI cli0
+	ipsec_up
+	phase
+	ipsec_inside
+	q_udp 192.168.1.10 192.168.1.1 shop.example.org A outside leak split-tunnel "LAN resolver while the SA is up: 192.168.1.1 is outside the traffic selector 10.70.0.0/24"
+	cap_stop
+	ipsec_xml 500 4500 >"$OUT/tunnel.xml"
+}
+
+# The capture starts after the SAs are up: no IKE exchange in it, only
+# ESP-in-UDP on 4500 (a capture started mid-session).
+sc_ipsec_midsession() {
+	ipsec_lab
+	ipsec_up
+	cap_start $NS_CLI cli0
+	nsx $NS_CLI ping -n -c 1 -W 2 10.70.0.1 >/dev/null || die "strongSwan: no ping through the tunnel"
+	phase
+	ipsec_inside
+	q_udp 192.168.1.10 192.168.1.1 shop.example.org A outside leak split-tunnel "LAN resolver while the SA is up (outside the traffic selector)"
+	cap_stop
+	ipsec_xml 4500 >"$OUT/tunnel.xml"
+}
+
+# The SA is deleted (swanctl --terminate: IKE INFORMATIONAL DELETE on 4500,
+# answered; the virtual IP and the routes go), then the client asks the LAN
+# resolver: the tunnel is down, as in wg-killswitch (~4 s of silence).
+sc_ipsec_killswitch() {
+	ipsec_lab
+	cap_start $NS_CLI cli0
+	ipsec_up
+	phase
+	q_udp 10.70.0.2 10.70.0.1 www.example.com A tunnel ok tunnel "inside while the SA is up"
+	q_udp 10.70.0.2 10.70.0.1 mail.example.com A tunnel ok tunnel "inside while the SA is up"
+	q_udp 192.168.1.10 192.168.1.1 shop.example.org A outside leak split-tunnel "LAN resolver while the SA is up (outside the traffic selector)"
+	phase
+	sw_ctl $NS_CLI cli --terminate --ike lab --timeout 10 >>"$LOGD/swanctl.log" 2>&1 ||
+		die "strongSwan: terminate failed"
+	! nsx $NS_CLI ip -4 addr show dev ipsec0 | grep -q "inet 10.70.0.2/" || die "strongSwan: virtual IP still there after terminate"
+	sleep 4
+	q_udp 192.168.1.10 192.168.1.1 www.example.com A outside leak kill-switch "after the SA was deleted (IKE DELETE in the capture), to the LAN resolver"
+	q_tcp 192.168.1.10 192.168.1.1 news.example.com AAAA outside leak kill-switch "after the SA was deleted, kdig +tcp to the LAN resolver"
+	cap_stop
+	ipsec_xml 500 4500 >"$OUT/tunnel.xml"
 }
 
 # q_socks_local CLIENT RESOLVER URLNAME NOTE: curl --socks5 resolves the name
