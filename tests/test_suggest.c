@@ -73,6 +73,7 @@ static const struct {
 	{"ssh-socks", "an SSH connection used as a SOCKS tunnel (ssh -D) is not recognised as a carrier"},
 	{"openconnect-ocserv", "OpenConnect/AnyConnect (CSTP over TLS on TCP 443, DTLS on UDP 443) is not recognised as a carrier"},
 	{"ipsec-midsession", "ESP-in-UDP on 4500 without the IKE exchange in the capture (started mid-session) is not recognised"},
+	{"ovpn-midsession", "OpenVPN mid-session (P_DATA_V2 and pings only, no hard reset in the capture) is not recognised"},
 };
 
 static const char *known_gap(const char *cap)

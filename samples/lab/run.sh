@@ -42,7 +42,8 @@ SNAP=262144
 ALL_SCENARIOS="wg-clean wg-split wg-ipv6-leak wg-killswitch wg-bootstrap wg-parallel
 doh-outside doh-inside dot-outside dns-tcp-multi wg-resolver-routed-outside local-link
 ovpn-udp ovpn-tcp vlan gateway-two-clients wg-over-53
-ipsec-strongswan ssh-socks openconnect-ocserv gateway-novpn sll1-any ipsec-midsession ipsec-killswitch"
+ipsec-strongswan ssh-socks openconnect-ocserv gateway-novpn sll1-any ipsec-midsession ipsec-killswitch
+ovpn-midsession"
 
 log() { printf 'lab: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -1091,17 +1092,23 @@ sc_local_link() {
 	{ xml_head; xml_wg lab-wg 51820 yes; echo '</tunnels>'; } >"$OUT/tunnel.xml"
 }
 
-# ovpn NAME IFACE SERVERPROTO CLIENTPROTO PORT NET.x
+# ovpn NAME IFACE SERVERPROTO CLIENTPROTO PORT NET.x TRANSPORT [midsession]
 ovpn_scenario() {
-	local name=$1 sif=$2 cif=$3 sproto=$4 cproto=$5 port=$6 net=$7 transport=$8
+	local name=$1 sif=$2 cif=$3 sproto=$4 cproto=$5 port=$6 net=$7 transport=$8 mid=${9:-}
 	lab_up plain
 	ovpn_server "$name-srv" "$sif" "$sproto" "$port" "$net.0"
 	tun_dns $NS_VPN "$net.1"
-	cap_start $NS_CLI cli0
+	[ -n "$mid" ] || cap_start $NS_CLI cli0
 	ovpn_client "$name-cli" "$cif" "$cproto" "$port"
 	nsx $NS_CLI ip -4 addr show dev "$cif" | grep -q "inet $net.2/" || die "$name: client did not get $net.2"
 	full_tunnel $NS_CLI "$cif" "$net.1" 203.0.113.5 192.168.1.1
 	nsx $NS_CLI ping -n -c 1 -W 2 "$net.1" >/dev/null || die "$name: no ping through the tunnel"
+	if [ -n "$mid" ]; then
+		# mid-session: the capture starts once the tunnel is up (no hard
+		# reset, no TLS handshake in it: data channel and pings only)
+		cap_start $NS_CLI cli0
+		nsx $NS_CLI ping -n -c 1 -W 2 "$net.1" >/dev/null || die "$name: no ping through the tunnel"
+	fi
 	phase
 	q_udp "$net.2" "$net.1" www.example.com A tunnel ok tunnel "inside the OpenVPN tunnel to its resolver"
 	q_udp "$net.2" "$net.1" www.example.com AAAA tunnel ok tunnel "inside the OpenVPN tunnel to its resolver"
@@ -1124,6 +1131,7 @@ EOF
 
 sc_ovpn_udp() { ovpn_scenario ovpn-udp lsovpn-s0 lsovpn-c0 udp4 udp4 1194 10.8.0 udp; }
 sc_ovpn_tcp() { ovpn_scenario ovpn-tcp lsovpn-s1 lsovpn-c1 tcp4-server tcp4-client 443 10.9.0 tcp; }
+sc_ovpn_midsession() { ovpn_scenario ovpn-midsession lsovpn-s0 lsovpn-c0 udp4 udp4 1194 10.8.0 udp midsession; }
 
 sc_vlan() {
 	wg_lab vlan 51820
