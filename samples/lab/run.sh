@@ -1,7 +1,8 @@
 #!/bin/sh
 # run.sh - the leakscope capture lab: builds network namespaces, runs real
-# VPN software (wireguard-go, OpenVPN) and real DNS clients/servers (dig, kdig,
-# curl, dnsmasq, unbound), captures with tcpdump and writes, per scenario,
+# VPN software (wireguard-go, OpenVPN, strongSwan, OpenSSH, ocserv/openconnect)
+# and real DNS clients/servers (dig, kdig, curl, dnsmasq, unbound), captures
+# with tcpdump and writes, per scenario,
 # samples/<scenario>/{phys.pcap,any.pcap,tunnel.xml,truth.tsv}.
 #
 # usage: sh samples/lab/run.sh [scenario...]      (root; default: all)
