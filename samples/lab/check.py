@@ -15,6 +15,10 @@ compares the questions seen on the wire with the ones the truth lists.
    outside rows plus the tunnel rows (the tunnel interface shows the inner
    packets), except for a router capture (no <interface> in tunnel.xml),
    where tunnel rows are invisible; the same goes for ClientHellos.
+ - SOCKS requests that hand the proxy a name (truth proto socks5) count as
+   questions: they must be the truth rows with that proto.
+ - ClientHellos to a TCP endpoint of tunnel.xml are the carrier (OpenConnect
+   CSTP on 443), not DoH.
  - Nothing else may look like a name-resolution question.
 Prints one line per scenario with the figures, and the offending packets.
 Exit status 1 if any scenario fails.
@@ -69,6 +73,18 @@ def questions(path, extra=()):
     return out
 
 
+def socks_names(path):
+    """SOCKS requests that carry a name for the proxy to resolve (SOCKS5
+    address type 3, SOCKS4a): the name leaves the client inside whatever
+    carries the proxy's traffic, as (key, frame, time, ifindex)."""
+    rows = tshark(path, "socks.remote_name || socks.v4a_dns_name",
+                  ["frame.number", "frame.time_relative", "sll.ifindex", "ip.src", "ipv6.src",
+                   "ip.dst", "ipv6.dst", "tcp.dstport", "socks.version", "socks.remote_name",
+                   "socks.v4a_dns_name"])
+    return [((("socks%s" % ver), s4 or s6, d4 or d6, p, n5 or n4, "-"), num, t, ifx)
+            for (num, t, ifx, s4, s6, d4, d6, p, ver, n5, n4) in rows]
+
+
 def hellos(path):
     rows = tshark(path, "tcp && tls.handshake.type == 1",
                   ["frame.number", "frame.time_relative", "sll.ifindex", "ip.src", "ipv6.src",
@@ -110,10 +126,17 @@ def check(sdir):
     anyp = os.path.join(sdir, "any.pcap")
     def q(path):
         # drop the carrier packets (to or from the endpoint), keep the rest
-        return [x for x in questions(path) if x[0][1] not in carrier53 and x[0][2] not in carrier53]
+        return [x for x in questions(path) + socks_names(path)
+                if x[0][1] not in carrier53 and x[0][2] not in carrier53]
 
     phys_q, any_q = q(phys), q(anyp)
-    phys_h, any_h = hellos(phys), hellos(anyp)
+    # a TLS carrier (OpenConnect's CSTP on 443) is not DoH: ClientHellos to
+    # a described TCP endpoint are the carrier's
+    tls_carrier = {(ep.get("address"), ep.get("port")) for ep in root.iter(NS + "endpoint")
+                   if ep.get("transport") == "tcp"}
+    def h(path):
+        return [x for x in hellos(path) if (x[0][2], x[0][3]) not in tls_carrier]
+    phys_h, any_h = h(phys), h(anyp)
     exp_phys = collections.Counter({k: c for (k, p), c in clear_t.items() if p == "outside"})
     exp_any = collections.Counter({k: c for (k, p), c in clear_t.items()
                                    if p == "outside" or (p == "tunnel" and not at_router)})

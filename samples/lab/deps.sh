@@ -1,13 +1,16 @@
 #!/bin/sh
 # deps.sh - installs the Debian packages the capture lab needs (idempotent).
-# Services shipped by the packages (dnsmasq, unbound, openvpn) must not run:
+# Services shipped by the packages (dnsmasq, unbound, openvpn, strongswan,
+# ssh, ocserv) must not run:
 # the lab starts its own instances inside network namespaces with its own
 # config, so package installs run under a policy-rc.d that forbids starting
 # services, and any that got started anyway are stopped afterwards.
 set -eu
 
 PKGS="wireguard-go wireguard-tools openvpn dnsmasq unbound knot-dnsutils dnsutils
-curl tcpdump openssl iproute2 iputils-ping python3 tshark procps kmod"
+curl tcpdump openssl iproute2 iputils-ping python3 tshark procps kmod
+strongswan-charon strongswan-swanctl libcharon-extra-plugins
+openssh-server openssh-client ocserv openconnect gnutls-bin"
 
 missing=""
 for p in $PKGS; do
@@ -37,7 +40,7 @@ fi
 # Stop packaged daemons if an init system started them anyway; the lab's own
 # instances run in namespaces with their own PID files.
 if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
-	for s in dnsmasq unbound openvpn; do
+	for s in dnsmasq unbound openvpn strongswan ssh ocserv; do
 		systemctl stop "$s" >/dev/null 2>&1 || true
 		systemctl disable "$s" >/dev/null 2>&1 || true
 	done

@@ -1,7 +1,8 @@
 #!/bin/sh
 # run.sh - the leakscope capture lab: builds network namespaces, runs real
-# VPN software (wireguard-go, OpenVPN) and real DNS clients/servers (dig, kdig,
-# curl, dnsmasq, unbound), captures with tcpdump and writes, per scenario,
+# VPN software (wireguard-go, OpenVPN, strongSwan, OpenSSH, ocserv/openconnect)
+# and real DNS clients/servers (dig, kdig, curl, dnsmasq, unbound), captures
+# with tcpdump and writes, per scenario,
 # samples/<scenario>/{phys.pcap,any.pcap,tunnel.xml,truth.tsv}.
 #
 # usage: sh samples/lab/run.sh [scenario...]      (root; default: all)
@@ -25,6 +26,7 @@ SAMPLES=$(dirname "$LAB")
 NSP=lslab
 NS_CLI=$NSP-cli
 NS_CLI2=$NSP-cli2
+NS_CLI3=$NSP-cli3
 NS_RTR=$NSP-rtr
 NS_VPN=$NSP-vpn
 NS_VPNIN=$NSP-vpnin
@@ -35,11 +37,14 @@ PY=/usr/bin/python3
 LOGROOT=/tmp/leakscope-lab-logs
 LOGD=""
 VLAN_IMPL=""
+OC_ADDR=10.72.0.130 # the address ocserv gives (predictable-ips); checked at run time
 SNAP=262144
 
 ALL_SCENARIOS="wg-clean wg-split wg-ipv6-leak wg-killswitch wg-bootstrap wg-parallel
 doh-outside doh-inside dot-outside dns-tcp-multi wg-resolver-routed-outside local-link
-ovpn-udp ovpn-tcp vlan gateway-two-clients wg-over-53"
+ovpn-udp ovpn-tcp vlan gateway-two-clients wg-over-53
+ipsec-strongswan ssh-socks openconnect-ocserv gateway-novpn sll1-any ipsec-midsession ipsec-killswitch
+ovpn-midsession"
 
 log() { printf 'lab: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -185,7 +190,7 @@ client_addrs() {
 	nsx "$ns" ip addr add "$5/64" dev "$ifn" nodad
 }
 
-# lab_up plain|vlan|gateway
+# lab_up plain|vlan|gateway|gateway3   (gateway3: gateway plus a host without VPN)
 lab_up() {
 	local variant=$1 ns
 	for ns in $NS_CLI $NS_RTR $NS_VPN $NS_PUB; do mkns "$ns"; done
@@ -228,7 +233,7 @@ lab_up() {
 		CLI_IF=cli0.100
 		RTR_IF=lan0.100
 		;;
-	gateway)
+	gateway | gateway3)
 		mkns $NS_CLI2
 		mkdir -p /etc/netns/$NS_CLI2
 		echo "nameserver 127.0.0.1" >/etc/netns/$NS_CLI2/resolv.conf
@@ -248,6 +253,22 @@ lab_up() {
 		nsx $NS_CLI2 ip link set cli1 up
 		nsx $NS_CLI2 ip route add default via 192.168.1.1
 		nsx $NS_CLI2 ip -6 route add default via fd00:1::1
+		if [ "$variant" = gateway3 ]; then
+			# a third host on the LAN, with no VPN at all
+			mkns $NS_CLI3
+			mkdir -p /etc/netns/$NS_CLI3
+			echo "nameserver 127.0.0.1" >/etc/netns/$NS_CLI3/resolv.conf
+			ip link add cli2 netns $NS_CLI3 address 02:00:00:00:01:0c type veth \
+				peer name lan2 netns $NS_RTR address 02:00:00:00:01:04
+			nsx $NS_CLI3 ip link set cli2 addrgenmode none
+			nsx $NS_RTR ip link set lan2 addrgenmode none
+			nsx $NS_RTR ip link set lan2 master br0
+			nsx $NS_RTR ip link set lan2 up
+			client_addrs $NS_CLI3 cli2 192.168.1.12 fd00:1::12 fe80::12
+			nsx $NS_CLI3 ip link set cli2 up
+			nsx $NS_CLI3 ip route add default via 192.168.1.1
+			nsx $NS_CLI3 ip -6 route add default via fd00:1::1
+		fi
 		CLI_IF=cli0
 		RTR_IF=br0
 		;;
@@ -494,17 +515,197 @@ ovpn_client() {
 	wait_until "$name connected" 200 grep -q "Initialization Sequence Completed" "$LOGD/$name.log"
 }
 
+# ---------------------------------------------------------------- strongSwan
+#
+# charon (IKEv2) with the kernel-libipsec plugin: ESP in user space through a
+# TUN device (ipsec0), because this kernel has XFRM but no ESP transform
+# (CONFIG_INET_ESP unset); libipsec sends ESP only UDP-encapsulated, so the
+# client forces NAT-T (encap = yes): IKE on UDP 500, then IKE and ESP-in-UDP
+# on 4500.  Each charon gets its own strongswan.conf (STRONGSWAN_CONF), vici
+# socket and a private /run (charon's PID file path is compiled in), so the
+# two instances do not see each other.
+
+# sw_start NS NAME: writes $TMP/sw-NAME/strongswan.conf, starts charon
+sw_start() {
+	local ns=$1 name=$2 d=$TMP/sw-$2
+	mkdir -p "$d/run"
+	cat >"$d/strongswan.conf" <<EOF
+charon {
+	load = random nonce aes sha1 sha2 hmac kdf gmp pem pkcs1 x509 pubkey kernel-libipsec kernel-netlink socket-default vici attr
+	install_routes = yes
+	install_virtual_ip = yes
+	install_virtual_ip_on = ipsec0
+	retransmit_tries = 3
+	plugins {
+		vici {
+			socket = unix://$d/charon.vici
+		}
+	}
+	filelog {
+		lab {
+			path = $LOGD/charon-$name.log
+			time_format = %T
+			default = 1
+			ike = 2
+			cfg = 2
+		}
+	}
+}
+swanctl {
+	load = random nonce aes sha1 sha2 hmac pem pkcs1 x509 pubkey
+	socket = unix://$d/charon.vici
+}
+EOF
+	bg "$ns" "$LOGD/charon-$name.out" env STRONGSWAN_CONF="$d/strongswan.conf" \
+		unshare -m sh -c "mount -t tmpfs lab-run /run && exec /usr/lib/ipsec/charon"
+	wait_until "charon $name vici socket" 100 test -S "$d/charon.vici"
+	wait_until "charon $name ipsec0" 50 nsx "$ns" ip link show ipsec0
+}
+
+# sw_ctl NS NAME COMMAND args...   (swanctl wants the command first)
+sw_ctl() {
+	local ns=$1 name=$2 cmd=$3
+	shift 3
+	nsx "$ns" env STRONGSWAN_CONF="$TMP/sw-$name/strongswan.conf" swanctl "$cmd" --uri "unix://$TMP/sw-$name/charon.vici" "$@"
+}
+
+# ---------------------------------------------------------------- OpenSSH
+
+# ssh_server: sshd on 203.0.113.5:22 in the VPN namespace, host and client
+# keys made per run (ed25519), key authentication only.  A private /run
+# holds /run/sshd (privilege separation) so nothing outside the lab changes.
+ssh_server() {
+	local d=$TMP/ssh
+	mkdir -p "$d"
+	ssh-keygen -q -t ed25519 -N '' -C lab-host -f "$d/host_ed25519"
+	ssh-keygen -q -t ed25519 -N '' -C lab-client -f "$d/id_ed25519"
+	cp "$d/id_ed25519.pub" "$d/authorized_keys"
+	echo "203.0.113.5 $(cut -d' ' -f1,2 "$d/host_ed25519.pub")" >"$d/known_hosts"
+	cat >"$d/sshd_config" <<EOF
+ListenAddress 203.0.113.5:22
+HostKey $d/host_ed25519
+PidFile none
+UsePAM no
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+PubkeyAuthentication yes
+AuthorizedKeysFile $d/authorized_keys
+StrictModes no
+PermitRootLogin prohibit-password
+AllowTcpForwarding yes
+UseDNS no
+LogLevel VERBOSE
+EOF
+	bg $NS_VPN "$LOGD/sshd.log" unshare -m sh -c \
+		"mount -t tmpfs lab-run /run && mkdir -m 755 /run/sshd && exec /usr/sbin/sshd -D -e -f $d/sshd_config"
+	wait_until "sshd" 50 listening $NS_VPN t 203.0.113.5 22
+}
+
+# ssh_socks: `ssh -D 127.0.0.1:1080 -N` from the client, by address (no
+# lookup of the server's name), the host key pinned.
+ssh_socks() {
+	local d=$TMP/ssh
+	bg $NS_CLI "$LOGD/ssh-client.log" ssh -F /dev/null -i "$d/id_ed25519" -o UserKnownHostsFile="$d/known_hosts" \
+		-o StrictHostKeyChecking=yes -o BatchMode=yes -o ExitOnForwardFailure=yes -o ServerAliveInterval=0 \
+		-D 127.0.0.1:1080 -N -v root@203.0.113.5
+	wait_until "ssh -D 1080" 100 listening $NS_CLI t 127.0.0.1 1080
+}
+
+# ---------------------------------------------------------------- ocserv / OpenConnect
+
+# oc_server: ocserv on 203.0.113.5 TCP 443 (CSTP over TLS) and UDP 443
+# (DTLS), password authentication (ocpasswd, per-run password), the lab
+# CA's vpn.example.net certificate, pool 10.72.0.0/24, pushed DNS 10.72.0.1.
+# No worker isolation (seccomp) and no occtl, so it runs from a temp dir.
+oc_server() {
+	local d=$TMP/oc
+	mkdir -p "$d"
+	openssl rand -hex 16 >"$d/password"
+	printf '%s\n%s\n' "$(cat "$d/password")" "$(cat "$d/password")" |
+		ocpasswd -c "$d/ocpasswd" labuser >/dev/null 2>&1 || die "ocpasswd failed"
+	cat >"$d/ocserv.conf" <<EOF
+auth = "plain[passwd=$d/ocpasswd]"
+listen-host = 203.0.113.5
+tcp-port = 443
+udp-port = 443
+run-as-user = root
+run-as-group = root
+socket-file = $d/ocserv-socket
+isolate-workers = false
+max-clients = 4
+max-same-clients = 1
+keepalive = 32400
+dpd = 90
+mobile-dpd = 1800
+switch-to-tcp-timeout = 25
+try-mtu-discovery = false
+server-cert = $TMP/pki/ovpn-srv.pem
+server-key = $TMP/pki/ovpn-srv.key
+tls-priorities = "NORMAL:%SERVER_PRECEDENCE:%COMPAT:-VERS-SSL3.0:-VERS-TLS1.0:-VERS-TLS1.1:-VERS-TLS1.3"
+auth-timeout = 240
+cookie-timeout = 300
+deny-roaming = false
+rekey-time = 172800
+rekey-method = ssl
+use-occtl = false
+pid-file = $d/ocserv.pid
+log-level = 2
+device = lsoc-s
+predictable-ips = true
+ipv4-network = 10.72.0.0
+ipv4-netmask = 255.255.255.0
+dns = 10.72.0.1
+ping-leases = false
+route = default
+cisco-client-compat = true
+dtls-legacy = true
+EOF
+	bg $NS_VPN "$LOGD/ocserv.log" ocserv -f -d 2 -c "$d/ocserv.conf"
+	wait_until "ocserv tcp 443" 100 listening $NS_VPN t 203.0.113.5 443
+	wait_until "ocserv udp 443" 50 listening $NS_VPN u 203.0.113.5 443
+}
+
+# oc_client IFACE: openconnect (AnyConnect protocol), the server certificate
+# pinned by its key hash, the password on stdin.  Its script only puts the
+# address on the TUN device (no resolv.conf, no routes: run.sh sets those)
+# and writes it to $TMP/oc/client-addr.  Waits for the DTLS channel.
+oc_client() {
+	local d=$TMP/oc ifn=$1 pin
+	pin=$(openssl x509 -in "$TMP/pki/ovpn-srv.pem" -pubkey -noout | openssl pkey -pubin -outform der |
+		openssl dgst -sha256 -binary | base64)
+	cat >"$d/client-script.sh" <<EOF
+#!/bin/sh
+{ echo "reason=\$reason"; env | grep -E '^(TUNDEV|INTERNAL_IP4_|CISCO_|VPNGATEWAY)' | sort; } >>"$LOGD/openconnect-script.log"
+case "\$reason" in
+connect)
+	ip link set dev "\$TUNDEV" up mtu "\${INTERNAL_IP4_MTU:-1400}"
+	ip addr add "\$INTERNAL_IP4_ADDRESS/32" dev "\$TUNDEV"
+	echo "\$INTERNAL_IP4_ADDRESS" >"$d/client-addr"
+	;;
+esac
+exit 0
+EOF
+	chmod 755 "$d/client-script.sh"
+	bg $NS_CLI "$LOGD/openconnect.log" sh -c "exec openconnect --protocol=anyconnect --interface=$ifn \
+		--script=$d/client-script.sh --servercert=pin-sha256:$pin --user=labuser --passwd-on-stdin \
+		--non-inter --reconnect-timeout=10 -v https://203.0.113.5/ <$d/password"
+	OC_PID=$LASTPID
+	wait_until "openconnect DTLS" 200 grep -q "Established DTLS connection" "$LOGD/openconnect.log"
+	wait_until "openconnect address" 50 test -s "$d/client-addr"
+}
+
 # ---------------------------------------------------------------- capture
 
 CAP_PIDS=()
+ANY_DLT=LINUX_SLL2 # sll1-any sets LINUX_SLL (cooked v1: no interface index)
 # cap_start NS PHYSIF: tcpdump on the physical interface (Ethernet pcap) and
-# on "any" (LINUX_SLL2) in the same namespace; -n: no reverse lookups of our own.
+# on "any" ($ANY_DLT) in the same namespace; -n: no reverse lookups of our own.
 cap_start() {
 	local ns=$1 ifn=$2
 	CAP_PIDS=()
 	bg "$ns" "$LOGD/tcpdump-phys.log" tcpdump -n -U -s $SNAP -Z root -i "$ifn" -w "$OUT/phys.pcap"
 	CAP_PIDS+=("$LASTPID")
-	bg "$ns" "$LOGD/tcpdump-any.log" tcpdump -n -U -s $SNAP -Z root -i any -y LINUX_SLL2 -w "$OUT/any.pcap"
+	bg "$ns" "$LOGD/tcpdump-any.log" tcpdump -n -U -s $SNAP -Z root -i any -y "$ANY_DLT" -w "$OUT/any.pcap"
 	CAP_PIDS+=("$LASTPID")
 	wait_until "tcpdump on $ifn" 50 grep -q "listening on" "$LOGD/tcpdump-phys.log"
 	wait_until "tcpdump on any" 50 grep -q "listening on" "$LOGD/tcpdump-any.log"
@@ -892,17 +1093,23 @@ sc_local_link() {
 	{ xml_head; xml_wg lab-wg 51820 yes; echo '</tunnels>'; } >"$OUT/tunnel.xml"
 }
 
-# ovpn NAME IFACE SERVERPROTO CLIENTPROTO PORT NET.x
+# ovpn NAME IFACE SERVERPROTO CLIENTPROTO PORT NET.x TRANSPORT [midsession]
 ovpn_scenario() {
-	local name=$1 sif=$2 cif=$3 sproto=$4 cproto=$5 port=$6 net=$7 transport=$8
+	local name=$1 sif=$2 cif=$3 sproto=$4 cproto=$5 port=$6 net=$7 transport=$8 mid=${9:-}
 	lab_up plain
 	ovpn_server "$name-srv" "$sif" "$sproto" "$port" "$net.0"
 	tun_dns $NS_VPN "$net.1"
-	cap_start $NS_CLI cli0
+	[ -n "$mid" ] || cap_start $NS_CLI cli0
 	ovpn_client "$name-cli" "$cif" "$cproto" "$port"
 	nsx $NS_CLI ip -4 addr show dev "$cif" | grep -q "inet $net.2/" || die "$name: client did not get $net.2"
 	full_tunnel $NS_CLI "$cif" "$net.1" 203.0.113.5 192.168.1.1
 	nsx $NS_CLI ping -n -c 1 -W 2 "$net.1" >/dev/null || die "$name: no ping through the tunnel"
+	if [ -n "$mid" ]; then
+		# mid-session: the capture starts once the tunnel is up (no hard
+		# reset, no TLS handshake in it: data channel and pings only)
+		cap_start $NS_CLI cli0
+		nsx $NS_CLI ping -n -c 1 -W 2 "$net.1" >/dev/null || die "$name: no ping through the tunnel"
+	fi
 	phase
 	q_udp "$net.2" "$net.1" www.example.com A tunnel ok tunnel "inside the OpenVPN tunnel to its resolver"
 	q_udp "$net.2" "$net.1" www.example.com AAAA tunnel ok tunnel "inside the OpenVPN tunnel to its resolver"
@@ -925,6 +1132,7 @@ EOF
 
 sc_ovpn_udp() { ovpn_scenario ovpn-udp lsovpn-s0 lsovpn-c0 udp4 udp4 1194 10.8.0 udp; }
 sc_ovpn_tcp() { ovpn_scenario ovpn-tcp lsovpn-s1 lsovpn-c1 tcp4-server tcp4-client 443 10.9.0 tcp; }
+sc_ovpn_midsession() { ovpn_scenario ovpn-midsession lsovpn-s0 lsovpn-c0 udp4 udp4 1194 10.8.0 udp midsession; }
 
 sc_vlan() {
 	wg_lab vlan 51820
@@ -989,6 +1197,80 @@ sc_gateway_two_clients() {
 EOF
 }
 
+sc_gateway_novpn() {
+	lab_up gateway3
+	wg_keys lswg-s0 lswg-s1 lswg-c0 lswg-c1
+	wg_server lswg-s0 51820 10.66.0.1/24
+	wg_server lswg-s1 51821 10.67.0.1/24
+	tun_dns $NS_VPN 10.66.0.1 10.67.0.1
+	# The capture point is the router's LAN bridge: three hosts' frames
+	# (MACs 02:00:00:00:01:0a, :0b, :0c); the third has no VPN.
+	cap_start $NS_RTR br0
+	wg_client $NS_CLI lswg-c0 lswg-s0 203.0.113.5:51820 40001 10.66.0.2/32
+	full_tunnel $NS_CLI lswg-c0 "" 203.0.113.5 192.168.1.1
+	tunnel_ping $NS_CLI 10.66.0.1
+	wg_client $NS_CLI2 lswg-c1 lswg-s1 203.0.113.5:51821 40002 10.67.0.2/32
+	full_tunnel $NS_CLI2 lswg-c1 "" 203.0.113.5 192.168.1.1
+	tunnel_ping $NS_CLI2 10.67.0.1
+	phase
+	q_udp 10.66.0.2 10.66.0.1 www.example.com A tunnel ok tunnel "client 1 inside its tunnel (only the carrier is visible at the router)"
+	CNS=$NS_CLI3
+	q_udp 192.168.1.12 192.168.1.1 www.example.com A outside - no-tunnel "host 3 has no VPN: it uses the LAN resolver, as it should; not a leak (the description does not require every host to be tunnelled)"
+	CNS=$NS_CLI2
+	q_udp 10.67.0.2 10.67.0.1 mail.example.com A tunnel ok tunnel "client 2 inside its tunnel"
+	q_udp 192.168.1.11 192.168.1.1 shop.example.org A outside leak split-tunnel "client 2 leaks to the LAN resolver"
+	CNS=$NS_CLI3
+	q_udp 192.168.1.12 192.168.1.1 news.example.com AAAA outside - no-tunnel "host 3 (no VPN), AAAA to the LAN resolver"
+	q_tcp 192.168.1.12 192.168.1.1 api.example.org A outside - no-tunnel "host 3 (no VPN), kdig +tcp to the LAN resolver"
+	q_udp fd00:1::12 fd00:1::1 mail.example.com A outside - no-tunnel "host 3 (no VPN), over IPv6 to the LAN resolver"
+	CNS=$NS_CLI
+	q_udp 10.66.0.2 10.66.0.1 api.example.org A tunnel ok tunnel "client 1 inside its tunnel"
+	cap_stop
+	cat >"$OUT/tunnel.xml" <<'EOF'
+<?xml version="1.0" encoding="UTF-8"?>
+<tunnels xmlns="urn:leakscope:tunnel:1">
+  <!-- captured on the router's LAN bridge br0: no interface element, the
+       tunnel interfaces live on the clients.  Host 3 (192.168.1.12,
+       02:00:00:00:01:0c) has no VPN and is not described: nothing here
+       says every host must be tunnelled. -->
+  <tunnel name="client1-wg" kind="wireguard">
+    <endpoint address="203.0.113.5" port="51820" transport="udp"/>
+    <inside prefix="10.66.0.2/32"/>
+    <resolver address="10.66.0.1" port="53"/>
+  </tunnel>
+  <tunnel name="client2-wg" kind="wireguard">
+    <endpoint address="203.0.113.5" port="51821" transport="udp"/>
+    <inside prefix="10.67.0.2/32"/>
+    <resolver address="10.67.0.1" port="53"/>
+  </tunnel>
+</tunnels>
+EOF
+}
+
+sc_sll1_any() {
+	# The wg-split setup, but any.pcap in Linux cooked v1 (tcpdump -y
+	# LINUX_SLL): no interface index or name, only each packet's ARPHRD
+	# type (65534 ARPHRD_NONE for the TUN device lswg-c0, 1 for cli0, 772
+	# for lo) tells the tunnel from the physical interface.
+	ANY_DLT=LINUX_SLL
+	wg_lab plain 51820
+	cap_start $NS_CLI cli0
+	wg_up 51820 v6
+	phase
+	q_udp 10.66.0.2 10.66.0.1 www.example.com A tunnel ok tunnel "inside (SLL v1: ARPHRD 65534, the TUN device)"
+	q_udp fd00:66::2 fd00:66::1 mail.example.com AAAA tunnel ok tunnel "inside over IPv6"
+	q_tcp 10.66.0.2 10.66.0.1 api.example.org A tunnel ok tunnel "kdig +tcp inside"
+	q_udp 192.168.1.10 192.168.1.1 shop.example.org A outside leak split-tunnel "LAN resolver while the tunnel is up (SLL v1: ARPHRD 1, cli0)"
+	cap_stop
+	ANY_DLT=LINUX_SLL2
+	{
+		xml_head
+		echo '  <!-- any.pcap is Linux cooked v1 (LINUX_SLL): no interface names in it -->'
+		xml_wg lab-wg 51820 yes
+		echo '</tunnels>'
+	} >"$OUT/tunnel.xml"
+}
+
 sc_wg_over_53() {
 	lab_up plain
 	mkns $NS_VPNIN
@@ -1016,6 +1298,237 @@ sc_wg_over_53() {
 	{ xml_head; xml_wg lab-wg 53 yes; echo '</tunnels>'; } >"$OUT/tunnel.xml"
 }
 
+# ipsec_lab: the lab, both charons with their configuration loaded (no SA
+# yet); ipsec_up: the client initiates (IKE_SA_INIT, IKE_AUTH with the
+# CHILD_SA), gets 10.70.0.2 on ipsec0 and pings the resolver through the SA.
+ipsec_lab() {
+	lab_up plain
+	local psk
+	psk=$(openssl rand -hex 24)
+	# The tunnel resolver lives on the server's loopback at 10.70.0.1,
+	# reachable only through the tunnel (the traffic selector 10.70.0.0/24).
+	nsx $NS_VPN ip addr add 10.70.0.1/32 dev lo
+	sw_start $NS_VPN srv
+	cat >"$TMP/sw-srv/swanctl.conf" <<EOF
+connections {
+	lab {
+		version = 2
+		local_addrs = 203.0.113.5
+		proposals = aes256-sha256-modp2048
+		pools = lab
+		local { auth = psk
+			id = vpn.example.net }
+		remote { auth = psk
+			id = client1.lab.example }
+		children { lab { local_ts = 10.70.0.0/24
+			esp_proposals = aes256-sha256 } }
+	}
+}
+pools { lab { addrs = 10.70.0.2-10.70.0.2 } }
+secrets { ike-lab { id-1 = vpn.example.net
+	id-2 = client1.lab.example
+	secret = "$psk" } }
+EOF
+	sw_ctl $NS_VPN srv --load-all --file "$TMP/sw-srv/swanctl.conf" >>"$LOGD/swanctl.log" 2>&1
+	tun_dns $NS_VPN 10.70.0.1
+	sw_start $NS_CLI cli
+	cat >"$TMP/sw-cli/swanctl.conf" <<EOF
+connections {
+	lab {
+		version = 2
+		local_addrs = 192.168.1.10
+		remote_addrs = 203.0.113.5
+		encap = yes
+		vips = 0.0.0.0
+		proposals = aes256-sha256-modp2048
+		local { auth = psk
+			id = client1.lab.example }
+		remote { auth = psk
+			id = vpn.example.net }
+		children { lab { remote_ts = 10.70.0.0/24
+			esp_proposals = aes256-sha256 } }
+	}
+}
+secrets { ike-lab { id-1 = vpn.example.net
+	id-2 = client1.lab.example
+	secret = "$psk" } }
+EOF
+	sw_ctl $NS_CLI cli --load-all --file "$TMP/sw-cli/swanctl.conf" >>"$LOGD/swanctl.log" 2>&1
+}
+
+ipsec_up() {
+	sw_ctl $NS_CLI cli --initiate --child lab --timeout 20 >>"$LOGD/swanctl.log" 2>&1 ||
+		die "strongSwan: IKE/CHILD SA not established (see $LOGD/swanctl.log)"
+	nsx $NS_CLI ip -4 addr show dev ipsec0 | grep -q "inet 10.70.0.2/" || die "strongSwan: no virtual IP 10.70.0.2 on ipsec0"
+	nsx $NS_CLI ping -n -c 1 -W 2 10.70.0.1 >/dev/null || die "strongSwan: no ping through the tunnel"
+}
+
+# ipsec_xml [endpoint ports...]: the description (the ports of the carrier)
+ipsec_xml() {
+	local p
+	xml_head
+	cat <<'EOF'
+  <!-- strongSwan IKEv2, NAT-T forced (encap = yes): IKE_SA_INIT on UDP 500,
+       then IKE and ESP-in-UDP on 4500; traffic selector 10.70.0.0/24 only
+       (split tunnel), virtual IP 10.70.0.2 on the TUN device ipsec0
+       (kernel-libipsec) -->
+  <tunnel name="lab-ipsec" kind="ipsec" ipv6="false">
+EOF
+	for p in "$@"; do echo "    <endpoint address=\"203.0.113.5\" port=\"$p\" transport=\"udp\"/>"; done
+	cat <<'EOF'
+    <inside prefix="10.70.0.2/32"/>
+    <resolver address="10.70.0.1" port="53"/>
+    <interface tunnel="ipsec0" physical="cli0"/>
+  </tunnel>
+</tunnels>
+EOF
+}
+
+ipsec_inside() {
+	q_udp 10.70.0.2 10.70.0.1 www.example.com A tunnel ok tunnel "inside the IPsec tunnel (ESP in UDP 4500) to its resolver"
+	q_udp 10.70.0.2 10.70.0.1 www.example.com AAAA tunnel ok tunnel "inside the IPsec tunnel to its resolver"
+	q_tcp 10.70.0.2 10.70.0.1 api.example.org A tunnel ok tunnel "kdig +tcp inside the IPsec tunnel"
+}
+
+sc_ipsec_strongswan() {
+	ipsec_lab
+	cap_start $NS_CLI cli0
+	ipsec_up
+	phase
+	ipsec_inside
+	q_udp 192.168.1.10 192.168.1.1 shop.example.org A outside leak split-tunnel "LAN resolver while the SA is up: 192.168.1.1 is outside the traffic selector 10.70.0.0/24"
+	cap_stop
+	ipsec_xml 500 4500 >"$OUT/tunnel.xml"
+}
+
+# The capture starts after the SAs are up: no IKE exchange in it, only
+# ESP-in-UDP on 4500 (a capture started mid-session).
+sc_ipsec_midsession() {
+	ipsec_lab
+	ipsec_up
+	cap_start $NS_CLI cli0
+	nsx $NS_CLI ping -n -c 1 -W 2 10.70.0.1 >/dev/null || die "strongSwan: no ping through the tunnel"
+	phase
+	ipsec_inside
+	q_udp 192.168.1.10 192.168.1.1 shop.example.org A outside leak split-tunnel "LAN resolver while the SA is up (outside the traffic selector)"
+	cap_stop
+	ipsec_xml 4500 >"$OUT/tunnel.xml"
+}
+
+# The SA is deleted (swanctl --terminate: IKE INFORMATIONAL DELETE on 4500,
+# answered; the virtual IP and the routes go), then the client asks the LAN
+# resolver: the tunnel is down, as in wg-killswitch (~4 s of silence).
+sc_ipsec_killswitch() {
+	ipsec_lab
+	cap_start $NS_CLI cli0
+	ipsec_up
+	phase
+	q_udp 10.70.0.2 10.70.0.1 www.example.com A tunnel ok tunnel "inside while the SA is up"
+	q_udp 10.70.0.2 10.70.0.1 mail.example.com A tunnel ok tunnel "inside while the SA is up"
+	q_udp 192.168.1.10 192.168.1.1 shop.example.org A outside leak split-tunnel "LAN resolver while the SA is up (outside the traffic selector)"
+	phase
+	sw_ctl $NS_CLI cli --terminate --ike lab --timeout 10 >>"$LOGD/swanctl.log" 2>&1 ||
+		die "strongSwan: terminate failed"
+	! nsx $NS_CLI ip -4 addr show dev ipsec0 | grep -q "inet 10.70.0.2/" || die "strongSwan: virtual IP still there after terminate"
+	sleep 4
+	q_udp 192.168.1.10 192.168.1.1 www.example.com A outside leak kill-switch "after the SA was deleted (IKE DELETE in the capture), to the LAN resolver"
+	q_tcp 192.168.1.10 192.168.1.1 news.example.com AAAA outside leak kill-switch "after the SA was deleted, kdig +tcp to the LAN resolver"
+	cap_stop
+	ipsec_xml 500 4500 >"$OUT/tunnel.xml"
+}
+
+# q_socks_local CLIENT RESOLVER URLNAME NOTE: curl --socks5 resolves the name
+# itself (the system resolver: the LAN resolver here), then asks the proxy
+# for the address.  -4: one A question.
+q_socks_local() {
+	client curl -sS -4 --max-time 5 --socks5 127.0.0.1:1080 -o /dev/null "http://$3/"
+	truth dns-udp "$1" "$2" 53 "$3" A - outside leak proxy-local-resolution "$4"
+}
+
+# q_socks_remote NAME NOTE: curl --socks5-hostname hands the name to the
+# proxy (SOCKS5 CONNECT, address type 3 = domain name, on lo); ssh carries it
+# to the server, whose resolver answers: no DNS question from the client.
+q_socks_remote() {
+	client curl -sS --max-time 5 --socks5-hostname 127.0.0.1:1080 -o /dev/null "http://$1/"
+	truth socks5 127.0.0.1 127.0.0.1 1080 "$1" - - tunnel ok tunnel "$2"
+}
+
+sc_ssh_socks() {
+	lab_up plain
+	# The client's system resolver is the LAN resolver in this scenario
+	# (curl --socks5 resolves locally through it).
+	echo "nameserver 192.168.1.1" >/etc/netns/$NS_CLI/resolv.conf
+	# The server side: its own resolver (10.66.0.1 on its loopback, the
+	# tunnel-side resolver of this setup) and the web server the names
+	# point to (192.0.2.80 / 2001:db8::80 on its loopback).
+	mkdir -p /etc/netns/$NS_VPN
+	echo "nameserver 10.66.0.1" >/etc/netns/$NS_VPN/resolv.conf
+	nsx $NS_VPN ip addr add 10.66.0.1/32 dev lo
+	nsx $NS_VPN ip addr add 192.0.2.80/32 dev lo
+	nsx $NS_VPN ip addr add 2001:db8::80/128 dev lo nodad
+	tun_dns $NS_VPN 10.66.0.1
+	mkdir -p "$TMP/www"
+	echo "leakscope lab" >"$TMP/www/index.html"
+	bg $NS_VPN "$LOGD/http.log" $PY -m http.server --directory "$TMP/www" --bind :: 80
+	wait_until "http server" 50 grep -q "Serving HTTP" "$LOGD/http.log"
+	ssh_server
+	cap_start $NS_CLI cli0
+	ssh_socks
+	phase
+	q_socks_remote mail.example.com "curl --socks5-hostname: the name goes to ssh -D in the SOCKS5 CONNECT on lo, then inside SSH; the server resolves it (its resolver, not in this capture)"
+	q_socks_local 192.168.1.10 192.168.1.1 www.example.com "curl --socks5 resolves the name itself through the LAN resolver, then asks the proxy for 192.0.2.80: proxy client's local resolution (a cause leakscope does not name yet)"
+	q_socks_remote api.example.org "curl --socks5-hostname again: no DNS question on the client"
+	cap_stop
+	{
+		xml_head
+		cat <<'EOF'
+  <!-- OpenSSH dynamic forwarding (ssh -D 127.0.0.1:1080 -N), key auth; no
+       tunnel interface and no inside address: the SOCKS proxy listens on
+       the client's loopback.  The schema has no ssh kind yet: "other". -->
+  <tunnel name="lab-ssh" kind="other">
+    <endpoint address="203.0.113.5" port="22" transport="tcp"/>
+    <interface physical="cli0"/>
+  </tunnel>
+</tunnels>
+EOF
+	} >"$OUT/tunnel.xml"
+}
+
+sc_openconnect_ocserv() {
+	lab_up plain
+	oc_server
+	cap_start $NS_CLI cli0
+	oc_client lsoc-c0
+	[ "$(cat "$TMP/oc/client-addr")" = "$OC_ADDR" ] ||
+		die "ocserv gave $(cat "$TMP/oc/client-addr"), expected $OC_ADDR"
+	full_tunnel $NS_CLI lsoc-c0 "" 203.0.113.5 192.168.1.1
+	# The resolver binds the server's end of the point-to-point link, which
+	# exists only once a client is connected.
+	tun_dns $NS_VPN 10.72.0.1
+	nsx $NS_CLI ping -n -c 1 -W 2 10.72.0.1 >/dev/null || die "openconnect: no ping through the tunnel"
+	phase
+	q_udp $OC_ADDR 10.72.0.1 www.example.com A tunnel ok tunnel "inside the OpenConnect tunnel (DTLS on UDP 443) to its resolver"
+	q_udp $OC_ADDR 10.72.0.1 mail.example.com AAAA tunnel ok tunnel "inside the OpenConnect tunnel to its resolver"
+	q_tcp $OC_ADDR 10.72.0.1 api.example.org A tunnel ok tunnel "kdig +tcp inside the OpenConnect tunnel"
+	q_udp 192.168.1.10 192.168.1.1 shop.example.org A outside leak split-tunnel "LAN resolver (on-link) while the OpenConnect tunnel is up"
+	cap_stop
+	{
+		xml_head
+		cat <<EOF
+  <!-- ocserv $(ocserv --version 2>&1 | head -n 1 | cut -d' ' -f2) / openconnect (AnyConnect protocol): CSTP over TLS on TCP 443
+       (authentication, then the fallback channel), data over DTLS on UDP 443 -->
+  <tunnel name="lab-openconnect" kind="other" ipv6="false">
+    <endpoint address="203.0.113.5" port="443" transport="tcp"/>
+    <endpoint address="203.0.113.5" port="443" transport="udp"/>
+    <inside prefix="$OC_ADDR/32"/>
+    <resolver address="10.72.0.1" port="53"/>
+    <interface tunnel="lsoc-c0" physical="cli0"/>
+  </tunnel>
+</tunnels>
+EOF
+	} >"$OUT/tunnel.xml"
+}
+
 # ---------------------------------------------------------------- main
 
 versions() {
@@ -1036,6 +1549,11 @@ versions() {
 		echo "openssl: $(openssl version)"
 		echo "python3: $($PY --version 2>&1)"
 		echo "iproute2: $(ip -V)"
+		echo "strongswan: $(/usr/lib/ipsec/charon --version 2>&1 | head -n 1) (charon, swanctl, kernel-libipsec $(dpkg-query -W -f='${Version}' libcharon-extra-plugins))"
+		echo "openssh: $(ssh -V 2>&1 | head -n 1)"
+		echo "ocserv: $(ocserv --version 2>&1 | head -n 1)"
+		echo "openconnect: $(openconnect --version 2>&1 | head -n 1)"
+		echo "gnutls certtool: $(certtool --version 2>&1 | head -n 1)"
 	} >"$SAMPLES/VERSIONS.txt"
 }
 
