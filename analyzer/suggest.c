@@ -51,8 +51,8 @@ size_t an_suggest_xml(const struct analysis *a, struct sbuf *out)
 			/* an SSH session is a tunnel only when it is used as one */
 			sb_addf(out,
 				"  <!-- possible tunnel, not applied: %s server %s port %u, %llu flow(s), client %s;\n"
-				"       evidence: %s.  If it carried the traffic (ssh -D, -L, -w), add\n"
-				"       <tunnel name=\"ssh-1\" kind=\"ssh\"><endpoint address=\"%s\" port=\"%u\" transport=\"tcp\"/></tunnel> -->\n",
+				"       evidence: %s.  If it carried the traffic (ssh -D, -L, -w), describe it as a\n"
+				"       tunnel of kind ssh with the endpoint address %s port %u transport tcp -->\n",
 				rules_kind_str(c->kind), addr_str(&c->server, b, sizeof(b)), c->port,
 				(unsigned long long)c->flows, addr_str(&c->client, b2, sizeof(b2)), c->why ? c->why : "-",
 				addr_str(&c->server, t1, sizeof(t1)), c->port);

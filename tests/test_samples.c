@@ -203,12 +203,6 @@ struct known_gap {
 	const char *scenario, *capture, *what;
 };
 static const struct known_gap known_gaps[] = {
-	{"ssh-socks", NULL,
-	 "curl --socks5 resolves locally through the LAN resolver: truth leak/proxy-local-resolution, "
-	 "analyzer leak/split-tunnel (no such category yet)"},
-	{"gateway-novpn", NULL,
-	 "host 3 (192.168.1.12, fd00:1::12) has no VPN and no description covers it: truth -/no-tunnel (not judged), "
-	 "analyzer leak/split-tunnel for its 3 IPv4 questions and leak/ipv6-outside for the IPv6 one"},
 	{"sll1-any", "any.pcap",
 	 "Linux cooked v1 has no interface names: the 3 questions on the TUN device (ARPHRD 65534) from the inside "
 	 "addresses 10.66.0.2 / fd00:66::2 are judged leak/tunnel-resolver-outside, truth ok/tunnel"},

@@ -1484,8 +1484,8 @@ sc_ssh_socks() {
 		cat <<'EOF'
   <!-- OpenSSH dynamic forwarding (ssh -D 127.0.0.1:1080 -N), key auth; no
        tunnel interface and no inside address: the SOCKS proxy listens on
-       the client's loopback.  The schema has no ssh kind yet: "other". -->
-  <tunnel name="lab-ssh" kind="other">
+       the client's loopback.  -->
+  <tunnel name="lab-ssh" kind="ssh">
     <endpoint address="203.0.113.5" port="22" transport="tcp"/>
     <interface physical="cli0"/>
   </tunnel>
@@ -1517,7 +1517,7 @@ sc_openconnect_ocserv() {
 		cat <<EOF
   <!-- ocserv $(ocserv --version 2>&1 | head -n 1 | cut -d' ' -f2) / openconnect (AnyConnect protocol): CSTP over TLS on TCP 443
        (authentication, then the fallback channel), data over DTLS on UDP 443 -->
-  <tunnel name="lab-openconnect" kind="other" ipv6="false">
+  <tunnel name="lab-openconnect" kind="openconnect" ipv6="false">
     <endpoint address="203.0.113.5" port="443" transport="tcp"/>
     <endpoint address="203.0.113.5" port="443" transport="udp"/>
     <inside prefix="$OC_ADDR/32"/>

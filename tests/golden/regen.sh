@@ -35,11 +35,12 @@ else
 	for d in tests/golden/*/; do [ -d "$d" ] && rm -rf "$d"; done
 fi
 
-# run CMD...: exit status 0 (no leak) and 1 (leaks) are both results; 2 is not
+# run CMD...: exit status 0 (no leak), 1 (leaks), 3 (undecided) and 4
+# (incomplete) are results; 2 (unusable input) is not
 run() {
 	"$@" 2>/dev/null
 	rc=$?
-	if [ $rc -gt 1 ]; then echo "regen.sh: failed ($rc): $*" >&2; exit 2; fi
+	if [ $rc -eq 2 ] || [ $rc -gt 4 ]; then echo "regen.sh: failed ($rc): $*" >&2; exit 2; fi
 }
 
 n=0
