@@ -30,6 +30,7 @@
 #define AN_KEEPALIVE_MIN_US 500000 /* closer keepalives are copies (one packet on two interfaces) */
 #define AN_IDLE_MIN_US 1000000    /* a shorter carrier silence is no ping interval (OpenVPN pings are whole seconds) */
 #define AN_DEFAULT_PARALLEL_MS 1000
+#define AN_END_SILENCE_US 2000000 /* after a carrier's last packet in the capture, this much silence is "down" */
 
 struct an_options {
 	uint32_t gap_sec;         /* 0: automatic (2.5 keepalive intervals, else AN_DEFAULT_GAP) */

@@ -41,12 +41,17 @@ static uint32_t iface_ref(struct analysis *a, const struct pkt *p)
 	int id = p->ifindex;
 	if (pv->ifs.last_iface < a->nifaces) {
 		struct an_iface *c = &a->ifaces[pv->ifs.last_iface];
-		if (c->file_idx == p->file_idx && c->id == id && c->linktype == cp->linktype)
+		if (c->file_idx == p->file_idx && c->id == id && c->linktype == cp->linktype &&
+		    (id >= 0 || c->hatype == p->hatype))
 			return pv->ifs.last_iface;
 	}
 	for (size_t i = 0; i < a->nifaces; i++) {
 		struct an_iface *c = &a->ifaces[i];
-		if (c->file_idx == p->file_idx && c->id == id && c->linktype == cp->linktype) {
+		/* without an interface index (Linux cooked v1, "tcpdump -i
+		 * any"), the hardware type still tells the tunnel device
+		 * (ARPHRD_NONE), loopback and Ethernet apart */
+		if (c->file_idx == p->file_idx && c->id == id && c->linktype == cp->linktype &&
+		    (id >= 0 || c->hatype == p->hatype)) {
 			pv->ifs.last_iface = (uint32_t)i;
 			return (uint32_t)i;
 		}
@@ -117,6 +122,12 @@ const char *an_iface_label(const struct analysis *a, uint32_t ref, char *buf, si
 		snprintf(buf, len, "ifindex%d", f->id);
 	else if (f->id > 0)
 		snprintf(buf, len, "if%d", f->id);
+	else if (f->linktype == LT_LINUX_SLL && f->hatype)
+		/* cooked v1 names no interface: its hardware type is all there is */
+		snprintf(buf, len, "%s", f->hatype == ARPHRD_NONE_ ? "sll:tun"
+					 : f->hatype == ARPHRD_LOOPBACK_ ? "sll:loopback"
+					 : f->hatype == 1 ? "sll:ether"
+							  : "sll:other");
 	else
 		snprintf(buf, len, "-");
 	return buf;

@@ -289,11 +289,23 @@ enum ev_phase timeline_phase(const struct analysis *a, int ti, const struct ev *
 	int64_t now = us_of(e->ts_sec, e->ts_nsec);
 	if (now < us_of(t->segs[0].start_sec, t->segs[0].start_nsec))
 		return PHASE_BEFORE;
+	/* A carrier that stops for good (its last packet in the capture) is
+	 * a tunnel that went down, whether or not the gap threshold passed
+	 * before the capture ended: a question asked longer than the
+	 * tunnel's own silence after that last packet is not inside a tunnel
+	 * that is up.  The tunnel's silence: its keepalive or ping rhythm
+	 * and a half, at least AN_END_SILENCE_US. */
+	int64_t quiet = t->keepalive_us ? t->keepalive_us * 3 / 2 : 0;
+	if (quiet < AN_END_SILENCE_US)
+		quiet = AN_END_SILENCE_US;
 	for (size_t i = 0; i < t->nsegs; i++) {
 		int64_t s = us_of(t->segs[i].start_sec, t->segs[i].start_nsec);
 		int64_t en = us_of(t->segs[i].end_sec, t->segs[i].end_nsec);
-		if (now >= s && now <= en + t->gap_us)
+		if (now >= s && now <= en + t->gap_us) {
+			if (i + 1 == t->nsegs && now > en + quiet && quiet < t->gap_us)
+				return PHASE_DOWN;
 			return PHASE_UP;
+		}
 		if (i + 1 < t->nsegs && now > en + t->gap_us &&
 		    now < us_of(t->segs[i + 1].start_sec, t->segs[i + 1].start_nsec))
 			return PHASE_GAP;
