@@ -3,6 +3,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "analyze.h"
 #include "carrier-evidence.h"
@@ -22,6 +23,70 @@ static int carrier_cmp(const void *x, const void *y)
 static const char *transport_str(uint8_t t)
 {
 	return t == 6 ? "tcp" : t == 17 ? "udp" : t == 50 ? "esp" : NULL;
+}
+
+/* A name whose answer holds a carrier's endpoint address: the VPN client
+ * resolved its server's name to connect, which is allowed outside (the
+ * tunnel cannot carry its own bootstrap).  Only names of plain host-name
+ * characters (the schema's dnsName); at most 16. */
+static bool answer_has(const char *answers, const char *addr)
+{
+	size_t n = strlen(addr);
+	for (const char *p = answers; (p = strstr(p, addr)) != NULL; p += n) {
+		bool start = p > answers && p[-1] == ' ';
+		bool end = p[n] == '\0' || p[n] == ',';
+		if (start && end)
+			return true;
+	}
+	return false;
+}
+
+static bool plain_name(const char *s)
+{
+	size_t n = strlen(s);
+	if (n == 0 || n > 253)
+		return false;
+	for (const char *c = s; *c; c++)
+		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') || *c == '-' ||
+		      *c == '_' || (*c == '.' && c != s && c[-1] != '.')))
+			return false;
+	return true;
+}
+
+static void allow_endpoint_names(const struct analysis *a, const struct an_carrier *cs, size_t n, struct sbuf *out)
+{
+	const char *names[16];
+	const char *why[16];
+	size_t nn = 0;
+	char b[64];
+	for (size_t e = 0; e < ev_count(a->ev) && nn < 16; e++) {
+		const struct ev *ev = ev_get(a->ev, e);
+		if (!ev->qname || !ev->answers || !plain_name(ev->qname))
+			continue;
+		bool have = false;
+		for (size_t q = 0; q < nn && !have; q++)
+			have = strcasecmp(names[q], ev->qname) == 0;
+		if (have)
+			continue;
+		for (size_t i = 0; i < n; i++) {
+			if (cs[i].candidate_only || !transport_str(cs[i].transport))
+				continue;
+			if (answer_has(ev->answers, addr_str(&cs[i].server, b, sizeof(b)))) {
+				names[nn] = ev->qname;
+				why[nn++] = rules_kind_str(cs[i].kind);
+				break;
+			}
+		}
+	}
+	if (!nn)
+		return;
+	sb_add(out, "  <allow>\n");
+	for (size_t q = 0; q < nn; q++) {
+		sb_add(out, "    <name exact=\"");
+		sb_add_xml(out, names[q]);
+		sb_addf(out, "\" reason=\"resolves to the %s endpoint: the client looks it up to connect\"/>\n", why[q]);
+	}
+	sb_add(out, "  </allow>\n");
 }
 
 size_t an_suggest_xml(const struct analysis *a, struct sbuf *out)
@@ -87,12 +152,21 @@ size_t an_suggest_xml(const struct analysis *a, struct sbuf *out)
 			for (uint8_t j = 0; j < f->n_src_addrs; j++)
 				sb_addf(out, "    <inside prefix=\"%s/%u\"/>\n", addr_str(&f->src_addrs[j], b, sizeof(b)),
 					f->src_addrs[j].af == 4 ? 32 : 128);
-			/* resolvers the host asked on that interface */
+			/* resolvers the host asked on that interface, and those in the
+			 * inside addresses' own /24 (/64) wherever they were asked: a
+			 * tunnel's resolver routed past the tunnel is still the
+			 * tunnel's (tunnel-resolver-outside) */
 			struct ls_addr seen[8];
 			size_t nseen = 0;
 			for (size_t e = 0; e < ev_count(a->ev) && nseen < 8; e++) {
 				const struct ev *ev = ev_get(a->ev, e);
-				if (ev->iface_ref != k || ev->proto != EVP_DNS_UDP || addr_is_multicast(&ev->server))
+				if (ev->proto != EVP_DNS_UDP || addr_is_multicast(&ev->server))
+					continue;
+				bool near = false;
+				for (uint8_t j = 0; j < f->n_src_addrs && !near; j++)
+					near = addr_cmp(&ev->server, &f->src_addrs[j]) != 0 &&
+					       addr_in_prefix(&ev->server, &f->src_addrs[j], f->src_addrs[j].af == 4 ? 24 : 64);
+				if (ev->iface_ref != k && !near)
 					continue;
 				bool have = false;
 				for (size_t q = 0; q < nseen && !have; q++)
@@ -113,6 +187,8 @@ size_t an_suggest_xml(const struct analysis *a, struct sbuf *out)
 	}
 	if (!made)
 		sb_add(out, "  <!-- no tunnel carrier was recognised in the capture -->\n");
+	else
+		allow_endpoint_names(a, cs, n, out);
 	sb_add(out, "</tunnels>\n");
 	free(cs);
 	return made;
