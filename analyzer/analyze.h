@@ -13,6 +13,7 @@
 
 #include "decode.h"
 #include "event.h"
+#include "facts.h"
 #include "partial.h"
 #include "rules.h"
 #include "category.h" /* cat_severity(), cat_cause(), cat_remedy() */
@@ -195,6 +196,9 @@ struct analysis {
 	uint32_t endpoint_cleartext_file;
 	uint64_t endpoint_cleartext_frame;
 	bool ifaces_capped, hosts_capped, carriers_capped;
+	/* report facts (facts.c, the last stage of an_finish) */
+	size_t *host_order;          /* host indices by id: the order of every report */
+	char (*iface_labels)[AN_IFACE_LABEL]; /* an_iface_label of each interface */
 	bool suggested;              /* the rules were suggested from the capture, not given */
 	bool partial_failed;         /* writing the partial failed */
 	bool finished;
