@@ -14,6 +14,7 @@
 #include "decode.h"
 #include "event.h"
 #include "integrity.h"
+#include "facts.h"
 #include "partial.h"
 #include "rules.h"
 #include "category.h" /* cat_severity(), cat_cause(), cat_remedy() */
@@ -207,6 +208,9 @@ struct analysis {
 	uint32_t endpoint_cleartext_file;
 	uint64_t endpoint_cleartext_frame;
 	bool ifaces_capped, hosts_capped, carriers_capped;
+	/* report facts (facts.c, the last stage of an_finish) */
+	size_t *host_order;          /* host indices by id: the order of every report */
+	char (*iface_labels)[AN_IFACE_LABEL]; /* an_iface_label of each interface */
 	bool suggested;              /* the rules were suggested from the capture, not given */
 	/* an_finish: every judged question counted, hosts past the cap
 	 * included, and the integrity contract's result (integrity.h) */

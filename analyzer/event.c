@@ -1030,6 +1030,47 @@ const char *ev_category_str(enum ev_category c)
 	return cat_info(c)->name; /* category.c: the one table */
 }
 
+/* Names of the anomaly bits (dns.h DNS_ANOM_*, event.h EV_ANOM_*), as the reports write them. */
+struct anom_name {
+	uint32_t bit;
+	const char *name;
+};
+
+static const struct anom_name anom_names[] = {
+	{DNS_ANOM_COMPRESSION_LOOP, "compression-loop"},
+	{DNS_ANOM_FORWARD_POINTER, "forward-pointer"},
+	{DNS_ANOM_LABEL_TOO_LONG, "label-too-long"},
+	{DNS_ANOM_NAME_TOO_LONG, "name-too-long"},
+	{DNS_ANOM_COUNT_MISMATCH, "count-mismatch"},
+	{DNS_ANOM_TRUNCATED_RR, "truncated-record"},
+	{DNS_ANOM_TRAILING_BYTES, "trailing-bytes"},
+	{DNS_ANOM_TOO_MANY_QUESTIONS, "too-many-questions"},
+	{DNS_ANOM_TOO_MANY_RRS, "too-many-records"},
+	{DNS_ANOM_BAD_RDATA, "bad-rdata"},
+	{DNS_ANOM_BAD_CHARS, "bad-chars"},
+	{DNS_ANOM_POINTER_INTO_HEADER, "pointer-into-header"},
+	{DNS_ANOM_RESERVED_Z, "reserved-z"},
+	{DNS_ANOM_ODD_OPCODE, "odd-opcode"},
+	{DNS_ANOM_BAD_OPT, "bad-opt"},
+	{EV_ANOM_TRUNCATED, "snapped"},
+	{EV_ANOM_UNDECODABLE, "undecodable"},
+	{EV_ANOM_TCP_GAP, "tcp-gap"},
+	{EV_ANOM_TCP_RESYNC, "tcp-resync"},
+	{0, NULL},
+};
+
+void ev_anomaly_text(struct sbuf *b, uint32_t bits)
+{
+	bool first = true;
+	for (const struct anom_name *n = anom_names; n->name; n++) {
+		if (!(bits & n->bit))
+			continue;
+		sb_addf(b, "%s%s", first ? "" : ", ", n->name);
+		first = false;
+	}
+	sb_addf(b, "%s(0x%x)", first ? "" : " ", bits);
+}
+
 const char *ev_phase_str(enum ev_phase p)
 {
 	static const char *const n[] = {"-", "before", "up", "gap", "down", "after"};

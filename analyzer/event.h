@@ -49,6 +49,7 @@ enum ev_phase { PHASE_NONE, PHASE_BEFORE, PHASE_UP, PHASE_GAP, PHASE_DOWN, PHASE
 #define EV_ANOM_UNDECODABLE 0x20000 /* the question did not parse: name shown as "(undecodable)" */
 #define EV_ANOM_TCP_GAP 0x40000     /* DNS over TCP: stream bytes were lost before this message */
 #define EV_ANOM_TCP_RESYNC 0x80000  /* DNS over TCP: message found by scanning after a gap */
+/* Every bit above and in dns.h has its name in event.c (ev_anomaly_text). */
 
 /* Kept small (ordered by size, narrow types): a large capture holds
  * millions of these, most of them in the store's temporary file (event.c),
@@ -182,6 +183,10 @@ const char *ev_path_str(enum ev_path p);
 const char *ev_verdict_str(enum ev_verdict v);
 const char *ev_category_str(enum ev_category c);
 const char *ev_phase_str(enum ev_phase p);
+/* The names of the anomaly bits set in bits, then the bits in hex:
+ * "compression-loop, snapped (0x10001)" (event.c has the table, one name per bit). */
+struct sbuf;
+void ev_anomaly_text(struct sbuf *b, uint32_t bits);
 /* Writes "A", "AAAA" or "TYPE65534" into buf. */
 const char *ev_qtype_str(uint16_t t, char *buf, size_t len);
 /* The event's question type as shown in reports: NetBIOS-NS types by their

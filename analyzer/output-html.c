@@ -1,7 +1,8 @@
 /* output-html.c - self-contained HTML reports: DIR/index.html and DIR/hosts/<id>.html with an inline SVG timeline (HTML Living Standard, SVG 1.1). */
 /*
  * The pages show the same data as the XML reports (output-xml.c): the same
- * hosts in the same order, the same events, the same counts.  They are
+ * hosts in the same order, the same events, the same counts, the same
+ * notes and related evidence, from the same facts (facts.c).  They are
  * written straight to the file, front to back, by the streaming writer
  * (xmlw.c, HTML mode): nothing of a page is held in memory, so a host with
  * thousands of events costs what writing them costs.  (They used to be
@@ -42,7 +43,6 @@
 #define HTML_MAX_SEGMENTS 50     /* up-segments listed per tunnel in the tunnels table */
 #define HTML_LABEL_CHARS 28      /* code points of a name shown as a timeline lane label */
 #define TIME_LEN 48              /* out_time's text of any time, terminator included */
-#define IFACE_LABEL 160          /* an_iface_label's buffer for an event row, as it always was */
 #define PREFETCH_AHEAD 8         /* events: see ev_prefetch (event.h) */
 
 struct html {
@@ -58,11 +58,10 @@ struct html {
 	bool host_mode;
 	size_t host_first;
 	uint32_t *ord;
-	size_t *order;          /* hosts sorted by id */
+	const size_t *order;    /* hosts sorted by id (a->host_order) */
 	size_t rows_left;       /* event rows the current page may still hold */
 	int64_t span0, span1;   /* capture span in microseconds; valid when has_span */
 	bool has_span;
-	char (*labels)[IFACE_LABEL]; /* an_iface_label of each interface, worked out once */
 	/* per category, worked out once rather than with printf for every
 	 * marker and row: cat_class's text, and "sev <severity>" */
 	char cat_cls[CAT__N][48];
@@ -403,16 +402,6 @@ static void leak_summary(struct sbuf *b, const uint64_t *by_cat, uint64_t leaks)
 	}
 }
 
-static const char *rcode_text(const struct ev *e, char *buf, size_t len)
-{
-	if (e->rcode < 0)
-		return NULL;
-	const char *rc = dns_rcode_name((uint16_t)e->rcode);
-	if (rc)
-		return rc;
-	snprintf(buf, len, "RCODE%d", e->rcode);
-	return buf;
-}
 
 /* "192.0.2.1:53", "[2001:db8::1]:53".  IPv4 is written here, as
  * inet_ntop would (dotted decimal, RFC 4001 3.2), without its sprintf per
@@ -437,47 +426,7 @@ static const char *endpoint(const struct ls_addr *x, uint16_t port, char *buf, s
 
 static const char *mac_str(const uint8_t *m, char *buf, size_t len)
 {
-	snprintf(buf, len, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
-	return buf;
-}
-
-/* Names of the anomaly bits, for the evidence column. */
-struct anom_name {
-	uint32_t bit;
-	const char *name;
-};
-
-static const struct anom_name anom_names[] = {
-	{DNS_ANOM_COMPRESSION_LOOP, "compression-loop"},
-	{DNS_ANOM_FORWARD_POINTER, "forward-pointer"},
-	{DNS_ANOM_LABEL_TOO_LONG, "label-too-long"},
-	{DNS_ANOM_NAME_TOO_LONG, "name-too-long"},
-	{DNS_ANOM_COUNT_MISMATCH, "count-mismatch"},
-	{DNS_ANOM_TRUNCATED_RR, "truncated-record"},
-	{DNS_ANOM_TRAILING_BYTES, "trailing-bytes"},
-	{DNS_ANOM_TOO_MANY_QUESTIONS, "too-many-questions"},
-	{DNS_ANOM_TOO_MANY_RRS, "too-many-records"},
-	{DNS_ANOM_BAD_RDATA, "bad-rdata"},
-	{DNS_ANOM_BAD_CHARS, "bad-chars"},
-	{DNS_ANOM_POINTER_INTO_HEADER, "pointer-into-header"},
-	{DNS_ANOM_RESERVED_Z, "reserved-z"},
-	{DNS_ANOM_ODD_OPCODE, "odd-opcode"},
-	{DNS_ANOM_BAD_OPT, "bad-opt"},
-	{EV_ANOM_TRUNCATED, "snapped"},
-	{EV_ANOM_UNDECODABLE, "undecodable"},
-	{0, NULL},
-};
-
-static void anom_text(struct sbuf *b, uint32_t bits)
-{
-	bool first = true;
-	for (const struct anom_name *n = anom_names; n->name; n++) {
-		if (!(bits & n->bit))
-			continue;
-		sb_addf(b, "%s%s", first ? "" : ", ", n->name);
-		first = false;
-	}
-	sb_addf(b, "%s(0x%x)", first ? "" : " ", bits);
+	return an_mac_text(m, buf, len); /* facts.c */
 }
 
 /* ---------------------------------------------------------------------- */
@@ -1433,9 +1382,9 @@ static void event_row(struct html *h, size_t i, const struct ev *e)
 
 	el(h, "td", NULL);
 	if (e->iface_ref < a->nifaces)
-		text_k(h, h->labels[e->iface_ref]);
+		text_k(h, an_iface_text(a, e->iface_ref));
 	else
-		text(h, an_iface_label(a, e->iface_ref, b, sizeof(b)));
+		text(h, "-");
 	if (e->iface_ref < a->nifaces) {
 		br(h);
 		el_text(h, "span", "small", iface_role_str(a->ifaces[e->iface_ref].role));
@@ -1456,7 +1405,7 @@ static void event_row(struct html *h, size_t i, const struct ev *e)
 	end(h);
 
 	el_text(h, "td", NULL, e->qname ? ev_qtype_label(e, qb, sizeof(qb)) : "\xe2\x80\x94");
-	const char *rc = rcode_text(e, b, sizeof(b));
+	const char *rc = an_rcode_text(e, b, sizeof(b));
 	if (rc) {
 		el_text(h, "td", NULL, rc);
 	} else {
@@ -1538,10 +1487,22 @@ static void event_row(struct html *h, size_t i, const struct ev *e)
 	if (e->anomalies) {
 		struct sbuf sb = {0};
 		sb_add(&sb, "anomalies: ");
-		anom_text(&sb, e->anomalies);
+		ev_anomaly_text(&sb, e->anomalies);
 		br(h);
 		el_text(h, "span", "small", sb.s);
 		sb_free(&sb);
+	}
+	/* the notes the XML report gives (facts.c): DoH canary, TunnelVision route */
+	struct an_notes notes;
+	an_event_notes(a, e, &notes);
+	for (size_t k = 0; k < notes.n; k++) {
+		br(h);
+		el(h, "span", "small");
+		if (notes.stable[k])
+			text_k(h, notes.text[k]); /* a constant: escaped once a page */
+		else
+			text(h, notes.text[k]);
+		end(h);
 	}
 	end(h);
 	end(h); /* tr */
@@ -1882,6 +1843,50 @@ static int write_host_page(struct html *h, const char *dir, size_t hi, char *err
 /* ---------------------------------------------------------------------- */
 /* Index page */
 
+/* The related evidence of summary.xml's <evidence>: DHCP classless static
+ * routes offered (TunnelVision) and cleartext to an endpoint's address
+ * (TunnelCrack ServerIP).  Nothing when there is none. */
+static void evidence_section(struct html *h)
+{
+	struct analysis *a = h->a;
+	if (!a->nroutes && !a->endpoint_cleartext_pkts)
+		return;
+	el_text(h, "h2", NULL, "Related evidence");
+	if (a->nroutes) {
+		el_text(h, "p", "note",
+			"Classless static routes (DHCP options 121 and 249) offered to hosts: a leak whose resolver lies in "
+			"such a prefix carries a note naming it (TunnelVision, CVE-2024-3661).");
+		static const char *const cols[] = {"Prefix", "Gateway", "DHCP option", "Client MAC", "Capture", "Frame",
+						   NULL};
+		table_head(h, NULL, cols);
+		for (size_t i = 0; i < a->nroutes; i++) {
+			const struct an_route *r = &a->routes[i];
+			char b[80];
+			el(h, "tr", NULL);
+			el_text(h, "td", "mono nowrap", an_route_prefix(r, b, sizeof(b)));
+			el_text(h, "td", "mono nowrap", addr_str(&r->gw, b, sizeof(b)));
+			td_u64(h, r->option);
+			el_text(h, "td", "mono nowrap", r->has_mac ? an_mac_text(r->mac, b, sizeof(b)) : "\xe2\x80\x94");
+			el_text(h, "td", "wrap mono", a->files[r->file_idx].path);
+			td_u64(h, r->frame);
+			end(h);
+		}
+		table_end(h);
+		if (a->routes_capped)
+			el_text(h, "p", "warning", "More DHCP routes than the limit: later ones are not listed.");
+	}
+	if (a->endpoint_cleartext_pkts) {
+		el(h, "p", "warning");
+		el_text(h, "b", NULL, "Cleartext to the tunnel endpoint: ");
+		text(h, an_note_endpoint_cleartext);
+		textf(h, " %" PRIu64 " packet%s, the first frame %" PRIu64 " in ", a->endpoint_cleartext_pkts,
+		      a->endpoint_cleartext_pkts == 1 ? "" : "s", a->endpoint_cleartext_frame);
+		el_text(h, "span", "mono", a->files[a->endpoint_cleartext_file].path);
+		text(h, ".");
+		end(h);
+	}
+}
+
 static void tunnels_table(struct html *h)
 {
 	struct analysis *a = h->a;
@@ -1943,10 +1948,9 @@ static void interfaces_table(struct html *h)
 	table_head(h, NULL, cols);
 	for (size_t i = 0; i < a->nifaces; i++) {
 		const struct an_iface *f = &a->ifaces[i];
-		char b[128];
 		el(h, "tr", NULL);
 		el_text(h, "td", "wrap mono", f->file_idx < a->nfiles ? a->files[f->file_idx].path : "?");
-		el_text(h, "td", "wrap", an_iface_label(a, (uint32_t)i, b, sizeof(b)));
+		el_text(h, "td", "wrap", an_iface_text(a, (uint32_t)i));
 		el_text(h, "td", NULL, cap_linktype_name(f->linktype));
 		el_text(h, "td", NULL, iface_role_str(f->role));
 		el_text(h, "td", NULL, f->role_why ? f->role_why : "");
@@ -2104,6 +2108,7 @@ static int write_index(struct html *h, const char *dir, char *err, size_t errlen
 	free(keys);
 	free(all);
 
+	evidence_section(h);
 	el_text(h, "h2", NULL, "Tunnels");
 	if (a->rules)
 		tunnels_table(h);
@@ -2121,11 +2126,6 @@ static int write_index(struct html *h, const char *dir, char *err, size_t errlen
 
 /* ---------------------------------------------------------------------- */
 
-static int host_id_cmp(const void *x, const void *y, void *ctx)
-{
-	const struct analysis *a = ctx;
-	return strcmp(a->hosts[*(const size_t *)x].id, a->hosts[*(const size_t *)y].id);
-}
 
 static void span_add(struct html *h, int64_t us)
 {
@@ -2161,10 +2161,7 @@ int out_html_reports(struct analysis *a, const char *dir, char *err, size_t errl
 	}
 	free(fill);
 
-	h.order = xcalloc(a->nhosts ? a->nhosts : 1, sizeof(*h.order));
-	for (size_t i = 0; i < a->nhosts; i++)
-		h.order[i] = i;
-	qsort_r(h.order, a->nhosts, sizeof(*h.order), host_id_cmp, a);
+	h.order = a->host_order; /* facts.c: hosts by id, as the XML */
 
 	for (size_t i = 0; i < a->nfiles; i++) {
 		const struct an_file *f = &a->files[i];
@@ -2190,9 +2187,6 @@ int out_html_reports(struct analysis *a, const char *dir, char *err, size_t errl
 		cat_class((enum ev_category)c, h.cat_cls[c], sizeof(h.cat_cls[c]));
 		snprintf(h.sev_cls[c], sizeof(h.sev_cls[c]), "sev %s", cat_severity((enum ev_category)c));
 	}
-	h.labels = xcalloc(a->nifaces ? a->nifaces : 1, sizeof(*h.labels));
-	for (size_t i = 0; i < a->nifaces; i++)
-		an_iface_label(a, (uint32_t)i, h.labels[i], sizeof(h.labels[i]));
 
 	int rc = 0;
 	for (size_t k = 0; k < a->nhosts && rc == 0; k++)
@@ -2202,7 +2196,5 @@ int out_html_reports(struct analysis *a, const char *dir, char *err, size_t errl
 	ev_reader_free(h.rd_time);
 	ev_reader_free(h.rd_host);
 	free(h.ord);
-	free(h.order);
-	free(h.labels);
 	return rc;
 }

@@ -42,7 +42,7 @@ int out_events_tsv(struct analysis *a, FILE *out, bool with_verdict)
 	flockfile(out); /* once, not per character */
 	for (size_t i = 0; i < n; i++) {
 		const struct ev *e = ev_get(a->ev, i);
-		char tb[40], cb[64], sb[64], qb[16], ib[80];
+		char tb[40], cb[64], sb[64], qb[16];
 		fprintf(out, "%s\t%s\t%s\t%u\t%s\t%u\t", out_time(e->ts_sec, e->ts_nsec, tb, sizeof(tb)),
 			ev_proto_str(e->proto), addr_str(&e->client, cb, sizeof(cb)), e->client_port,
 			addr_str(&e->server, sb, sizeof(sb)), e->server_port);
@@ -52,20 +52,15 @@ int out_events_tsv(struct analysis *a, FILE *out, bool with_verdict)
 		fputc('\t', out);
 		const char *rc = NULL;
 		char rcb[16];
-		if (e->rcode >= 0) {
-			rc = dns_rcode_name((uint16_t)e->rcode);
-			if (!rc) {
-				snprintf(rcb, sizeof(rcb), "RCODE%d", e->rcode);
-				rc = rcb;
-			}
-		}
+		if (e->rcode >= 0)
+			rc = an_rcode_text(e, rcb, sizeof(rcb)); /* facts.c */
 		put_field(out, rc);
 		fputc('\t', out);
 		put_field(out, e->answers);
 		fputc('\t', out);
 		put_field(out, e->sni);
 		fputc('\t', out);
-		put_field(out, an_iface_label(a, e->iface_ref, ib, sizeof(ib)));
+		put_field(out, an_iface_text(a, e->iface_ref));
 		fprintf(out, "\t%s\t", ev_path_str(e->path));
 		put_field(out, a->files[e->file_idx].path);
 		fprintf(out, "\t%" PRIu64, e->frame);

@@ -23,7 +23,6 @@
 #define attr_k(w, n, v) xmlw_attr_stable(w, n, v)
 #define elem_k(w, n, v) xmlw_elem_stable(w, n, v)
 
-#define IFACE_LABEL 128 /* an_iface_label's buffer for an event's interface, as it always was */
 #define PREFETCH_AHEAD 8 /* events: see ev_prefetch (event.h) */
 
 static int open_doc(struct xmlw *w, const char *path, const char *root)
@@ -63,19 +62,7 @@ static void write_description(const struct analysis *a, struct xmlw *w)
 	end(w);
 }
 
-/* The interface labels of an analysis, each worked out once for a report
- * rather than once an event (the same call, the same buffer size).
- * Free with free(). */
-static char (*iface_labels(const struct analysis *a))[IFACE_LABEL]
-{
-	char(*l)[IFACE_LABEL] = xcalloc(a->nifaces ? a->nifaces : 1, sizeof(*l));
-	for (size_t i = 0; i < a->nifaces; i++)
-		an_iface_label(a, (uint32_t)i, l[i], sizeof(l[i]));
-	return l;
-}
-
-
-static void write_event(struct analysis *a, struct xmlw *w, const struct ev *e, const char (*labels)[IFACE_LABEL])
+static void write_event(struct analysis *a, struct xmlw *w, const struct ev *e)
 {
 	char b[128], qb[16];
 	start(w, "event");
@@ -87,9 +74,9 @@ static void write_event(struct analysis *a, struct xmlw *w, const struct ev *e, 
 	attr(w, "server", addr_str(&e->server, b, sizeof(b)));
 	attr_u64(w, "server-port", e->server_port);
 	if (e->iface_ref < a->nifaces)
-		attr_k(w, "iface", labels[e->iface_ref]);
+		attr_k(w, "iface", an_iface_text(a, e->iface_ref));
 	else
-		attr(w, "iface", an_iface_label(a, e->iface_ref, b, sizeof(b)));
+		attr(w, "iface", "-");
 	attr(w, "path", ev_path_str(e->path));
 	attr(w, "verdict", ev_verdict_str(e->verdict));
 	attr(w, "category", ev_category_str(e->category));
@@ -115,13 +102,8 @@ static void write_event(struct analysis *a, struct xmlw *w, const struct ev *e, 
 	if (e->qname)
 		elem(w, "qtype", ev_qtype_label(e, qb, sizeof(qb)));
 	if (e->rcode >= 0) {
-		const char *rc = dns_rcode_name((uint16_t)e->rcode);
 		char rcb[16];
-		if (!rc) {
-			snprintf(rcb, sizeof(rcb), "RCODE%d", e->rcode);
-			rc = rcb;
-		}
-		elem(w, "rcode", rc);
+		elem(w, "rcode", an_rcode_text(e, rcb, sizeof(rcb)));
 	}
 	elem(w, "answers", e->answers);
 	elem(w, "sni", e->sni);
@@ -136,16 +118,13 @@ static void write_event(struct analysis *a, struct xmlw *w, const struct ev *e, 
 		snprintf(ab, sizeof(ab), "0x%x", e->anomalies);
 		elem(w, "anomalies", ab);
 	}
-	if (e->canary)
-		elem_k(w, "note", "use-application-dns.net is Firefox's DoH canary: a NXDOMAIN answer keeps Firefox off its own DoH, any other answer lets it switch.");
-	if (e->route_idx >= 0) {
-		const struct an_route *r = &a->routes[e->route_idx];
-		char nb[64], gb[64], txt[256];
-		snprintf(txt, sizeof(txt),
-			 "The resolver lies in %s/%u, a route DHCP option %u pushed via %s (frame %llu): TunnelVision (CVE-2024-3661) sends such traffic past the tunnel.",
-			 addr_str(&r->net, nb, sizeof(nb)), r->plen, r->option, addr_str(&r->gw, gb, sizeof(gb)),
-			 (unsigned long long)r->frame);
-		elem(w, "note", txt);
+	struct an_notes notes;
+	an_event_notes(a, e, &notes);
+	for (size_t k = 0; k < notes.n; k++) {
+		if (notes.stable[k])
+			elem_k(w, "note", notes.text[k]);
+		else
+			elem(w, "note", notes.text[k]);
 	}
 	start(w, "evidence");
 	attr_k(w, "file", a->files[e->file_idx].path);
@@ -167,9 +146,7 @@ static void write_host_elem(struct xmlw *w, const struct analysis *a, const stru
 	char b[64];
 	attr(w, "id", h->id);
 	if (h->has_mac) {
-		snprintf(b, sizeof(b), "%02x:%02x:%02x:%02x:%02x:%02x", h->mac[0], h->mac[1], h->mac[2], h->mac[3],
-			 h->mac[4], h->mac[5]);
-		attr(w, "mac", b);
+		attr(w, "mac", an_mac_text(h->mac, b, sizeof(b)));
 	}
 	attr(w, "verdict", host_status(a, h));
 	attr_u64(w, "events", h->events);
@@ -192,7 +169,7 @@ static void write_counts(struct xmlw *w, const struct an_host *h)
 }
 
 static int write_host(struct analysis *a, const char *dir, size_t hi, struct ev_reader *rd, size_t first,
-		      size_t nevs, const char (*labels)[IFACE_LABEL], char *err, size_t errlen)
+		      size_t nevs, char *err, size_t errlen)
 {
 	struct an_host *h = &a->hosts[hi];
 	char path[4096];
@@ -221,7 +198,7 @@ static int write_host(struct analysis *a, const char *dir, size_t hi, struct ev_
 			ev_prefetch(ev_read(rd, first + i + PREFETCH_AHEAD), false);
 		if (i + PREFETCH_AHEAD / 2 < nevs)
 			ev_prefetch(ev_read(rd, first + i + PREFETCH_AHEAD / 2), true);
-		write_event(a, w, ev_read(rd, first + i), labels);
+		write_event(a, w, ev_read(rd, first + i));
 	}
 	end(w);
 	if (xmlw_close(w) < 0) {
@@ -231,11 +208,6 @@ static int write_host(struct analysis *a, const char *dir, size_t hi, struct ev_
 	return 0;
 }
 
-static int host_idx_cmp_ctx(const void *x, const void *y, void *ctx)
-{
-	const struct analysis *a = ctx;
-	return strcmp(a->hosts[*(const size_t *)x].id, a->hosts[*(const size_t *)y].id);
-}
 
 static void write_summary_body(struct analysis *a, struct xmlw *w, const size_t *order)
 {
@@ -285,10 +257,9 @@ static void write_summary_body(struct analysis *a, struct xmlw *w, const size_t 
 	start(w, "interfaces");
 	for (size_t i = 0; i < a->nifaces; i++) {
 		struct an_iface *f = &a->ifaces[i];
-		char b[80];
 		start(w, "interface");
 		attr_u64(w, "capture", f->file_idx);
-		attr(w, "label", an_iface_label(a, (uint32_t)i, b, sizeof(b)));
+		attr(w, "label", an_iface_text(a, (uint32_t)i));
 		attr(w, "linktype", cap_linktype_name(f->linktype));
 		attr(w, "role", iface_role_str(f->role));
 		attr(w, "why", f->role_why);
@@ -344,15 +315,12 @@ static void write_summary_body(struct analysis *a, struct xmlw *w, const size_t 
 		start(w, "dhcp-route");
 		{
 			char nb[80];
-			snprintf(nb, sizeof(nb), "%s/%u", addr_str(&r->net, b, sizeof(b)), r->plen);
-			attr(w, "prefix", nb);
+			attr(w, "prefix", an_route_prefix(r, nb, sizeof(nb)));
 		}
 		attr(w, "gateway", addr_str(&r->gw, b, sizeof(b)));
 		attr_u64(w, "option", r->option);
 		if (r->has_mac) {
-			snprintf(b, sizeof(b), "%02x:%02x:%02x:%02x:%02x:%02x", r->mac[0], r->mac[1], r->mac[2],
-				 r->mac[3], r->mac[4], r->mac[5]);
-			attr(w, "client-mac", b);
+			attr(w, "client-mac", an_mac_text(r->mac, b, sizeof(b)));
 		}
 		attr(w, "file", a->files[r->file_idx].path);
 		attr_u64(w, "frame", r->frame);
@@ -363,7 +331,7 @@ static void write_summary_body(struct analysis *a, struct xmlw *w, const size_t 
 		attr_u64(w, "packets", a->endpoint_cleartext_pkts);
 		attr(w, "file", a->files[a->endpoint_cleartext_file].path);
 		attr_u64(w, "frame", a->endpoint_cleartext_frame);
-		elem(w, "note", "Traffic to a tunnel endpoint's address outside its carrier port: the endpoint's address is routed past the tunnel, so anything else sent there leaves in cleartext (TunnelCrack ServerIP).");
+		elem(w, "note", an_note_endpoint_cleartext);
 		end(w);
 	}
 	end(w);
@@ -396,22 +364,16 @@ int out_xml_reports(struct analysis *a, const char *dir, char *err, size_t errle
 		snprintf(err, errlen, "%s: cannot create: %s", path, strerror(errno));
 		return -1;
 	}
-	size_t *order = xcalloc(a->nhosts ? a->nhosts : 1, sizeof(*order));
-	for (size_t i = 0; i < a->nhosts; i++)
-		order[i] = i;
-	qsort_r(order, a->nhosts, sizeof(*order), host_idx_cmp_ctx, a);
+	const size_t *order = a->host_order; /* facts.c: hosts by id */
 	/* Each host's events, in event order, one sweep each: the host view
 	 * (an_prepare_reports) keeps them together. */
 	an_prepare_reports(a);
 	struct ev_reader *rd = ev_reader_new(a->ev, a->evview);
-	char(*labels)[IFACE_LABEL] = iface_labels(a);
 	int rc = 0;
 	for (size_t k = 0; k < a->nhosts && rc == 0; k++) {
 		size_t h = order[k], first = ev_hostview_start(a->evview, h);
-		rc = write_host(a, dir, h, rd, first, ev_hostview_start(a->evview, h + 1) - first,
-				(const char(*)[IFACE_LABEL])labels, err, errlen);
+		rc = write_host(a, dir, h, rd, first, ev_hostview_start(a->evview, h + 1) - first, err, errlen);
 	}
-	free(labels);
 	ev_reader_free(rd);
 	if (rc == 0) {
 		snprintf(path, sizeof(path), "%s/summary.xml", dir);
@@ -427,16 +389,12 @@ int out_xml_reports(struct analysis *a, const char *dir, char *err, size_t errle
 			}
 		}
 	}
-	free(order);
 	return rc;
 }
 
 void out_summary_table(struct analysis *a, FILE *out)
 {
-	size_t *order = xcalloc(a->nhosts ? a->nhosts : 1, sizeof(*order));
-	for (size_t i = 0; i < a->nhosts; i++)
-		order[i] = i;
-	qsort_r(order, a->nhosts, sizeof(*order), host_idx_cmp_ctx, a);
+	const size_t *order = a->host_order; /* facts.c: hosts by id */
 	fprintf(out, "%-24s %-10s %7s %7s %7s  %s\n", "host", "verdict", "events", "leaks", "allowed", "leaks by category");
 	for (size_t k = 0; k < a->nhosts; k++) {
 		struct an_host *h = &a->hosts[order[k]];
@@ -461,5 +419,4 @@ void out_summary_table(struct analysis *a, FILE *out)
 		}
 		fputc('\n', out);
 	}
-	free(order);
 }

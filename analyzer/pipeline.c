@@ -27,6 +27,7 @@
  *   hosts.c        announced names to their hosts
  *   verdict.c      phase, verdict, category, evidence; host counts
  *   hosts.c        host addresses in order
+ *   facts.c        what every writer shows: host order, interface labels
  *   integrity.c    clean, leaks, incomplete or undecided, and why
  *
  * The writers (output-*.c), suggest.c and main.c then only read.
@@ -126,6 +127,7 @@ void an_free(struct analysis *a)
 	hosts_free(a);
 	carrier_free(a);
 	wire_free(a);
+	facts_free(a);
 	free(a->priv);
 	free(a);
 }
@@ -355,5 +357,6 @@ void an_finish(struct analysis *a)
 	hosts_attach_labels(a);
 	verdict_judge(a);
 	hosts_finish(a);
+	facts_finish(a);
 	an_integrity(a, &a->integ);
 }

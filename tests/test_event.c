@@ -351,3 +351,25 @@ Test(event, spilled_store_shuffled_merge_passes)
 {
 	same_stores(t_shuffled_big, 20000);
 }
+
+/* Every anomaly bit has its name (event.c, beside event.h's and dns.h's bits). */
+Test(event, every_anomaly_bit_has_a_name)
+{
+	static const uint32_t bits[] = {
+		DNS_ANOM_COMPRESSION_LOOP, DNS_ANOM_FORWARD_POINTER, DNS_ANOM_LABEL_TOO_LONG, DNS_ANOM_NAME_TOO_LONG,
+		DNS_ANOM_COUNT_MISMATCH, DNS_ANOM_TRUNCATED_RR, DNS_ANOM_TRAILING_BYTES, DNS_ANOM_TOO_MANY_QUESTIONS,
+		DNS_ANOM_TOO_MANY_RRS, DNS_ANOM_BAD_RDATA, DNS_ANOM_BAD_CHARS, DNS_ANOM_POINTER_INTO_HEADER,
+		DNS_ANOM_RESERVED_Z, DNS_ANOM_ODD_OPCODE, DNS_ANOM_BAD_OPT, EV_ANOM_TRUNCATED, EV_ANOM_UNDECODABLE,
+		EV_ANOM_TCP_GAP, EV_ANOM_TCP_RESYNC,
+	};
+	for (size_t i = 0; i < sizeof(bits) / sizeof(bits[0]); i++) {
+		struct sbuf b = {0};
+		ev_anomaly_text(&b, bits[i]);
+		cr_expect(b.s && b.s[0] != '(', "bit 0x%x has no name: %s", bits[i], b.s ? b.s : "");
+		sb_free(&b);
+	}
+	struct sbuf b = {0};
+	ev_anomaly_text(&b, DNS_ANOM_COMPRESSION_LOOP | EV_ANOM_TRUNCATED);
+	cr_expect_str_eq(b.s, "compression-loop, snapped (0x10001)");
+	sb_free(&b);
+}

@@ -447,3 +447,58 @@ Test(verdict, sharded_analysis_gives_the_same_reports)
 		cr_expect_eq(system(cmd), 0);
 	}
 }
+
+/* The evidence the XML reports give, the HTML pages give too (facts.c):
+ * each <note> of a host's XML is in its HTML page, and the index shows
+ * summary.xml's DHCP routes and the cleartext to the endpoint. */
+Test(verdict, html_shows_the_evidence_the_xml_has)
+{
+	struct cap c;
+	cap_start(&c);
+	uint8_t d[400];
+	size_t n = dhcp_ack(d);
+	put_udp(&c, 0.5, "192.168.1.1", "192.168.1.10", 67, 68, d, n, false); /* frame 1 */
+	carrier(&c, 1, 6);
+	query(&c, 3.2, "192.168.1.10", "192.0.2.53", 1, "tv.example.com", 1);
+	query(&c, 3.4, "192.168.1.10", "192.168.1.1", 2, "use-application-dns.net", 1);
+	put_udp(&c, 3.6, "192.168.1.10", "203.0.113.5", 40123, 123, d, 48, true); /* NTP to the endpoint */
+	struct rules *r;
+	struct analysis *a = analyse(&c, RULES, &r);
+	cr_assert_eq(a->nroutes, 1);
+	cr_assert_eq(a->endpoint_cleartext_pkts, 1);
+	char dir[] = "/tmp/ls-evidence-XXXXXX", err[512], path[256];
+	cr_assert_not_null(mkdtemp(dir));
+	cr_assert_eq(out_xml_reports(a, dir, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(out_html_reports(a, dir, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(a->nhosts, 1);
+	size_t nx, nh;
+	snprintf(path, sizeof(path), "%s/hosts/%s.xml", dir, a->hosts[0].id);
+	char *x = slurp(path, &nx);
+	snprintf(path, sizeof(path), "%s/hosts/%s.html", dir, a->hosts[0].id);
+	char *ht = slurp(path, &nh);
+	unsigned notes = 0;
+	for (char *p = strstr(x, "<note>"); p; p = strstr(p + 1, "<note>")) {
+		char *q = strstr(p, "</note>");
+		cr_assert_not_null(q);
+		char text[512];
+		snprintf(text, sizeof(text), "%.*s", (int)(q - p - 6), p + 6);
+		/* the XML escapes ' as &apos;, the HTML as &#39; or not at all: compare up to the first entity */
+		text[strcspn(text, "&")] = '\0';
+		cr_expect(strstr(ht, text) != NULL, "host page lacks the note: %s", text);
+		notes++;
+	}
+	cr_expect_eq(notes, 2, "a TunnelVision note and the DoH canary's");
+	cr_expect(strstr(ht, "TunnelVision (CVE-2024-3661)") != NULL);
+	free(x);
+	free(ht);
+	snprintf(path, sizeof(path), "%s/index.html", dir);
+	char *ix = slurp(path, &nh);
+	cr_expect(strstr(ix, "Related evidence") != NULL);
+	cr_expect(strstr(ix, "192.0.2.0/24") != NULL, "the DHCP route");
+	cr_expect(strstr(ix, "TunnelCrack ServerIP") != NULL, "the cleartext to the endpoint");
+	free(ix);
+	char cmd[300];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	cr_expect_eq(system(cmd), 0);
+	done(&c, a, r);
+}

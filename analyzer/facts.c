@@ -1,0 +1,93 @@
+/* facts.c - what every writer shows, worked out once (facts.h). */
+#include "facts.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analyze.h"
+
+const char an_note_endpoint_cleartext[] =
+	"Traffic to a tunnel endpoint's address outside its carrier port: the endpoint's address is routed past the "
+	"tunnel, so anything else sent there leaves in cleartext (TunnelCrack ServerIP).";
+
+static const char note_canary[] =
+	"use-application-dns.net is Firefox's DoH canary: a NXDOMAIN answer keeps Firefox off its own DoH, any other "
+	"answer lets it switch.";
+
+static int host_id_cmp(const void *x, const void *y, void *ctx)
+{
+	const struct analysis *a = ctx;
+	return strcmp(a->hosts[*(const size_t *)x].id, a->hosts[*(const size_t *)y].id);
+}
+
+void facts_finish(struct analysis *a)
+{
+	/* hosts by id: the order of every report and of the terminal table */
+	free(a->host_order);
+	a->host_order = xcalloc(a->nhosts ? a->nhosts : 1, sizeof(*a->host_order));
+	for (size_t i = 0; i < a->nhosts; i++)
+		a->host_order[i] = i;
+	qsort_r(a->host_order, a->nhosts, sizeof(*a->host_order), host_id_cmp, a);
+	free(a->iface_labels);
+	a->iface_labels = xcalloc(a->nifaces ? a->nifaces : 1, sizeof(*a->iface_labels));
+	for (size_t i = 0; i < a->nifaces; i++)
+		an_iface_label(a, (uint32_t)i, a->iface_labels[i], sizeof(a->iface_labels[i]));
+}
+
+void facts_free(struct analysis *a)
+{
+	free(a->host_order);
+	free(a->iface_labels);
+	a->host_order = NULL;
+	a->iface_labels = NULL;
+}
+
+const char *an_iface_text(const struct analysis *a, uint32_t ref)
+{
+	return a->iface_labels && ref < a->nifaces ? a->iface_labels[ref] : "-";
+}
+
+const char *an_rcode_text(const struct ev *e, char *buf, size_t len)
+{
+	if (e->rcode < 0)
+		return NULL;
+	const char *rc = dns_rcode_name((uint16_t)e->rcode);
+	if (rc)
+		return rc;
+	snprintf(buf, len, "RCODE%d", e->rcode);
+	return buf;
+}
+
+const char *an_mac_text(const uint8_t mac[6], char *buf, size_t len)
+{
+	snprintf(buf, len, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
+	return buf;
+}
+
+const char *an_route_prefix(const struct an_route *r, char *buf, size_t len)
+{
+	char b[64];
+	snprintf(buf, len, "%s/%u", addr_str(&r->net, b, sizeof(b)), r->plen);
+	return buf;
+}
+
+void an_event_notes(const struct analysis *a, const struct ev *e, struct an_notes *out)
+{
+	out->n = 0;
+	if (e->canary) {
+		out->text[out->n] = note_canary;
+		out->stable[out->n++] = true;
+	}
+	if (e->route_idx >= 0 && (size_t)e->route_idx < a->nroutes) {
+		const struct an_route *r = &a->routes[e->route_idx];
+		char nb[80], gb[64];
+		snprintf(out->buf, sizeof(out->buf),
+			 "The resolver lies in %s, a route DHCP option %u pushed via %s (frame %llu): TunnelVision "
+			 "(CVE-2024-3661) sends such traffic past the tunnel.",
+			 an_route_prefix(r, nb, sizeof(nb)), r->option, addr_str(&r->gw, gb, sizeof(gb)),
+			 (unsigned long long)r->frame);
+		out->text[out->n] = out->buf;
+		out->stable[out->n++] = false;
+	}
+}
