@@ -1,4 +1,5 @@
 /* main.c - command line: analyze, events, check-rules. */
+#include <errno.h>
 #include <getopt.h>
 #include <pthread.h>
 #include <inttypes.h>
@@ -10,12 +11,16 @@
 
 #include "analyze.h"
 #include "capture.h"
+#include "outdir.h"
 #include "output.h"
 #include "rules.h"
 
 #define EXIT_CLEAN 0
 #define EXIT_LEAKS 1
 #define EXIT_UNUSABLE 2
+
+/* a command has already said that stdout failed (check_stdout) */
+static bool stdout_reported;
 
 static void usage_main(FILE *out)
 {
@@ -358,10 +363,37 @@ static void *xml_run(void *arg)
 	return NULL;
 }
 
+/* Every file the command reads: the captures and the description. */
+static const char **inputs_of(const struct common_opts *o, int argc, char **argv, int *n)
+{
+	const char **in = xcalloc((size_t)(argc - optind) + 1, sizeof(*in));
+	int k = 0;
+	for (int i = optind; i < argc; i++)
+		in[k++] = argv[i];
+	if (o->tunnel)
+		in[k++] = o->tunnel;
+	*n = k;
+	return in;
+}
+
+/* 0 when the output file out (NULL: stdout) is none of the inputs;
+ * otherwise the message is printed and -1. */
+static int check_output_file(const struct common_opts *o, const char *out, int argc, char **argv)
+{
+	int n;
+	const char **in = inputs_of(o, argc, argv, &n);
+	char err[8400];
+	int rc = od_check_file(out, in, n, err, sizeof(err));
+	free(in);
+	if (rc < 0)
+		fprintf(stderr, "leakscope: %s\n", err);
+	return rc;
+}
+
 /* The XML and the HTML reports; with two jobs or more, each in its own
  * thread (both only read the analysis, and neither keeps state outside
  * its writer).  Returns 0, or -1 with a message in err. */
-static int write_reports(struct analysis *a, const char *dir, unsigned jobs, char *err, size_t errlen)
+static int write_both(struct analysis *a, const char *dir, unsigned jobs, char *err, size_t errlen)
 {
 	an_prepare_reports(a); /* here, not in the threads: it changes the analysis */
 	struct xml_job xj = {.a = a, .dir = dir};
@@ -377,6 +409,23 @@ static int write_reports(struct analysis *a, const char *dir, unsigned jobs, cha
 		return -1;
 	}
 	return hrc;
+}
+
+/* The reports, written into a fresh folder beside dir that replaces dir
+ * only once every file is complete (outdir.h).  Returns 0, or -1 with a
+ * message in err (dir then as it was). */
+static int write_reports(struct analysis *a, const char *dir, unsigned jobs, char *err, size_t errlen)
+{
+	struct od_stage st;
+	if (od_begin(&st, dir, err, errlen) < 0)
+		return -1;
+	if (write_both(a, st.tmp, jobs, err, errlen) < 0) {
+		od_abort(&st);
+		size_t l = strlen(err);
+		snprintf(err + l, errlen - l, "; %s was left as it was", dir);
+		return -1;
+	}
+	return od_commit(&st, err, errlen);
 }
 
 static int cmd_analyze(int argc, char **argv, bool merging)
@@ -410,11 +459,27 @@ static int cmd_analyze(int argc, char **argv, bool merging)
 		}
 	}
 	const char *dir = o.output ? o.output : "leakscope-report";
+	/* before the long read: an output that would destroy an input, or a
+	 * folder that is not ours to replace, is refused at once */
+	if (o.an.partial_path) {
+		if (check_output_file(&o, o.an.partial_path, argc, argv) < 0)
+			return EXIT_UNUSABLE;
+	} else {
+		int n;
+		const char **in = inputs_of(&o, argc, argv, &n);
+		char derr[8400];
+		int drc = od_check_dir(dir, in, n, derr, sizeof(derr));
+		free(in);
+		if (drc < 0) {
+			fprintf(stderr, "leakscope: %s\n", derr);
+			return EXIT_UNUSABLE;
+		}
+	}
 	struct rules *rules = NULL;
 	struct analysis *a = run(&o, argc - optind, argv + optind, &rules, true);
 	if (!a)
 		return EXIT_UNUSABLE;
-	char err[2048];
+	char err[8400];
 	if (o.an.partial_path) {
 		/* a partial: the result is the file; verdicts come at merge time */
 		bool failed = a->partial_failed;
@@ -453,27 +518,33 @@ static int cmd_events(int argc, char **argv)
 	struct common_opts o = {0};
 	if (parse_common(argc, argv, &o, usage_events) < 0)
 		return EXIT_UNUSABLE;
+	if (check_output_file(&o, o.output, argc, argv) < 0)
+		return EXIT_UNUSABLE;
 	struct rules *rules = NULL;
 	struct analysis *a = run(&o, argc - optind, argv + optind, &rules, false);
 	if (!a)
 		return EXIT_UNUSABLE;
 	FILE *out = stdout;
 	if (o.output && !(out = fopen(o.output, "w"))) {
-		perror(o.output);
+		fprintf(stderr, "leakscope: %s: cannot write: %s\n", o.output, strerror(errno));
 		an_free(a);
 		rules_free(rules);
 		return EXIT_UNUSABLE;
 	}
+	errno = 0;
 	int rc = out_events_tsv(a, out, rules != NULL);
-	if (out != stdout && fclose(out) != 0)
-		rc = -1;
-	else if (out == stdout && fflush(out) != 0)
-		rc = -1;
+	int e = errno;
+	if (fflush(out) != 0 || ferror(out))
+		rc = -1, e = errno;
+	if (out != stdout && fclose(out) != 0 && rc == 0)
+		rc = -1, e = errno;
 	uint64_t leaks = rules ? total_leaks(a) : 0;
 	an_free(a);
 	rules_free(rules);
 	if (rc < 0) {
-		fprintf(stderr, "leakscope: write error\n");
+		fprintf(stderr, "leakscope: %s: write error: %s\n", o.output ? o.output : "standard output",
+			e ? strerror(e) : "output error");
+		stdout_reported = !o.output;
 		return EXIT_UNUSABLE;
 	}
 	return leaks ? EXIT_LEAKS : EXIT_CLEAN;
@@ -484,6 +555,8 @@ static int cmd_suggest(int argc, char **argv)
 	struct common_opts o = {0};
 	if (parse_common(argc, argv, &o, usage_suggest) < 0)
 		return EXIT_UNUSABLE;
+	if (check_output_file(&o, o.output, argc, argv) < 0)
+		return EXIT_UNUSABLE;
 	struct analysis *a = read_all(&o.an, NULL, argc - optind, argv + optind, false, o.jobs);
 	if (!a)
 		return EXIT_UNUSABLE;
@@ -492,14 +565,24 @@ static int cmd_suggest(int argc, char **argv)
 	an_free(a);
 	FILE *out = stdout;
 	if (o.output && !(out = fopen(o.output, "w"))) {
-		perror(o.output);
+		fprintf(stderr, "leakscope: %s: cannot write: %s\n", o.output, strerror(errno));
 		sb_free(&xml);
 		return EXIT_UNUSABLE;
 	}
 	fputs(xml.s, out);
 	sb_free(&xml);
-	if (out != stdout && fclose(out) != 0)
+	int e = 0;
+	bool bad = fflush(out) != 0 || ferror(out);
+	if (bad)
+		e = errno;
+	if (out != stdout && fclose(out) != 0 && !bad)
+		bad = true, e = errno;
+	if (bad) {
+		fprintf(stderr, "leakscope: %s: write error: %s\n", o.output ? o.output : "standard output",
+			e ? strerror(e) : "output error");
+		stdout_reported = !o.output;
 		return EXIT_UNUSABLE;
+	}
 	if (!n)
 		fprintf(stderr, "leakscope: no tunnel carrier recognised\n");
 	return n ? EXIT_CLEAN : EXIT_LEAKS;
@@ -527,8 +610,29 @@ static int cmd_check_rules(int argc, char **argv)
 	return EXIT_CLEAN;
 }
 
+/* Whatever the command, output that did not reach stdout (a full disk,
+ * /dev/full, a closed pipe) is a failure with a message, never exit 0. */
+static void check_stdout(void)
+{
+	if (stdout_reported)
+		_exit(EXIT_UNUSABLE); /* said already */
+	errno = 0;
+	bool bad = fflush(stdout) != 0;
+	int e = errno;
+	bad |= ferror(stdout) != 0;
+	if (fclose(stdout) != 0 && !bad) {
+		bad = true;
+		e = errno;
+	}
+	if (bad) {
+		fprintf(stderr, "leakscope: write error on standard output: %s\n", e ? strerror(e) : "output error");
+		_exit(EXIT_UNUSABLE);
+	}
+}
+
 int main(int argc, char **argv)
 {
+	atexit(check_stdout);
 	/* Reports never carry wall-clock time, but times printed from the
 	 * capture are UTC whatever the caller's TZ. */
 	setenv("TZ", "UTC", 1);
