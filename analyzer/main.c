@@ -443,6 +443,7 @@ static int cmd_analyze(int argc, char **argv, bool merging)
 	}
 	if (merging) {
 		/* every input must be a partial: a plain capture here is a mistake */
+		o.an.partials = true;
 		for (int i = optind; i < argc; i++) {
 			char perr[512];
 			struct cap_file *cf;
@@ -450,7 +451,7 @@ static int cmd_analyze(int argc, char **argv, bool merging)
 				fprintf(stderr, "leakscope: %s\n", perr);
 				return EXIT_UNUSABLE;
 			}
-			bool is_partial = cap_origin_path(cf) != NULL;
+			bool is_partial = cap_claims_partial(cf);
 			cap_close(cf);
 			if (!is_partial) {
 				fprintf(stderr, "leakscope: %s is not a partial written by analyze --partial\n", argv[i]);

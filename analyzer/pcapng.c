@@ -100,6 +100,31 @@ static char *opt_str(const uint8_t *v, size_t n, size_t max)
 	return s;
 }
 
+/* A path claimed by a partial's section comment reaches every report and
+ * the TSV: printable ASCII stays, every other byte and the backslash
+ * become \DDD (as the DNS parser writes names), at most PNG_PATH_MAX
+ * bytes of the claim are read. */
+#define PNG_PATH_MAX 4096
+static char *claim_str(const char *v)
+{
+	size_t n = strnlen(v, PNG_PATH_MAX);
+	char *s = xmalloc(4 * n + 1);
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)v[i];
+		if (c >= 0x20 && c < 0x7f && c != '\\') {
+			s[k++] = (char)c;
+		} else {
+			s[k++] = '\\';
+			s[k++] = (char)('0' + c / 100);
+			s[k++] = (char)('0' + c / 10 % 10);
+			s[k++] = (char)('0' + c % 10);
+		}
+	}
+	s[k] = '\0';
+	return s;
+}
+
 /*
  * Reads one whole block into r->buf and checks its framing (section 3.1):
  * total length >= 12, a multiple of 4, <= PNG_MAX_BLOCK, present in full,
@@ -200,8 +225,8 @@ static int do_shb(struct png_reader *r, uint32_t len, char *err, size_t errlen)
 		char *pth = strstr(txt, "\npath=");
 		if (fmt && pth && pth > fmt) {
 			*pth = '\0';
-			r->origin_format = xstrdup(fmt + 8);
-			r->origin_path = xstrdup(pth + 6);
+			r->origin_format = claim_str(fmt + 8);
+			r->origin_path = claim_str(pth + 6);
 		}
 		free(txt);
 	}

@@ -402,3 +402,68 @@ Test(safeio, unusable_tmpdir_is_a_warning_with_the_figures)
 	cr_expect(same_bytes(at("a.tsv"), at("b.tsv")), "rows differ with the events in memory");
 	rmwork();
 }
+
+/* A pcapng whose section comment claims it is a partial of another file:
+ * outside merge it is read as itself; merge names the claimed file, with
+ * its control bytes escaped. */
+Test(safeio, a_partial_claim_is_honoured_only_by_merge_and_sanitised)
+{
+	mkwork();
+	const char *png = at("claims.pcapng");
+	struct cb_png *w = cb_png_open(png, 0);
+	cr_assert_not_null(w);
+	long shb0 = cb_png_tell(w); /* the plain SHB cb_png_open wrote, replaced below */
+	/* the SHB that carries the claim (opt_comment) */
+	const char claim[] = "leakscope-partial 1\nformat=pcapng\npath=/evil\x1b[31m\tpath\\x";
+	uint8_t shb[256];
+	size_t k = 0;
+	uint32_t magic = 0x1A2B3C4D;
+	uint16_t maj = 1, min = 0, code = 1, clen = (uint16_t)(sizeof(claim) - 1), end0 = 0;
+	uint64_t seclen = UINT64_MAX;
+	memcpy(shb + k, &magic, 4), k += 4;
+	memcpy(shb + k, &maj, 2), k += 2;
+	memcpy(shb + k, &min, 2), k += 2;
+	memcpy(shb + k, &seclen, 8), k += 8;
+	memcpy(shb + k, &code, 2), k += 2;
+	memcpy(shb + k, &clen, 2), k += 2;
+	memcpy(shb + k, claim, clen), k += clen;
+	while (k % 4)
+		shb[k++] = 0;
+	memcpy(shb + k, &end0, 2), k += 2;
+	memcpy(shb + k, &end0, 2), k += 2;
+	cr_assert_eq(cb_png_block(w, 0x0A0D0D0A, shb, k), 0);
+	cr_assert_geq(cb_png_idb(w, 1, 65535, NULL), 0);
+	size_t n = query_frame(1, "leak.example.com");
+	cr_assert_eq(cb_png_epb(w, 0, T0, 0, frame, (uint32_t)n, (uint32_t)n), 0);
+	cr_assert_eq(cb_png_close(w), 0);
+	/* drop the plain first section (no interface, no packet): the claim
+	 * is then the file's first block, as in a real partial */
+	size_t fn;
+	char *all = slurp(png, &fn);
+	cr_assert(all && fn > (size_t)shb0);
+	cr_assert_eq(cb_write_file(png, all + shb0, fn - (size_t)shb0), 0);
+	free(all);
+
+	struct run_opt o = {.out = at("e.tsv")};
+	cr_expect_eq(run(&o, "events", png, NULL), 0, "%s", errtext);
+	size_t tn;
+	char *tsv = slurp(at("e.tsv"), &tn);
+	cr_assert_not_null(tsv);
+	cr_expect(strstr(tsv, "leak.example.com"), "%s", tsv);
+	cr_expect(strstr(tsv, "claims.pcapng"), "the file's own name is not in the table: %s", tsv);
+	cr_expect_null(strstr(tsv, "evil"), "the claimed path reached the table outside merge: %s", tsv);
+	free(tsv);
+
+	cr_expect_eq(run(NULL, "analyze", "-q", "-o", at("r1"), png, NULL), 0, "%s", errtext);
+	char *sum = slurp(at("r1/summary.xml"), &tn);
+	cr_assert_not_null(sum);
+	cr_expect_null(strstr(sum, "evil"), "analyze took the claim");
+	free(sum);
+
+	cr_expect_eq(run(NULL, "merge", "-q", "-o", at("r2"), png, NULL), 0, "%s", errtext);
+	sum = slurp(at("r2/summary.xml"), &tn);
+	cr_assert_not_null(sum);
+	cr_expect(strstr(sum, "/evil\\027[31m\\009path\\092x"), "the claimed path is not escaped: %s", sum);
+	free(sum);
+	rmwork();
+}
