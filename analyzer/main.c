@@ -59,7 +59,8 @@ static void usage_analyze(FILE *out)
 	      "                             keepalive rhythm, else 10)\n"
 	      "      --parallel-window MS   same name inside and outside within MS is a parallel\n"
 	      "                             multi-homed query (default 1000)\n"
-	      "      --max-events N         stop recording events past N (default 5000000)\n"
+	      "      --max-events N         stop recording events past N (1 to 1000000000;\n"
+	      "                             default 5000000)\n"
 	      "  -j, --jobs N               follow the flows in N threads, write XML and HTML side by\n"
 	      "                             side (same reports; default 1)\n"
 	      "      --partial FILE         for scale-out: write a mergeable partial result of the\n"
@@ -112,18 +113,22 @@ static void usage_suggest(FILE *out)
 	      out);
 }
 
-static int parse_uint(const char *s, const char *what, uint64_t max, uint64_t *out)
+/* A whole number from min to max; otherwise one message and -1 (*out is
+ * then left alone). */
+static int parse_uint(const char *s, const char *what, uint64_t min, uint64_t max, uint64_t *out)
 {
 	char *end;
-	if (!s || !*s || *s == '-')
+	if (!s || *s < '0' || *s > '9')
 		goto bad;
+	errno = 0;
 	unsigned long long v = strtoull(s, &end, 10);
-	if (*end || v > max)
+	if (*end || errno || v < min || v > max)
 		goto bad;
 	*out = v;
 	return 0;
 bad:
-	fprintf(stderr, "leakscope: %s takes a whole number from 0 to %" PRIu64 ", not '%s'\n", what, max, s ? s : "");
+	fprintf(stderr, "leakscope: %s takes a whole number from %" PRIu64 " to %" PRIu64 ", not '%s'\n", what, min, max,
+		s ? s : "");
 	return -1;
 }
 
@@ -156,7 +161,7 @@ static int parse_common(int argc, char **argv, struct common_opts *o, void (*usa
 	an_options_default(&o->an);
 	optind = 1;
 	int c;
-	uint64_t v;
+	uint64_t v = 0;
 	o->jobs = 1;
 	while ((c = getopt_long(argc, argv, "t:o:qhj:", longopts, NULL)) != -1) {
 		switch (c) {
@@ -164,21 +169,18 @@ static int parse_common(int argc, char **argv, struct common_opts *o, void (*usa
 		case 'o': o->output = optarg; break;
 		case 'q': o->quiet = true; break;
 		case 'j':
-			if (parse_uint(optarg, "-j", MAX_JOBS, &v) < 0 || v == 0) {
-				if (v == 0)
-					fprintf(stderr, "leakscope: -j takes a number from 1 to %d\n", MAX_JOBS);
+			if (parse_uint(optarg, "-j", 1, MAX_JOBS, &v) < 0)
 				return -1;
-			}
 			o->jobs = (unsigned)v;
 			break;
 		case 'h': usage(stdout); exit(EXIT_CLEAN);
 		case OPT_GAP:
-			if (parse_uint(optarg, "--gap", 86400, &v) < 0)
+			if (parse_uint(optarg, "--gap", 0, 86400, &v) < 0)
 				return -1;
 			o->an.gap_sec = (uint32_t)v;
 			break;
 		case OPT_PARALLEL:
-			if (parse_uint(optarg, "--parallel-window", 3600000, &v) < 0)
+			if (parse_uint(optarg, "--parallel-window", 0, 3600000, &v) < 0)
 				return -1;
 			o->an.parallel_ms = (uint32_t)v;
 			break;
@@ -186,7 +188,10 @@ static int parse_common(int argc, char **argv, struct common_opts *o, void (*usa
 			o->an.partial_path = optarg;
 			break;
 		case OPT_MAX_EVENTS:
-			if (parse_uint(optarg, "--max-events", 1000000000, &v) < 0)
+			/* 0 once meant "no cap", against the help text; a cap that
+			 * records nothing would make every verdict undecidable, and
+			 * no cap at all lets one capture fill the disk: refused. */
+			if (parse_uint(optarg, "--max-events", 1, 1000000000, &v) < 0)
 				return -1;
 			o->an.max_events = (size_t)v;
 			break;

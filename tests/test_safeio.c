@@ -467,3 +467,25 @@ Test(safeio, a_partial_claim_is_honoured_only_by_merge_and_sanitised)
 	free(sum);
 	rmwork();
 }
+
+/* Options: one clear message each, exit 2. */
+Test(safeio, bad_numbers_get_one_message)
+{
+	mkwork();
+	const char *cap = at("cap.pcap");
+	write_capture(cap, 5);
+	cr_expect_eq(run(NULL, "analyze", "-q", "-o", at("r"), "-j", "abc", cap, NULL), 2);
+	cr_expect(has("-j takes a whole number from 1 to 64, not 'abc'"), "%s", errtext);
+	cr_expect_eq(lines(errtext), 1, "%s", errtext);
+	cr_expect_eq(run(NULL, "analyze", "-q", "-o", at("r"), "-j", "0", cap, NULL), 2);
+	cr_expect(has("-j takes a whole number from 1 to 64, not '0'"), "%s", errtext);
+	cr_expect_eq(lines(errtext), 1, "%s", errtext);
+	cr_expect_eq(run(NULL, "events", "-j", "", cap, NULL), 2);
+	cr_expect_eq(lines(errtext), 1, "%s", errtext);
+	cr_expect_eq(run(NULL, "analyze", "-q", "-o", at("r"), "--max-events", "0", cap, NULL), 2);
+	cr_expect(has("--max-events takes a whole number from 1 to 1000000000, not '0'"), "%s", errtext);
+	cr_expect_eq(run(NULL, "analyze", "-q", "-o", at("r"), "--gap", "99999999999999999999999", cap, NULL), 2);
+	cr_expect(has("--gap takes a whole number from 0 to 86400"), "%s", errtext);
+	cr_expect_eq(run(NULL, "analyze", "-q", "-o", at("r"), "--gap", " 5", cap, NULL), 2);
+	rmwork();
+}
