@@ -45,6 +45,7 @@ struct png_reader {
 	char *origin_damage;
 	size_t buf_cap;
 	uint64_t frames;    /* packet records returned so far */
+	uint64_t nsections; /* SHBs read so far (the first is section 1) */
 };
 
 static uint32_t get32(const uint8_t *p, bool be)
@@ -206,6 +207,7 @@ static int do_shb(struct png_reader *r, uint32_t len, char *err, size_t errlen)
 			    (unsigned long long)(r->off - len), major, minor);
 	/* A new section starts a new interface numbering (section 4.1). */
 	r->sec_base = r->nifs;
+	r->nsections++;
 	/* Options: only a leakscope partial's comment matters (partial.h). */
 	cur_skip(&c, 8); /* section length */
 	while (cur_left(&c) >= 4) {
@@ -243,9 +245,14 @@ static int do_idb(struct png_reader *r, uint32_t len, char *err, size_t errlen)
 	uint32_t snaplen = rd32(&c, r->be);
 	if (c.err)
 		return fail(r, err, errlen, "interface block at byte %llu: too short (%u bytes)", at, len);
+	/* Not damage to the file but our limit (a file of many sections, each
+	 * with its own IDBs, reaches it): said as such, and the file is then
+	 * incomplete like a damaged one, never silently cut. */
 	if (r->nifs >= PNG_MAX_IFACES)
-		return fail(r, err, errlen, "interface block at byte %llu: more than %u interfaces", at,
-			    PNG_MAX_IFACES);
+		return fail(r, err, errlen,
+			    "interface block at byte %llu (section %llu): more than %u interfaces, leakscope's limit; "
+			    "the rest of the file was not read",
+			    at, (unsigned long long)r->nsections, PNG_MAX_IFACES);
 
 	struct png_iface *ifc = xcalloc(1, sizeof(*ifc));
 	ifc->pub.linktype = lt;
