@@ -36,7 +36,8 @@ static void usage_main(FILE *out)
 	      "  merge [--tunnel FILE.xml] [-o DIR] PARTIAL...  reports from partials (analyze --partial)\n"
 	      "\n"
 	      "'leakscope COMMAND --help' tells more.  Exit status: 0 no leak, 1 leaks found,\n"
-	      "2 unusable input or usage error.\n",
+	      "2 unusable input, an output that cannot be written (or is an input), or usage\n"
+	      "error.\n",
 	      out);
 }
 
@@ -68,7 +69,8 @@ static void usage_analyze(FILE *out)
 	      "  -q, --quiet                no summary table on stdout\n"
 	      "  -h, --help\n"
 	      "\n"
-	      "exit status: 0 no leak, 1 leaks found, 2 unusable input or usage error\n",
+	      "exit status: 0 no leak, 1 leaks found, 2 unusable input, unwritable output or\n"
+	      "usage error\n",
 	      out);
 }
 

@@ -93,7 +93,8 @@ static int cmp_ad(const void *x, const void *y)
 
 void ri_finish(struct ri_table *t)
 {
-	qsort(t->all, t->n, sizeof(*t->all), cmp_group);
+	if (t->n) /* an empty table has no array: qsort(NULL, 0) is undefined */
+		qsort(t->all, t->n, sizeof(*t->all), cmp_group);
 	size_t capg = 0;
 	for (size_t i = 0; i < t->n;) {
 		size_t j = i;
