@@ -38,8 +38,11 @@ static void mkwork(void)
 	cr_assert_not_null(mkdtemp(work), "mkdtemp: %s", strerror(errno));
 }
 
+/* Each test's .fini: the folder goes, whether the test passed or not. */
 static void rmwork(void)
 {
+	if (!work[0])
+		return;
 	char cmd[600];
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", work);
 	cr_expect_eq(system(cmd), 0);
@@ -204,7 +207,7 @@ static int count_glob(const char *pat)
 
 /* A 1 MB capture and a symlink (and a hard link) to it: no output may be
  * either of them, and the capture is untouched afterwards. */
-Test(safeio, an_output_that_is_an_input_is_refused)
+Test(safeio, an_output_that_is_an_input_is_refused, .fini = rmwork)
 {
 	mkwork();
 	const char *cap = at("cap.pcap"), *copy = at("copy.pcap"), *sym = at("link.pcap"), *hard = at("hard.pcap");
@@ -239,12 +242,11 @@ Test(safeio, an_output_that_is_an_input_is_refused)
 	struct stat st;
 	cr_expect_eq(lstat(sym, &st), 0);
 	cr_expect(S_ISLNK(st.st_mode), "the symlink was replaced");
-	rmwork();
 }
 
 /* A second run replaces the folder as a whole: no stale host file, and a
  * planted symlink where a host page goes is never written through. */
-Test(safeio, report_folder_is_replaced_whole_and_planted_links_are_not_followed)
+Test(safeio, report_folder_is_replaced_whole_and_planted_links_are_not_followed, .fini = rmwork)
 {
 	mkwork();
 	const char *cap = at("cap.pcap"), *dir = at("report"), *victim = at("victim");
@@ -269,11 +271,10 @@ Test(safeio, report_folder_is_replaced_whole_and_planted_links_are_not_followed)
 	cr_expect_eq(count_glob(at(".report.*")), 0, "a staging folder was left behind");
 	cr_expect_eq(access(at("report/summary.xml"), F_OK), 0);
 	cr_expect_eq(access(at("report/index.html"), F_OK), 0);
-	rmwork();
 }
 
 /* Only an empty folder or an earlier report is replaced. */
-Test(safeio, a_folder_that_is_not_a_report_is_not_replaced)
+Test(safeio, a_folder_that_is_not_a_report_is_not_replaced, .fini = rmwork)
 {
 	mkwork();
 	const char *cap = at("cap.pcap");
@@ -297,12 +298,11 @@ Test(safeio, a_folder_that_is_not_a_report_is_not_replaced)
 	cr_assert_eq(mkdir(at("empty"), 0755), 0);
 	cr_expect_eq(run(NULL, "analyze", "-q", "-o", at("empty"), cap, NULL), 0, "%s", errtext);
 	cr_expect_eq(access(at("empty/summary.xml"), F_OK), 0);
-	rmwork();
 }
 
 /* A full disk half way through the reports: exit 2 with the failing file
  * named, the earlier report byte for byte as it was, nothing half-written. */
-Test(safeio, full_disk_leaves_the_earlier_report_intact)
+Test(safeio, full_disk_leaves_the_earlier_report_intact, .fini = rmwork)
 {
 	mkwork();
 	const char *cap = at("cap.pcap"), *big = at("big.pcap"), *dir = at("report");
@@ -329,11 +329,10 @@ Test(safeio, full_disk_leaves_the_earlier_report_intact)
 	struct run_opt tiny = {.fsize = 16};
 	cr_expect_eq(run(&tiny, "suggest-tunnel", "-o", at("s.xml"), cap, NULL), 2, "%s", errtext);
 	cr_expect(has("s.xml: write error: File too large"), "%s", errtext);
-	rmwork();
 }
 
 /* /dev/full as the output or as stdout: exit 2 and one message. */
-Test(safeio, full_stdout_and_dev_full_fail_with_a_message)
+Test(safeio, full_stdout_and_dev_full_fail_with_a_message, .fini = rmwork)
 {
 	if (access("/dev/full", W_OK) != 0)
 		cr_skip_test("no /dev/full");
@@ -359,11 +358,10 @@ Test(safeio, full_stdout_and_dev_full_fail_with_a_message)
 	}
 	cr_expect_eq(run(&full, "analyze", "-o", at("r"), cap, NULL), 2, "%s", errtext);
 	cr_expect(has("write error on standard output"), "%s", errtext);
-	rmwork();
 }
 
 /* A path that does not fit is an error, never cut. */
-Test(safeio, long_output_paths_are_errors)
+Test(safeio, long_output_paths_are_errors, .fini = rmwork)
 {
 	mkwork();
 	const char *cap = at("cap.pcap");
@@ -380,12 +378,11 @@ Test(safeio, long_output_paths_are_errors)
 	longname[250] = '\0';
 	cr_expect_eq(run(NULL, "analyze", "-q", "-o", at(longname), cap, NULL), 2, "%s", errtext);
 	cr_expect(has("folder name is too long"), "%s", errtext);
-	rmwork();
 }
 
 /* No usable TMPDIR: every event is kept (the same rows), with a warning
  * that gives the figures. */
-Test(safeio, unusable_tmpdir_is_a_warning_with_the_figures)
+Test(safeio, unusable_tmpdir_is_a_warning_with_the_figures, .fini = rmwork)
 {
 	mkwork();
 	const char *cap = at("cap.pcap");
@@ -400,13 +397,12 @@ Test(safeio, unusable_tmpdir_is_a_warning_with_the_figures)
 	cr_expect_eq(run(&p, "events", cap, NULL), 0, "%s", errtext);
 	cr_expect_eq(lines(errtext), 0, "%s", errtext);
 	cr_expect(same_bytes(at("a.tsv"), at("b.tsv")), "rows differ with the events in memory");
-	rmwork();
 }
 
 /* A pcapng whose section comment claims it is a partial of another file:
  * outside merge it is read as itself; merge names the claimed file, with
  * its control bytes escaped. */
-Test(safeio, a_partial_claim_is_honoured_only_by_merge_and_sanitised)
+Test(safeio, a_partial_claim_is_honoured_only_by_merge_and_sanitised, .fini = rmwork)
 {
 	mkwork();
 	const char *png = at("claims.pcapng");
@@ -465,11 +461,10 @@ Test(safeio, a_partial_claim_is_honoured_only_by_merge_and_sanitised)
 	cr_assert_not_null(sum);
 	cr_expect(strstr(sum, "/evil\\027[31m\\009path\\092x"), "the claimed path is not escaped: %s", sum);
 	free(sum);
-	rmwork();
 }
 
 /* Options: one clear message each, exit 2. */
-Test(safeio, bad_numbers_get_one_message)
+Test(safeio, bad_numbers_get_one_message, .fini = rmwork)
 {
 	mkwork();
 	const char *cap = at("cap.pcap");
@@ -487,5 +482,4 @@ Test(safeio, bad_numbers_get_one_message)
 	cr_expect_eq(run(NULL, "analyze", "-q", "-o", at("r"), "--gap", "99999999999999999999999", cap, NULL), 2);
 	cr_expect(has("--gap takes a whole number from 0 to 86400"), "%s", errtext);
 	cr_expect_eq(run(NULL, "analyze", "-q", "-o", at("r"), "--gap", " 5", cap, NULL), 2);
-	rmwork();
 }
