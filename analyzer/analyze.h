@@ -41,6 +41,7 @@ struct an_options {
 	bool progress;            /* a progress line on stderr while reading */
 	uint32_t shard, nshards;  /* -j: this analysis follows the flows with shard_of() == shard */
 	const char *partial_path; /* --partial: the (one) capture is also written here, reduced (partial.h) */
+	bool partials;            /* merge: the captures are partials; their claims are honoured (cap_trust_partial) */
 	/* the event store's blocks, window and cache (ev_set_storage; 0: the
 	 * defaults): tests make them tiny so that every path spills */
 	size_t ev_block, ev_window, ev_cache;

@@ -41,6 +41,7 @@ struct cap_file {
 	size_t blen, bpos;       /* valid bytes in buf, parse position */
 	bool beof;
 	bool failed;
+	bool trust_partial;      /* cap_trust_partial(): honour a partial's claims */
 	char err[CAP_ERR_MAX];
 };
 
@@ -410,7 +411,7 @@ int cap_next(struct cap_file *f, struct cap_packet *pkt)
 		if (rc == 1) {
 			f->frames = pkt->frame;
 			/* A partial of a pcap file: the packets had no interface. */
-			if (png_origin_format(f->png) && strcmp(png_origin_format(f->png), "pcap") == 0) {
+			if (cap_origin_format(f) && strcmp(cap_origin_format(f), "pcap") == 0) {
 				pkt->has_iface = false;
 				pkt->iface = 0;
 				pkt->iface_name = NULL;
@@ -420,8 +421,10 @@ int cap_next(struct cap_file *f, struct cap_packet *pkt)
 	}
 	if (rc < 0)
 		f->failed = true;
-	if (rc == 1 && f->fmt == FMT_PCAP)
-		pkt->orig_caplen = pkt->caplen;
+	if (rc == 1 && (f->fmt == FMT_PCAP || !f->trust_partial)) {
+		pkt->orig_caplen = pkt->caplen; /* only a trusted partial's records claim more */
+		pkt->reduced = false;
+	}
 	if (rc == 1 && pkt->orig_caplen < pkt->wirelen)
 		f->snapped++;
 	return rc;
@@ -439,24 +442,36 @@ const char *cap_path(const struct cap_file *f)
 
 const char *cap_format(const struct cap_file *f)
 {
-	if (f->fmt == FMT_PCAPNG && png_origin_format(f->png))
-		return strcmp(png_origin_format(f->png), "pcap") == 0 ? "pcap" : "pcapng";
+	if (cap_origin_format(f))
+		return strcmp(cap_origin_format(f), "pcap") == 0 ? "pcap" : "pcapng";
 	return f->fmt == FMT_PCAPNG ? "pcapng" : "pcap";
 }
 
+void cap_trust_partial(struct cap_file *f)
+{
+	f->trust_partial = true;
+}
+
+bool cap_claims_partial(const struct cap_file *f)
+{
+	return f->fmt == FMT_PCAPNG && png_origin_path(f->png) != NULL;
+}
+
+/* Any pcapng can say it is a partial in its section comment: only merge
+ * takes it at its word (cap_trust_partial). */
 const char *cap_origin_path(const struct cap_file *f)
 {
-	return f->fmt == FMT_PCAPNG ? png_origin_path(f->png) : NULL;
+	return f->trust_partial && f->fmt == FMT_PCAPNG ? png_origin_path(f->png) : NULL;
 }
 
 const char *cap_origin_format(const struct cap_file *f)
 {
-	return f->fmt == FMT_PCAPNG ? png_origin_format(f->png) : NULL;
+	return f->trust_partial && f->fmt == FMT_PCAPNG ? png_origin_format(f->png) : NULL;
 }
 
 const char *cap_origin_damage(const struct cap_file *f)
 {
-	return f->fmt == FMT_PCAPNG ? png_origin_damage(f->png) : NULL;
+	return f->trust_partial && f->fmt == FMT_PCAPNG ? png_origin_damage(f->png) : NULL;
 }
 
 size_t cap_iface_count(const struct cap_file *f)

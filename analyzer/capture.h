@@ -67,8 +67,18 @@ int cap_open(const char *path, struct cap_file **out, char *err, size_t errlen);
 int cap_next(struct cap_file *f, struct cap_packet *pkt);
 
 const char *cap_error(const struct cap_file *f);
-/* When f is a leakscope partial (partial.h): the original capture's path,
- * format ("pcap"/"pcapng") and damage message (NULL: read to the end). */
+/* Any pcapng can claim to be a leakscope partial (partial.h) in its section
+ * comment; the claim is honoured only after cap_trust_partial() (merge
+ * calls it, for files given to it as partials): then the original's path,
+ * format and damage replace the file's own, and reduced records keep their
+ * original captured length.  Until then a claiming file reads as the
+ * pcapng it is. */
+void cap_trust_partial(struct cap_file *f);
+/* True when f claims to be a partial (whether trusted or not). */
+bool cap_claims_partial(const struct cap_file *f);
+/* A trusted partial's original capture path (sanitised: printable ASCII,
+ * other bytes as \DDD), format ("pcap"/"pcapng") and damage message
+ * (NULL: read to the end); NULL for anything else. */
 const char *cap_origin_path(const struct cap_file *f);
 const char *cap_origin_format(const struct cap_file *f);
 const char *cap_origin_damage(const struct cap_file *f);

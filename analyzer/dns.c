@@ -944,13 +944,16 @@ int dns_parse(const uint8_t *p, size_t len, struct dns_msg *m)
 
 	if (m->qdcount == 0 && m->ancount == 0)
 		return -1;
-	if (m->qdcount > DNS_MAX_QDCOUNT)
-		return -1;
 
-	/* Questions: all must parse, or this is not DNS. */
+	/* Questions: all that are walked must parse, or this is not DNS.  A
+	 * count over DNS_MAX_QDCOUNT is walked up to the cap only (the work
+	 * stays bounded) and flagged; the questions kept still make an event,
+	 * where refusing the message once hid its question entirely.  The
+	 * records then cannot be found (they follow the questions not walked). */
 	size_t off = DNS_HDR_LEN;
+	unsigned walk = m->qdcount > DNS_MAX_QDCOUNT ? DNS_MAX_QDCOUNT : m->qdcount;
 
-	for (unsigned i = 0; i < m->qdcount; i++) {
+	for (unsigned i = 0; i < walk; i++) {
 		struct dns_question *q = i < DNS_MAX_QUESTIONS ? &m->q[i] : &scratch_q;
 
 		if (name_read(&x, &off, len, q->name, sizeof(q->name)) != 0)
@@ -970,6 +973,11 @@ int dns_parse(const uint8_t *p, size_t len, struct dns_msg *m)
 			m->nq++;
 		else
 			m->anomalies |= DNS_ANOM_TOO_MANY_QUESTIONS;
+	}
+
+	if (walk < m->qdcount) {
+		m->anomalies |= DNS_ANOM_TOO_MANY_QUESTIONS;
+		return 0;
 	}
 
 	/* Records: read until the counts are met or one does not parse. */

@@ -25,7 +25,8 @@
  * one label per hop and rarely exceed a handful.
  */
 #define DNS_MAX_PTR_HOPS 64
-/* Questions walked at most: a header claiming more is not DNS (-1). */
+/* Questions walked at most: past them, DNS_ANOM_TOO_MANY_QUESTIONS and no
+ * records (they lie beyond the questions not walked). */
 #define DNS_MAX_QDCOUNT (DNS_MAX_QUESTIONS * 64)
 
 /* Anomaly bits: hostile or odd encodings seen while parsing (evidence). */
@@ -119,8 +120,9 @@ struct dns_msg {
  * flow on port 53 is something else, e.g. WireGuard or OpenVPN) when:
  *   - len < 12;
  *   - qdcount == 0 and ancount == 0 (nothing to learn);
- *   - qdcount > DNS_MAX_QDCOUNT;
- *   - any declared question does not parse completely: its name (labels,
+ *   - any declared question (the first DNS_MAX_QDCOUNT when qdcount is
+ *     larger: the rest are not walked, DNS_ANOM_TOO_MANY_QUESTIONS is set
+ *     and no record is read) does not parse completely: its name (labels,
  *     compression rules below), qtype and qclass must all be present, and
  *     qclass, after the mDNS QU bit is taken off, must be IN (1), CH (3),
  *     HS (4), NONE (254) or ANY (255);

@@ -158,12 +158,18 @@ static off_t block_off(const struct evstore *s, size_t b)
 	return (off_t)(b * s->bs * sizeof(struct ev));
 }
 
-/* A fresh unlinked file in TMPDIR (or /tmp), or -1. */
-static int spill_open(void)
+static const char *spill_dir(void)
 {
 	const char *dir = getenv("TMPDIR");
+	return dir && *dir ? dir : "/tmp";
+}
+
+/* A fresh unlinked file in TMPDIR (or /tmp), or -1 with errno. */
+static int spill_open(void)
+{
 	char path[4096];
-	snprintf(path, sizeof(path), "%s/leakscope-events.XXXXXX", dir && *dir ? dir : "/tmp");
+	if (ls_path(path, sizeof(path), "%s/leakscope-events.XXXXXX", spill_dir()) < 0)
+		return -1;
 	int fd = mkstemp(path);
 	if (fd >= 0)
 		unlink(path);
@@ -200,6 +206,16 @@ static void freeze(struct evstore *s, bool all)
 		if (s->fd < 0 && !s->no_spill) {
 			s->fd = spill_open();
 			s->no_spill = s->fd < 0;
+			/* The run goes on (the events are all kept, in memory),
+			 * but the investigator is told why it takes more memory
+			 * than it should: once per process, not per -j shard. */
+			static int warned;
+			if (s->no_spill && !__atomic_exchange_n(&warned, 1, __ATOMIC_RELAXED))
+				fprintf(stderr,
+					"leakscope: warning: no temporary event file can be made in %s (%s): keeping every "
+					"event in memory instead (%zu events, %zu MB so far, %zu bytes per further event)\n",
+					spill_dir(), strerror(errno), s->n,
+					(s->nblocks - s->mem_first) * s->bs * sizeof(struct ev) >> 20, sizeof(struct ev));
 		}
 		if (s->no_spill)
 			return;

@@ -1,4 +1,5 @@
 /* main.c - command line: analyze, events, check-rules. */
+#include <errno.h>
 #include <getopt.h>
 #include <pthread.h>
 #include <inttypes.h>
@@ -10,9 +11,13 @@
 
 #include "analyze.h"
 #include "capture.h"
+#include "outdir.h"
 #include "output.h"
 #include "rules.h"
 
+
+/* a command has already said that stdout failed (check_stdout) */
+static bool stdout_reported;
 
 static void usage_main(FILE *out)
 {
@@ -28,7 +33,8 @@ static void usage_main(FILE *out)
 	      "  merge [--tunnel FILE.xml] [-o DIR] PARTIAL...  reports from partials (analyze --partial)\n"
 	      "\n"
 	      "'leakscope COMMAND --help' tells more.  Exit status: 0 no leak, 1 leaks found,\n"
-	      "2 unusable input or usage error.\n",
+	      "2 unusable input, an output that cannot be written (or is an input), or usage\n"
+	      "error.\n",
 	      out);
 }
 
@@ -51,7 +57,8 @@ static void usage_analyze(FILE *out)
 	      "                             keepalive rhythm, else 10)\n"
 	      "      --parallel-window MS   same name inside and outside within MS is a parallel\n"
 	      "                             multi-homed query (default 1000)\n"
-	      "      --max-events N         stop recording events past N (default 5000000)\n"
+	      "      --max-events N         stop recording events past N (1 to 1000000000;\n"
+	      "                             default 5000000)\n"
 	      "  -j, --jobs N               follow the flows in N threads, write XML and HTML side by\n"
 	      "                             side (same reports; default 1)\n"
 	      "      --partial FILE         for scale-out: write a mergeable partial result of the\n"
@@ -59,7 +66,8 @@ static void usage_analyze(FILE *out)
 	      "  -q, --quiet                no summary table on stdout\n"
 	      "  -h, --help\n"
 	      "\n"
-	      "exit status: 0 no leak, 1 leaks found, 2 unusable input or usage error\n",
+	      "exit status: 0 no leak, 1 leaks found, 2 unusable input, unwritable output or\n"
+	      "usage error\n",
 	      out);
 }
 
@@ -104,18 +112,22 @@ static void usage_suggest(FILE *out)
 	      out);
 }
 
-static int parse_uint(const char *s, const char *what, uint64_t max, uint64_t *out)
+/* A whole number from min to max; otherwise one message and -1 (*out is
+ * then left alone). */
+static int parse_uint(const char *s, const char *what, uint64_t min, uint64_t max, uint64_t *out)
 {
 	char *end;
-	if (!s || !*s || *s == '-')
+	if (!s || *s < '0' || *s > '9')
 		goto bad;
+	errno = 0;
 	unsigned long long v = strtoull(s, &end, 10);
-	if (*end || v > max)
+	if (*end || errno || v < min || v > max)
 		goto bad;
 	*out = v;
 	return 0;
 bad:
-	fprintf(stderr, "leakscope: %s takes a whole number from 0 to %" PRIu64 ", not '%s'\n", what, max, s ? s : "");
+	fprintf(stderr, "leakscope: %s takes a whole number from %" PRIu64 " to %" PRIu64 ", not '%s'\n", what, min, max,
+		s ? s : "");
 	return -1;
 }
 
@@ -148,7 +160,7 @@ static int parse_common(int argc, char **argv, struct common_opts *o, void (*usa
 	an_options_default(&o->an);
 	optind = 1;
 	int c;
-	uint64_t v;
+	uint64_t v = 0;
 	o->jobs = 1;
 	while ((c = getopt_long(argc, argv, "t:o:qhj:", longopts, NULL)) != -1) {
 		switch (c) {
@@ -156,21 +168,18 @@ static int parse_common(int argc, char **argv, struct common_opts *o, void (*usa
 		case 'o': o->output = optarg; break;
 		case 'q': o->quiet = true; break;
 		case 'j':
-			if (parse_uint(optarg, "-j", MAX_JOBS, &v) < 0 || v == 0) {
-				if (v == 0)
-					fprintf(stderr, "leakscope: -j takes a number from 1 to %d\n", MAX_JOBS);
+			if (parse_uint(optarg, "-j", 1, MAX_JOBS, &v) < 0)
 				return -1;
-			}
 			o->jobs = (unsigned)v;
 			break;
 		case 'h': usage(stdout); exit(EXIT_CLEAN);
 		case OPT_GAP:
-			if (parse_uint(optarg, "--gap", 86400, &v) < 0)
+			if (parse_uint(optarg, "--gap", 0, 86400, &v) < 0)
 				return -1;
 			o->an.gap_sec = (uint32_t)v;
 			break;
 		case OPT_PARALLEL:
-			if (parse_uint(optarg, "--parallel-window", 3600000, &v) < 0)
+			if (parse_uint(optarg, "--parallel-window", 0, 3600000, &v) < 0)
 				return -1;
 			o->an.parallel_ms = (uint32_t)v;
 			break;
@@ -178,7 +187,10 @@ static int parse_common(int argc, char **argv, struct common_opts *o, void (*usa
 			o->an.partial_path = optarg;
 			break;
 		case OPT_MAX_EVENTS:
-			if (parse_uint(optarg, "--max-events", 1000000000, &v) < 0)
+			/* 0 once meant "no cap", against the help text; a cap that
+			 * records nothing would make every verdict undecidable, and
+			 * no cap at all lets one capture fill the disk: refused. */
+			if (parse_uint(optarg, "--max-events", 1, 1000000000, &v) < 0)
 				return -1;
 			o->an.max_events = (size_t)v;
 			break;
@@ -366,10 +378,37 @@ static void *xml_run(void *arg)
 	return NULL;
 }
 
+/* Every file the command reads: the captures and the description. */
+static const char **inputs_of(const struct common_opts *o, int argc, char **argv, int *n)
+{
+	const char **in = xcalloc((size_t)(argc - optind) + 1, sizeof(*in));
+	int k = 0;
+	for (int i = optind; i < argc; i++)
+		in[k++] = argv[i];
+	if (o->tunnel)
+		in[k++] = o->tunnel;
+	*n = k;
+	return in;
+}
+
+/* 0 when the output file out (NULL: stdout) is none of the inputs;
+ * otherwise the message is printed and -1. */
+static int check_output_file(const struct common_opts *o, const char *out, int argc, char **argv)
+{
+	int n;
+	const char **in = inputs_of(o, argc, argv, &n);
+	char err[8400];
+	int rc = od_check_file(out, in, n, err, sizeof(err));
+	free(in);
+	if (rc < 0)
+		fprintf(stderr, "leakscope: %s\n", err);
+	return rc;
+}
+
 /* The XML and the HTML reports; with two jobs or more, each in its own
  * thread (both only read the analysis, and neither keeps state outside
  * its writer).  Returns 0, or -1 with a message in err. */
-static int write_reports(struct analysis *a, const char *dir, unsigned jobs, char *err, size_t errlen)
+static int write_both(struct analysis *a, const char *dir, unsigned jobs, char *err, size_t errlen)
 {
 	an_prepare_reports(a); /* here, not in the threads: it changes the analysis */
 	struct xml_job xj = {.a = a, .dir = dir};
@@ -387,6 +426,23 @@ static int write_reports(struct analysis *a, const char *dir, unsigned jobs, cha
 	return hrc;
 }
 
+/* The reports, written into a fresh folder beside dir that replaces dir
+ * only once every file is complete (outdir.h).  Returns 0, or -1 with a
+ * message in err (dir then as it was). */
+static int write_reports(struct analysis *a, const char *dir, unsigned jobs, char *err, size_t errlen)
+{
+	struct od_stage st;
+	if (od_begin(&st, dir, err, errlen) < 0)
+		return -1;
+	if (write_both(a, st.tmp, jobs, err, errlen) < 0) {
+		od_abort(&st);
+		size_t l = strlen(err);
+		snprintf(err + l, errlen - l, "; %s was left as it was", dir);
+		return -1;
+	}
+	return od_commit(&st, err, errlen);
+}
+
 static int cmd_analyze(int argc, char **argv, bool merging)
 {
 	struct common_opts o = {0};
@@ -402,6 +458,7 @@ static int cmd_analyze(int argc, char **argv, bool merging)
 	}
 	if (merging) {
 		/* every input must be a partial: a plain capture here is a mistake */
+		o.an.partials = true;
 		for (int i = optind; i < argc; i++) {
 			char perr[512];
 			struct cap_file *cf;
@@ -409,7 +466,7 @@ static int cmd_analyze(int argc, char **argv, bool merging)
 				fprintf(stderr, "leakscope: %s\n", perr);
 				return EXIT_UNUSABLE;
 			}
-			bool is_partial = cap_origin_path(cf) != NULL;
+			bool is_partial = cap_claims_partial(cf);
 			cap_close(cf);
 			if (!is_partial) {
 				fprintf(stderr, "leakscope: %s is not a partial written by analyze --partial\n", argv[i]);
@@ -418,11 +475,27 @@ static int cmd_analyze(int argc, char **argv, bool merging)
 		}
 	}
 	const char *dir = o.output ? o.output : "leakscope-report";
+	/* before the long read: an output that would destroy an input, or a
+	 * folder that is not ours to replace, is refused at once */
+	if (o.an.partial_path) {
+		if (check_output_file(&o, o.an.partial_path, argc, argv) < 0)
+			return EXIT_UNUSABLE;
+	} else {
+		int n;
+		const char **in = inputs_of(&o, argc, argv, &n);
+		char derr[8400];
+		int drc = od_check_dir(dir, in, n, derr, sizeof(derr));
+		free(in);
+		if (drc < 0) {
+			fprintf(stderr, "leakscope: %s\n", derr);
+			return EXIT_UNUSABLE;
+		}
+	}
 	struct rules *rules = NULL;
 	struct analysis *a = run(&o, argc - optind, argv + optind, &rules, true);
 	if (!a)
 		return EXIT_UNUSABLE;
-	char err[2048];
+	char err[8400];
 	if (o.an.partial_path) {
 		/* a partial: the result is the file; verdicts come at merge time */
 		bool failed = a->partial_failed;
@@ -463,22 +536,26 @@ static int cmd_events(int argc, char **argv)
 	struct common_opts o = {0};
 	if (parse_common(argc, argv, &o, usage_events) < 0)
 		return EXIT_UNUSABLE;
+	if (check_output_file(&o, o.output, argc, argv) < 0)
+		return EXIT_UNUSABLE;
 	struct rules *rules = NULL;
 	struct analysis *a = run(&o, argc - optind, argv + optind, &rules, false);
 	if (!a)
 		return EXIT_UNUSABLE;
 	FILE *out = stdout;
 	if (o.output && !(out = fopen(o.output, "w"))) {
-		perror(o.output);
+		fprintf(stderr, "leakscope: %s: cannot write: %s\n", o.output, strerror(errno));
 		an_free(a);
 		rules_free(rules);
 		return EXIT_UNUSABLE;
 	}
+	errno = 0;
 	int rc = out_events_tsv(a, out, rules != NULL);
-	if (out != stdout && fclose(out) != 0)
-		rc = -1;
-	else if (out == stdout && fflush(out) != 0)
-		rc = -1;
+	int e = errno;
+	if (fflush(out) != 0 || ferror(out))
+		rc = -1, e = errno;
+	if (out != stdout && fclose(out) != 0 && rc == 0)
+		rc = -1, e = errno;
 	/* without a description nothing is judged: the listing is the result */
 	int status = rules ? an_status_exit(a->integ.status) : EXIT_CLEAN;
 	if (rules)
@@ -486,7 +563,9 @@ static int cmd_events(int argc, char **argv)
 	an_free(a);
 	rules_free(rules);
 	if (rc < 0) {
-		fprintf(stderr, "leakscope: write error\n");
+		fprintf(stderr, "leakscope: %s: write error: %s\n", o.output ? o.output : "standard output",
+			e ? strerror(e) : "output error");
+		stdout_reported = !o.output;
 		return EXIT_UNUSABLE;
 	}
 	return status;
@@ -497,6 +576,8 @@ static int cmd_suggest(int argc, char **argv)
 	struct common_opts o = {0};
 	if (parse_common(argc, argv, &o, usage_suggest) < 0)
 		return EXIT_UNUSABLE;
+	if (check_output_file(&o, o.output, argc, argv) < 0)
+		return EXIT_UNUSABLE;
 	struct analysis *a = read_all(&o.an, NULL, argc - optind, argv + optind, false, o.jobs);
 	if (!a)
 		return EXIT_UNUSABLE;
@@ -505,14 +586,24 @@ static int cmd_suggest(int argc, char **argv)
 	an_free(a);
 	FILE *out = stdout;
 	if (o.output && !(out = fopen(o.output, "w"))) {
-		perror(o.output);
+		fprintf(stderr, "leakscope: %s: cannot write: %s\n", o.output, strerror(errno));
 		sb_free(&xml);
 		return EXIT_UNUSABLE;
 	}
 	fputs(xml.s, out);
 	sb_free(&xml);
-	if (out != stdout && fclose(out) != 0)
+	int e = 0;
+	bool bad = fflush(out) != 0 || ferror(out);
+	if (bad)
+		e = errno;
+	if (out != stdout && fclose(out) != 0 && !bad)
+		bad = true, e = errno;
+	if (bad) {
+		fprintf(stderr, "leakscope: %s: write error: %s\n", o.output ? o.output : "standard output",
+			e ? strerror(e) : "output error");
+		stdout_reported = !o.output;
 		return EXIT_UNUSABLE;
+	}
 	if (!n)
 		fprintf(stderr, "leakscope: no tunnel carrier recognised\n");
 	return n ? EXIT_CLEAN : EXIT_LEAKS;
@@ -540,8 +631,29 @@ static int cmd_check_rules(int argc, char **argv)
 	return EXIT_CLEAN;
 }
 
+/* Whatever the command, output that did not reach stdout (a full disk,
+ * /dev/full, a closed pipe) is a failure with a message, never exit 0. */
+static void check_stdout(void)
+{
+	if (stdout_reported)
+		_exit(EXIT_UNUSABLE); /* said already */
+	errno = 0;
+	bool bad = fflush(stdout) != 0;
+	int e = errno;
+	bad |= ferror(stdout) != 0;
+	if (fclose(stdout) != 0 && !bad) {
+		bad = true;
+		e = errno;
+	}
+	if (bad) {
+		fprintf(stderr, "leakscope: write error on standard output: %s\n", e ? strerror(e) : "output error");
+		_exit(EXIT_UNUSABLE);
+	}
+}
+
 int main(int argc, char **argv)
 {
+	atexit(check_stdout);
 	/* Reports never carry wall-clock time, but times printed from the
 	 * capture are UTC whatever the caller's TZ. */
 	setenv("TZ", "UTC", 1);

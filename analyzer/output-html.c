@@ -1680,7 +1680,12 @@ static int write_host_page(struct html *h, const char *dir, size_t hi, char *err
 	h->up = "../";
 	h->rows_left = HTML_MAX_ROWS;
 
-	snprintf(path, sizeof(path), "%s/hosts/%s.html", dir, ho->id);
+	if (ls_path(path, sizeof(path), "%s/hosts/%s.html", dir, ho->id) < 0) {
+		snprintf(err, errlen, "%s/hosts/%s.html: path too long", dir, ho->id);
+		free(evs_own);
+		h->host_mode = false;
+		return -1;
+	}
 	if (page_open(h, path, ho->id, "DNS leak report \xc2\xb7 host", err, errlen) < 0) {
 		free(evs_own);
 		h->host_mode = false;
@@ -1965,7 +1970,10 @@ static int write_index(struct html *h, const char *dir, char *err, size_t errlen
 	struct analysis *a = h->a;
 	char path[4096];
 	h->up = "";
-	snprintf(path, sizeof(path), "%s/index.html", dir);
+	if (ls_path(path, sizeof(path), "%s/index.html", dir) < 0) {
+		snprintf(err, errlen, "%s/index.html: path too long", dir);
+		return -1;
+	}
 	if (page_open(h, path, NULL, "DNS leak report", err, errlen) < 0)
 		return -1;
 	el_text(h, "h1", NULL, "DNS leak report");
@@ -2139,8 +2147,7 @@ static void span_add(struct html *h, int64_t us)
 int out_html_reports(struct analysis *a, const char *dir, char *err, size_t errlen)
 {
 	char path[4096];
-	snprintf(path, sizeof(path), "%s/hosts", dir);
-	if (ls_mkdir_p(dir) < 0 || ls_mkdir_p(path) < 0) {
+	if (ls_path(path, sizeof(path), "%s/hosts", dir) < 0 || ls_mkdir_p(dir) < 0 || ls_mkdir_p(path) < 0) {
 		snprintf(err, errlen, "%s: cannot create: %s", path, strerror(errno));
 		return -1;
 	}

@@ -173,9 +173,8 @@ static int write_host(struct analysis *a, const char *dir, size_t hi, struct ev_
 {
 	struct an_host *h = &a->hosts[hi];
 	char path[4096];
-	snprintf(path, sizeof(path), "%s/hosts/%s.xml", dir, h->id);
 	struct xmlw xw, *w = &xw;
-	if (open_doc(w, path, "host-report") < 0) {
+	if (ls_path(path, sizeof(path), "%s/hosts/%s.xml", dir, h->id) < 0 || open_doc(w, path, "host-report") < 0) {
 		snprintf(err, errlen, "%s: cannot write: %s", path, strerror(errno));
 		return -1;
 	}
@@ -202,7 +201,7 @@ static int write_host(struct analysis *a, const char *dir, size_t hi, struct ev_
 	}
 	end(w);
 	if (xmlw_close(w) < 0) {
-		snprintf(err, errlen, "%s: write failed", path);
+		snprintf(err, errlen, "%s: write failed: %s", path, errno ? strerror(errno) : "output error");
 		return -1;
 	}
 	return 0;
@@ -359,8 +358,7 @@ static void write_summary_body(struct analysis *a, struct xmlw *w, const size_t 
 int out_xml_reports(struct analysis *a, const char *dir, char *err, size_t errlen)
 {
 	char path[4096];
-	snprintf(path, sizeof(path), "%s/hosts", dir);
-	if (ls_mkdir_p(dir) < 0 || ls_mkdir_p(path) < 0) {
+	if (ls_path(path, sizeof(path), "%s/hosts", dir) < 0 || ls_mkdir_p(dir) < 0 || ls_mkdir_p(path) < 0) {
 		snprintf(err, errlen, "%s: cannot create: %s", path, strerror(errno));
 		return -1;
 	}
@@ -376,15 +374,14 @@ int out_xml_reports(struct analysis *a, const char *dir, char *err, size_t errle
 	}
 	ev_reader_free(rd);
 	if (rc == 0) {
-		snprintf(path, sizeof(path), "%s/summary.xml", dir);
 		struct xmlw xw, *w = &xw;
-		if (open_doc(w, path, "summary") < 0) {
+		if (ls_path(path, sizeof(path), "%s/summary.xml", dir) < 0 || open_doc(w, path, "summary") < 0) {
 			snprintf(err, errlen, "%s: cannot write: %s", path, strerror(errno));
 			rc = -1;
 		} else {
 			write_summary_body(a, w, order);
 			if (xmlw_close(w) < 0) {
-				snprintf(err, errlen, "%s: write failed", path);
+				snprintf(err, errlen, "%s: write failed: %s", path, errno ? strerror(errno) : "output error");
 				rc = -1;
 			}
 		}

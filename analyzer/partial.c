@@ -52,6 +52,14 @@ static void put_opt(FILE *f, uint16_t code, const void *v, size_t n)
 struct partial *partial_open(const char *path, const char *orig_path, const char *orig_format, char *err,
 			     size_t errlen)
 {
+	char comment[4096];
+	int n = snprintf(comment, sizeof(comment), "%s\nformat=%s\npath=%s", PARTIAL_MAGIC, orig_format, orig_path);
+	if (n < 0 || (size_t)n >= sizeof(comment)) {
+		/* a cut path would name another capture in the merged reports */
+		snprintf(err, errlen, "%s: the capture's path is too long for a partial (%zu bytes; at most %zu)", path,
+			 strlen(orig_path), sizeof(comment) - 1 - strlen(PARTIAL_MAGIC) - strlen(orig_format) - 14);
+		return NULL;
+	}
 	FILE *f = fopen(path, "wb");
 	if (!f) {
 		snprintf(err, errlen, "%s: cannot write: %s", path, strerror(errno));
@@ -59,9 +67,7 @@ struct partial *partial_open(const char *path, const char *orig_path, const char
 	}
 	struct partial *w = xcalloc(1, sizeof(*w));
 	w->f = f;
-	char comment[4096];
-	int n = snprintf(comment, sizeof(comment), "%s\nformat=%s\npath=%s", PARTIAL_MAGIC, orig_format, orig_path);
-	size_t clen = n < 0 ? 0 : (size_t)n >= sizeof(comment) ? sizeof(comment) - 1 : (size_t)n;
+	size_t clen = (size_t)n;
 	uint32_t total = (uint32_t)(28 + opt_len(clen) + 4);
 	put32(f, 0x0A0D0D0A);
 	put32(f, total);

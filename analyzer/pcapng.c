@@ -45,6 +45,7 @@ struct png_reader {
 	char *origin_damage;
 	size_t buf_cap;
 	uint64_t frames;    /* packet records returned so far */
+	uint64_t nsections; /* SHBs read so far (the first is section 1) */
 };
 
 static uint32_t get32(const uint8_t *p, bool be)
@@ -95,6 +96,31 @@ static char *opt_str(const uint8_t *v, size_t n, size_t max)
 		if (v[i] == 0)
 			break;
 		s[k++] = (v[i] >= 0x20 && v[i] < 0x7f) ? (char)v[i] : '?';
+	}
+	s[k] = '\0';
+	return s;
+}
+
+/* A path claimed by a partial's section comment reaches every report and
+ * the TSV: printable ASCII stays, every other byte and the backslash
+ * become \DDD (as the DNS parser writes names), at most PNG_PATH_MAX
+ * bytes of the claim are read. */
+#define PNG_PATH_MAX 4096
+static char *claim_str(const char *v)
+{
+	size_t n = strnlen(v, PNG_PATH_MAX);
+	char *s = xmalloc(4 * n + 1);
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)v[i];
+		if (c >= 0x20 && c < 0x7f && c != '\\') {
+			s[k++] = (char)c;
+		} else {
+			s[k++] = '\\';
+			s[k++] = (char)('0' + c / 100);
+			s[k++] = (char)('0' + c / 10 % 10);
+			s[k++] = (char)('0' + c % 10);
+		}
 	}
 	s[k] = '\0';
 	return s;
@@ -181,6 +207,7 @@ static int do_shb(struct png_reader *r, uint32_t len, char *err, size_t errlen)
 			    (unsigned long long)(r->off - len), major, minor);
 	/* A new section starts a new interface numbering (section 4.1). */
 	r->sec_base = r->nifs;
+	r->nsections++;
 	/* Options: only a leakscope partial's comment matters (partial.h). */
 	cur_skip(&c, 8); /* section length */
 	while (cur_left(&c) >= 4) {
@@ -200,8 +227,8 @@ static int do_shb(struct png_reader *r, uint32_t len, char *err, size_t errlen)
 		char *pth = strstr(txt, "\npath=");
 		if (fmt && pth && pth > fmt) {
 			*pth = '\0';
-			r->origin_format = xstrdup(fmt + 8);
-			r->origin_path = xstrdup(pth + 6);
+			r->origin_format = claim_str(fmt + 8);
+			r->origin_path = claim_str(pth + 6);
 		}
 		free(txt);
 	}
@@ -218,9 +245,14 @@ static int do_idb(struct png_reader *r, uint32_t len, char *err, size_t errlen)
 	uint32_t snaplen = rd32(&c, r->be);
 	if (c.err)
 		return fail(r, err, errlen, "interface block at byte %llu: too short (%u bytes)", at, len);
+	/* Not damage to the file but our limit (a file of many sections, each
+	 * with its own IDBs, reaches it): said as such, and the file is then
+	 * incomplete like a damaged one, never silently cut. */
 	if (r->nifs >= PNG_MAX_IFACES)
-		return fail(r, err, errlen, "interface block at byte %llu: more than %u interfaces", at,
-			    PNG_MAX_IFACES);
+		return fail(r, err, errlen,
+			    "interface block at byte %llu (section %llu): more than %u interfaces, leakscope's limit; "
+			    "the rest of the file was not read",
+			    at, (unsigned long long)r->nsections, PNG_MAX_IFACES);
 
 	struct png_iface *ifc = xcalloc(1, sizeof(*ifc));
 	ifc->pub.linktype = lt;

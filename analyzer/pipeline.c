@@ -243,6 +243,8 @@ int an_add_file(struct analysis *a, const char *path)
 		fi->error = xstrdup(err);
 		return -1;
 	}
+	if (a->opt.partials)
+		cap_trust_partial(cf);
 	fi->format = cap_format(cf);
 	struct partial *pw = NULL;
 	if (a->opt.partial_path) {

@@ -24,6 +24,7 @@
  * settings.  Not thread-safe: one load at a time.
  */
 #include "rules.h"
+#include "rules-index.h"
 
 #include <errno.h>
 #include <netinet/in.h>
@@ -1181,6 +1182,10 @@ void rules_free(struct rules *r)
 {
 	if (!r)
 		return;
+	ri_free(r->ix_endpoints);
+	ri_free(r->ix_inside);
+	ri_free(r->ix_resolvers);
+	ri_free(r->ix_allow);
 	for (size_t i = 0; i < r->n_tunnels; i++)
 		free_tunnel(&r->tunnels[i]);
 	free(r->tunnels);
@@ -1194,6 +1199,38 @@ void rules_free(struct rules *r)
 	free(r->allow_resolvers);
 	free(r->path);
 	free(r);
+}
+
+/* The lookups' tables; order = tunnel index << 16 | element index, the
+ * document order the linear walks went in (elements per tunnel are capped
+ * at LS_RULES_MAX_PER_TUNNEL, allow entries at LS_RULES_MAX_ALLOW). */
+static void build_index(struct rules *r)
+{
+	r->ix_endpoints = ri_new();
+	r->ix_inside = ri_new();
+	r->ix_resolvers = ri_new();
+	r->ix_allow = ri_new();
+	for (size_t i = 0; i < r->n_tunnels; i++) {
+		const struct rules_tunnel *t = &r->tunnels[i];
+		for (size_t j = 0; j < t->n_endpoints; j++) {
+			const struct rules_endpoint *ep = &t->endpoints[j];
+			ri_add(r->ix_endpoints, &ep->pfx.addr, ep->pfx.plen, ep->port, ep->transport,
+			       (uint32_t)(i << 16 | j), ep, t);
+		}
+		for (size_t j = 0; j < t->n_inside; j++)
+			ri_add(r->ix_inside, &t->inside[j].addr, t->inside[j].plen, 0, 0, (uint32_t)(i << 16 | j),
+			       &t->inside[j], t);
+		for (size_t j = 0; j < t->n_resolvers; j++)
+			ri_add(r->ix_resolvers, &t->resolvers[j].addr, 128, t->resolvers[j].port, 0,
+			       (uint32_t)(i << 16 | j), &t->resolvers[j], t);
+	}
+	for (size_t j = 0; j < r->n_allow_resolvers; j++)
+		ri_add(r->ix_allow, &r->allow_resolvers[j].addr, 128, r->allow_resolvers[j].port, 0, (uint32_t)j,
+		       &r->allow_resolvers[j], NULL);
+	ri_finish(r->ix_endpoints);
+	ri_finish(r->ix_inside);
+	ri_finish(r->ix_resolvers);
+	ri_finish(r->ix_allow);
 }
 
 static void set_err(const struct load *ld, char *err, size_t errlen)
@@ -1253,6 +1290,7 @@ out:
 		rules_free(r);
 		return -1;
 	}
+	build_index(r);
 	*out = r;
 	return 0;
 }
@@ -1282,72 +1320,39 @@ int rules_load(const char *path, struct rules **out, char *err, size_t errlen)
 const struct rules_tunnel *rules_endpoint_match(const struct rules *r, const struct ls_addr *a,
 						uint16_t port, uint8_t transport)
 {
-	if (!r || !a)
-		return NULL;
-	for (size_t i = 0; i < r->n_tunnels; i++) {
-		const struct rules_tunnel *t = &r->tunnels[i];
-		for (size_t j = 0; j < t->n_endpoints; j++) {
-			const struct rules_endpoint *ep = &t->endpoints[j];
-			if (!addr_in_prefix(a, &ep->pfx.addr, ep->pfx.plen))
-				continue;
-			if (ep->port && ep->port != port)
-				continue;
-			if (ep->transport && ep->transport != transport)
-				continue;
-			return t;
-		}
-	}
-	return NULL;
+	const void *t = NULL;
+	if (r && a)
+		ri_find(r->ix_endpoints, a, port, transport, false, &t);
+	return t;
 }
 
 const struct rules_tunnel *rules_endpoint_addr_match(const struct rules *r, const struct ls_addr *a)
 {
-	if (!r || !a)
-		return NULL;
-	for (size_t i = 0; i < r->n_tunnels; i++)
-		for (size_t j = 0; j < r->tunnels[i].n_endpoints; j++)
-			if (addr_in_prefix(a, &r->tunnels[i].endpoints[j].pfx.addr, r->tunnels[i].endpoints[j].pfx.plen))
-				return &r->tunnels[i];
-	return NULL;
+	const void *t = NULL;
+	if (r && a)
+		ri_find(r->ix_endpoints, a, 0, 0, true, &t);
+	return t;
 }
 
 const struct rules_tunnel *rules_inside_match(const struct rules *r, const struct ls_addr *a)
 {
-	if (!r || !a)
-		return NULL;
-	for (size_t i = 0; i < r->n_tunnels; i++) {
-		const struct rules_tunnel *t = &r->tunnels[i];
-		for (size_t j = 0; j < t->n_inside; j++)
-			if (addr_in_prefix(a, &t->inside[j].addr, t->inside[j].plen))
-				return t;
-	}
-	return NULL;
+	const void *t = NULL;
+	if (r && a)
+		ri_find(r->ix_inside, a, 0, 0, true, &t);
+	return t;
 }
 
-static bool resolver_is(const struct rules_resolver *rs, const struct ls_addr *a, uint16_t port)
-{
-	return addr_cmp(&rs->addr, a) == 0 && (rs->port == 0 || rs->port == port);
-}
-
+/* Resolvers: an exact address (a /128 entry; an IPv4 address's unused
+ * bytes are zero) and a port that is 0 (any) or equal. */
 const struct rules_resolver *rules_tunnel_resolver_match(const struct rules *r,
 							 const struct ls_addr *a, uint16_t port,
 							 const struct rules_tunnel **tun)
 {
+	const void *t = NULL;
+	const struct rules_resolver *rs = r && a ? ri_find(r->ix_resolvers, a, port, 0, false, &t) : NULL;
 	if (tun)
-		*tun = NULL;
-	if (!r || !a)
-		return NULL;
-	for (size_t i = 0; i < r->n_tunnels; i++) {
-		const struct rules_tunnel *t = &r->tunnels[i];
-		for (size_t j = 0; j < t->n_resolvers; j++) {
-			if (resolver_is(&t->resolvers[j], a, port)) {
-				if (tun)
-					*tun = t;
-				return &t->resolvers[j];
-			}
-		}
-	}
-	return NULL;
+		*tun = t;
+	return rs;
 }
 
 const struct rules_name *rules_allow_name(const struct rules *r, const char *qname)
@@ -1387,12 +1392,7 @@ const struct rules_name *rules_allow_name(const struct rules *r, const char *qna
 const struct rules_resolver *rules_allow_resolver(const struct rules *r, const struct ls_addr *a,
 						  uint16_t port)
 {
-	if (!r || !a)
-		return NULL;
-	for (size_t i = 0; i < r->n_allow_resolvers; i++)
-		if (resolver_is(&r->allow_resolvers[i], a, port))
-			return &r->allow_resolvers[i];
-	return NULL;
+	return r && a ? ri_find(r->ix_allow, a, port, 0, false, NULL) : NULL;
 }
 
 /* ---------------------------------------------------------------------- */

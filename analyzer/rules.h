@@ -67,6 +67,8 @@ struct rules_tunnel {
 	int line;
 };
 
+struct ri_table;
+
 struct rules {
 	char *path;
 	/* <tunnels every-host="true">: every host in the captures must use a
@@ -76,6 +78,9 @@ struct rules {
 	struct rules_tunnel *tunnels; size_t n_tunnels;
 	struct rules_name *allow_names; size_t n_allow_names;
 	struct rules_resolver *allow_resolvers; size_t n_allow_resolvers;
+	/* the lookups' tables (rules-index.h), made by rules_load*: endpoints,
+	 * inside prefixes, tunnel resolvers, allowed resolvers */
+	struct ri_table *ix_endpoints, *ix_inside, *ix_resolvers, *ix_allow;
 };
 
 /*
@@ -119,6 +124,9 @@ char *rules_describe_str(const struct rules *r);
 /*
  * Lookups used by the verdict. Each returns the matching element or NULL;
  * the pointers stay valid until rules_free.  Ties go to document order.
+ * The address lookups go through sorted tables made at load time (one
+ * binary search per prefix length in use, not a walk over every entry:
+ * rules-index.h); they answer exactly as a walk in document order would.
  *  endpoint_match: a in an endpoint prefix, and the endpoint's port and
  *    transport are "any" or equal to port / transport (IPPROTO_*).
  *  inside_match: a in one of a tunnel's inside prefixes.

@@ -34,6 +34,11 @@ struct ls_addr {
  * fine: two writers may race).  Returns 0, or -1 with errno. */
 int ls_mkdir_p(const char *d);
 
+/* snprintf for a file path: -1 with errno ENAMETOOLONG when the path does
+ * not fit in len (a cut path names another file: the host HTML page once
+ * overwrote the host XML that way), else 0. */
+int ls_path(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 /* The decimal digits of v at p (up to 20, no terminator), without
  * printf: reports write several numbers an event.  Returns the end. */
 char *put_u64(char *p, uint64_t v);

@@ -2,9 +2,11 @@
 #include "xmlw.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "util.h"
 
@@ -468,9 +470,18 @@ static void escape_stable(struct xmlw *w, const char *s)
 static int open_stream(struct xmlw *w, const char *path, bool html)
 {
 	memset(w, 0, sizeof(*w));
-	w->f = fopen(path, "w");
-	if (!w->f)
+	/* A new file only, never through a symlink: report folders are made
+	 * fresh (outdir.h), so anything already at path was planted. */
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0)
 		return -1;
+	w->f = fdopen(fd, "w");
+	if (!w->f) {
+		int e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
 	/* each writer has its own buffer: two open at once must not share one */
 	w->buf = xmalloc(XMLW_BUF);
 	w->html = html;

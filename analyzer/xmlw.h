@@ -66,10 +66,12 @@ struct xmlw {
 	struct xmlw_cache *cache;     /* the *_stable calls' escaped values (owned; made on first use) */
 };
 
-/* Opens path and writes the XML declaration.  Returns 0 or -1 (errno). */
+/* Opens path and writes the XML declaration.  path must not exist yet
+ * (O_EXCL) and is never followed if it is a symlink (O_NOFOLLOW): EEXIST
+ * or ELOOP then.  Returns 0 or -1 (errno). */
 int xmlw_open(struct xmlw *w, const char *path);
-/* Opens path for an HTML page and writes "<!DOCTYPE html>\n".  Returns 0
- * or -1 (errno). */
+/* Opens path (as xmlw_open: a new file, no symlink) for an HTML page and
+ * writes "<!DOCTYPE html>\n".  Returns 0 or -1 (errno). */
 int xmlw_open_html(struct xmlw *w, const char *path);
 /* Closes every open element and the file.  Returns 0, or -1 when anything
  * failed on the way (errno from the stream when a write failed). */

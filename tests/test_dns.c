@@ -706,6 +706,26 @@ Test(dns, qdcount_65535)
 	cr_assert_eq(parse_hex("0000 0100 ffff 0000 0000 0000 01 61 00 0001 0001", &M), -1);
 }
 
+Test(dns, qdcount_over_the_walk_cap_keeps_the_first_questions)
+{
+	/* qdcount 2000 (over DNS_MAX_QDCOUNT, 1024) and 1100 questions present:
+	 * the first 1024 are walked, 16 kept, the rest flagged; no records
+	 * are read (they would follow question 2000). */
+	static uint8_t b[8192];
+	size_t o = unhex("0000 0100 07d0 0001 0000 0000 06 73656372657400 0001 0001", b, sizeof(b));
+	for (int i = 1; i < 1100; i++)
+		o += unhex("c00c 0001 0001", b + o, sizeof(b) - o);
+	cr_assert_eq(parse_bytes(b, o, &M), 0);
+	cr_expect_eq(M.qdcount, 2000);
+	cr_expect_eq(M.nq, DNS_MAX_QUESTIONS);
+	cr_expect_str_eq(M.q[0].name, "secret");
+	cr_expect_eq(M.nrr, 0);
+	cr_expect_eq(M.anomalies, DNS_ANOM_TOO_MANY_QUESTIONS);
+	/* ... but every walked question must parse: a break at question 500 */
+	b[12 + 12 + 499 * 6] = 0xff;
+	cr_expect_eq(parse_bytes(b, o, &M), -1);
+}
+
 Test(dns, too_many_questions_and_records)
 {
 	/* 20 questions "a" A IN (19 pointers to the first) and 40 answers. */

@@ -1044,3 +1044,67 @@ Test(hostile, onion_name_leak_says_so)
 	rules_free(r);
 	unlink(p);
 }
+
+/* 4,100 sections of one interface and one query each: the 4,097th
+ * interface is past the reader's limit.  The file is not cut silently: it
+ * is incomplete (truncated, the error names the limit, the byte and the
+ * section), and every query before the limit is an event. */
+Test(hostile, sections_past_the_interface_limit_make_the_file_incomplete)
+{
+	char *p = tmp(".pcapng");
+	struct cb_png *g = cb_png_open(p, 0);
+	cr_assert_not_null(g);
+	long at4097 = 0;
+	for (int s = 0; s < 4100; s++) {
+		if (s > 0)
+			cr_assert_eq(cb_png_shb(g), 0);
+		if (s == 4096)
+			at4097 = cb_png_tell(g);
+		cr_assert_eq(cb_png_idb(g, 1, 65535, NULL), 0);
+		char name[32];
+		snprintf(name, sizeof(name), "s%d.example", s + 1);
+		png_query(g, 0, s, (uint16_t)(s + 1), name);
+	}
+	cr_assert_eq(cb_png_close(g), 0);
+	int rc;
+	struct analysis *a = analyse(p, NULL, NULL, &rc);
+	cr_expect_eq(rc, 1, "damage, not a clean read");
+	cr_expect(a->files[0].truncated);
+	char want[128];
+	snprintf(want, sizeof(want), "interface block at byte %ld (section 4097): more than 4096 interfaces", at4097);
+	expect_error(a, p, want);
+	expect_error(a, p, "the rest of the file was not read");
+	cr_expect_eq(a->files[0].packets, 4096);
+	cr_expect(has_event(a, "s4096.example"));
+	cr_expect_not(has_event(a, "s4097.example"));
+	an_free(a);
+	unlink(p);
+}
+
+/* A query whose qdcount (2,000) is over the questions walked (1,024): its
+ * first question is still an event, once gave none at all. */
+Test(hostile, qdcount_over_the_cap_still_gives_the_question)
+{
+	static uint8_t q[8192];
+	size_t n = cb_dns_query(q, sizeof(q), 7, "secret.example.com", 1);
+	cr_assert_gt(n, 12);
+	q[4] = 0x07, q[5] = 0xd0; /* qdcount 2000 */
+	for (int i = 1; i < 1100; i++) {
+		static const uint8_t again[6] = {0xc0, 0x0c, 0, 1, 0, 1}; /* the same name, A IN */
+		memcpy(q + n, again, 6);
+		n += 6;
+	}
+	size_t fl = cb_udp4(frame, HOST_MAC, GW_MAC, "192.168.1.10", "192.168.1.1", 40007, 53, q, n);
+	cr_assert_gt(fl, 0);
+	char *p = tmp(".pcap");
+	struct cb_pcap *w = cb_pcap_open(p, 1, 65535, 0);
+	cr_assert_not_null(w);
+	cr_assert_eq(cb_pcap_write(w, T0, 0, frame, (uint32_t)fl, (uint32_t)fl), 0);
+	cr_assert_eq(cb_pcap_close(w), 0);
+	int rc;
+	struct analysis *a = analyse(p, NULL, NULL, &rc);
+	cr_expect_eq(rc, 0);
+	cr_expect(has_event(a, "secret.example.com"));
+	an_free(a);
+	unlink(p);
+}

@@ -40,12 +40,17 @@ static int split(const char *in, int n, char paths[][256], int max)
 	return pieces;
 }
 
-static void report(const char *desc, char files[][256], int nfiles, const char *dir)
+/* Reports of one analysis over files; merging: they are partials (as
+ * leakscope merge reads them: their claims honoured). */
+static void report(const char *desc, char files[][256], int nfiles, const char *dir, bool merging)
 {
 	char err[2048];
 	struct rules *r;
 	cr_assert_eq(rules_load(desc, &r, err, sizeof(err)), 0, "%s", err);
-	struct analysis *a = an_new(NULL, r);
+	struct an_options o;
+	an_options_default(&o);
+	o.partials = merging;
+	struct analysis *a = an_new(&o, r);
 	for (int i = 0; i < nfiles; i++)
 		cr_assert_geq(an_add_file(a, files[i]), 0, "%s", files[i]);
 	an_finish(a);
@@ -81,8 +86,8 @@ static void one_case(const char *scenario, int per_piece)
 	char d1[128], d2[128], cmd[400];
 	snprintf(d1, sizeof(d1), "/tmp/ls-part-%d-one", (int)getpid());
 	snprintf(d2, sizeof(d2), "/tmp/ls-part-%d-merged", (int)getpid());
-	report(desc, pieces, n, d1);
-	report(desc, parts, n, d2);
+	report(desc, pieces, n, d1, false);
+	report(desc, parts, n, d2, true);
 	snprintf(cmd, sizeof(cmd), "diff -r %s %s", d1, d2);
 	cr_expect_eq(system(cmd), 0, "%s: merged partials differ from one run", scenario);
 	/* the reports name the pieces, not the partials */
@@ -139,6 +144,11 @@ Test(partial, carrier_records_are_reduced_and_read_back)
 	an_free(a);
 	struct cap_file *cf;
 	cr_assert_eq(cap_open(part, &cf, err, sizeof(err)), 0, "%s", err);
+	/* untrusted (outside merge), the partial is the pcapng it is */
+	cr_expect(cap_claims_partial(cf));
+	cr_expect_null(cap_origin_path(cf));
+	cr_expect_str_eq(cap_format(cf), "pcapng");
+	cap_trust_partial(cf);
 	cr_expect_str_eq(cap_origin_path(cf), cap);
 	cr_expect_str_eq(cap_format(cf), "pcap");
 	struct cap_packet cp;

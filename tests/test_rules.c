@@ -873,3 +873,234 @@ Test(rules, describe_lookups_file)
 	free(s);
 	free(w);
 }
+
+/* ---------------------------------------------------------------------- */
+/* The lookups' tables answer as the linear walks in document order did:
+ * the walks below are the code the tables replaced, word for word. */
+
+static const struct rules_tunnel *lin_endpoint(const struct rules *r, const struct ls_addr *a, uint16_t port,
+					      uint8_t transport)
+{
+	for (size_t i = 0; i < r->n_tunnels; i++) {
+		const struct rules_tunnel *t = &r->tunnels[i];
+		for (size_t j = 0; j < t->n_endpoints; j++) {
+			const struct rules_endpoint *ep = &t->endpoints[j];
+			if (!addr_in_prefix(a, &ep->pfx.addr, ep->pfx.plen))
+				continue;
+			if (ep->port && ep->port != port)
+				continue;
+			if (ep->transport && ep->transport != transport)
+				continue;
+			return t;
+		}
+	}
+	return NULL;
+}
+
+static const struct rules_tunnel *lin_endpoint_addr(const struct rules *r, const struct ls_addr *a)
+{
+	for (size_t i = 0; i < r->n_tunnels; i++)
+		for (size_t j = 0; j < r->tunnels[i].n_endpoints; j++)
+			if (addr_in_prefix(a, &r->tunnels[i].endpoints[j].pfx.addr, r->tunnels[i].endpoints[j].pfx.plen))
+				return &r->tunnels[i];
+	return NULL;
+}
+
+static const struct rules_tunnel *lin_inside(const struct rules *r, const struct ls_addr *a)
+{
+	for (size_t i = 0; i < r->n_tunnels; i++) {
+		const struct rules_tunnel *t = &r->tunnels[i];
+		for (size_t j = 0; j < t->n_inside; j++)
+			if (addr_in_prefix(a, &t->inside[j].addr, t->inside[j].plen))
+				return t;
+	}
+	return NULL;
+}
+
+static bool lin_resolver_is(const struct rules_resolver *rs, const struct ls_addr *a, uint16_t port)
+{
+	return addr_cmp(&rs->addr, a) == 0 && (rs->port == 0 || rs->port == port);
+}
+
+static const struct rules_resolver *lin_tunnel_resolver(const struct rules *r, const struct ls_addr *a,
+							 uint16_t port, const struct rules_tunnel **tun)
+{
+	*tun = NULL;
+	for (size_t i = 0; i < r->n_tunnels; i++) {
+		const struct rules_tunnel *t = &r->tunnels[i];
+		for (size_t j = 0; j < t->n_resolvers; j++)
+			if (lin_resolver_is(&t->resolvers[j], a, port)) {
+				*tun = t;
+				return &t->resolvers[j];
+			}
+	}
+	return NULL;
+}
+
+static const struct rules_resolver *lin_allow_resolver(const struct rules *r, const struct ls_addr *a, uint16_t port)
+{
+	for (size_t i = 0; i < r->n_allow_resolvers; i++)
+		if (lin_resolver_is(&r->allow_resolvers[i], a, port))
+			return &r->allow_resolvers[i];
+	return NULL;
+}
+
+/* A small state, so a failure can be replayed from its seed. */
+static uint64_t rnd_state;
+static uint32_t rnd(uint32_t n)
+{
+	rnd_state = rnd_state * 6364136223846793005ULL + 1442695040888963407ULL;
+	return (uint32_t)(rnd_state >> 33) % n;
+}
+
+static const uint16_t PORTS[] = {0, 0, 51820, 1194, 443, 53, 853, 500, 4500};
+static const char *const TRANSPORTS[] = {NULL, NULL, "udp", "tcp", "esp"};
+static const uint8_t TR_NUM[] = {0, IPPROTO_UDP, IPPROTO_TCP, IPPROTO_ESP, 17, 6, 50, 1};
+
+/* An address near the pools the descriptions draw from (so that lookups
+ * hit, miss by a bit, and cross families), into a. */
+static void rnd_addr(struct ls_addr *a, bool inside_pool)
+{
+	memset(a, 0, sizeof(*a));
+	if (rnd(2)) {
+		a->af = 4;
+		a->a[0] = inside_pool ? 10 : (uint8_t)(198 + rnd(2));
+		a->a[1] = (uint8_t)(inside_pool ? rnd(4) : 18 + rnd(2));
+		a->a[2] = (uint8_t)rnd(4);
+		a->a[3] = (uint8_t)rnd(256);
+	} else {
+		a->af = 6;
+		a->a[0] = inside_pool ? 0xfd : 0x20;
+		a->a[1] = inside_pool ? 0 : 0x01;
+		a->a[2] = 0x0d, a->a[3] = 0xb8;
+		a->a[5] = (uint8_t)rnd(3);
+		a->a[7] = (uint8_t)rnd(3);
+		a->a[15] = (uint8_t)rnd(4);
+	}
+}
+
+/* addr/plen as text with the host bits cleared (the loader refuses them). */
+static void prefix_text(struct ls_addr *a, uint8_t plen, char *out, size_t len)
+{
+	unsigned full = plen / 8, rest = plen % 8;
+	for (unsigned i = full + (rest ? 1 : 0); i < 16; i++)
+		a->a[i] = 0;
+	if (rest)
+		a->a[full] &= (uint8_t)(0xff << (8 - rest));
+	char b[64];
+	snprintf(out, len, "%s/%u", addr_str(a, b, sizeof(b)), (unsigned)plen);
+}
+
+/* ntun tunnels of 1..per endpoints (exactly per when fixed) and 0..other
+ * inside prefixes and resolvers each. */
+static void gen_random_description(struct sbuf *b, int ntun, int per, bool fixed, int other)
+{
+	static const uint8_t P4[] = {8, 15, 16, 20, 22, 24, 30, 31, 32};
+	static const uint8_t P6[] = {32, 48, 56, 64, 100, 127, 128};
+	sb_add(b, "<tunnels xmlns=\"urn:leakscope:tunnel:1\">\n");
+	for (int t = 0; t < ntun; t++) {
+		sb_addf(b, "<tunnel name=\"t%d\" kind=\"other\" ipv4=\"true\" ipv6=\"true\">\n", t);
+		int ne = fixed ? per : 1 + (int)rnd((uint32_t)per);
+		for (int j = 0; j < ne; j++) {
+			struct ls_addr a;
+			rnd_addr(&a, false);
+			char p[80];
+			prefix_text(&a, a.af == 4 ? P4[rnd(sizeof(P4))] : P6[rnd(sizeof(P6))], p, sizeof(p));
+			sb_addf(b, "<endpoint address=\"%s\"", p);
+			uint16_t port = PORTS[rnd(sizeof(PORTS) / sizeof(PORTS[0]))];
+			const char *tr = TRANSPORTS[rnd(5)];
+			if (port && !(tr && !strcmp(tr, "esp"))) /* ESP has no ports */
+				sb_addf(b, " port=\"%u\"", port);
+			if (tr)
+				sb_addf(b, " transport=\"%s\"", tr);
+			sb_add(b, "/>\n");
+		}
+		int ni = (int)rnd((uint32_t)other + 1);
+		for (int j = 0; j < ni; j++) {
+			struct ls_addr a;
+			rnd_addr(&a, true);
+			char p[80];
+			prefix_text(&a, a.af == 4 ? P4[1 + rnd(sizeof(P4) - 1)] : P6[rnd(sizeof(P6))], p, sizeof(p));
+			sb_addf(b, "<inside prefix=\"%s\"/>\n", p);
+		}
+		int nr = (int)rnd((uint32_t)other + 1);
+		for (int j = 0; j < nr; j++) {
+			struct ls_addr a;
+			rnd_addr(&a, true);
+			char s[64];
+			sb_addf(b, "<resolver address=\"%s\"", addr_str(&a, s, sizeof(s)));
+			uint16_t port = PORTS[rnd(sizeof(PORTS) / sizeof(PORTS[0]))];
+			if (port)
+				sb_addf(b, " port=\"%u\"", port);
+			sb_add(b, "/>\n");
+		}
+		sb_add(b, "</tunnel>\n");
+	}
+	sb_add(b, "<allow>\n");
+	int na = (int)rnd(40);
+	for (int j = 0; j < na; j++) {
+		struct ls_addr a;
+		rnd_addr(&a, rnd(2));
+		char s[64];
+		sb_addf(b, "<resolver address=\"%s\"", addr_str(&a, s, sizeof(s)));
+		uint16_t port = PORTS[rnd(sizeof(PORTS) / sizeof(PORTS[0]))];
+		if (port)
+			sb_addf(b, " port=\"%u\"", port);
+		sb_add(b, " reason=\"r\"/>\n");
+	}
+	sb_add(b, "</allow>\n</tunnels>\n");
+}
+
+static void compare_lookups(const struct rules *r, uint64_t seed, int nlook)
+{
+	for (int k = 0; k < nlook; k++) {
+		struct ls_addr a;
+		rnd_addr(&a, rnd(2));
+		uint16_t port = rnd(4) ? PORTS[rnd(sizeof(PORTS) / sizeof(PORTS[0]))] : (uint16_t)rnd(65536);
+		uint8_t tr = TR_NUM[rnd(sizeof(TR_NUM))];
+		char b[64];
+		addr_str(&a, b, sizeof(b));
+		cr_assert_eq(rules_endpoint_match(r, &a, port, tr), lin_endpoint(r, &a, port, tr),
+			     "seed %llu: endpoint %s port %u transport %u", (unsigned long long)seed, b, port, tr);
+		cr_assert_eq(rules_endpoint_addr_match(r, &a), lin_endpoint_addr(r, &a), "seed %llu: endpoint address %s",
+			     (unsigned long long)seed, b);
+		cr_assert_eq(rules_inside_match(r, &a), lin_inside(r, &a), "seed %llu: inside %s",
+			     (unsigned long long)seed, b);
+		const struct rules_tunnel *t1, *t2;
+		cr_assert_eq(rules_tunnel_resolver_match(r, &a, port, &t1), lin_tunnel_resolver(r, &a, port, &t2),
+			     "seed %llu: resolver %s port %u", (unsigned long long)seed, b, port);
+		cr_assert_eq(t1, t2);
+		cr_assert_eq(rules_allow_resolver(r, &a, port), lin_allow_resolver(r, &a, port),
+			     "seed %llu: allowed resolver %s port %u", (unsigned long long)seed, b, port);
+	}
+}
+
+Test(rules, indexed_lookups_equal_the_linear_walk)
+{
+	/* 300 random descriptions (up to 8 tunnels x 24 entries each), 2,000
+	 * random lookups each; then one of 64 tunnels x 160 endpoints (the
+	 * 1 MiB file cap comes before 64 x 256) */
+	unsigned hits = 0;
+	for (uint64_t seed = 1; seed <= 300; seed++) {
+		rnd_state = seed;
+		struct sbuf b = {0};
+		gen_random_description(&b, 1 + (int)rnd(8), 24, false, 24);
+		struct rules *r = mem_ok(b.s, b.len);
+		sb_free(&b);
+		compare_lookups(r, seed, 2000);
+		for (int k = 0; k < 200; k++) { /* the walk must match sometimes, or the test says little */
+			struct ls_addr a;
+			rnd_addr(&a, false);
+			hits += lin_endpoint_addr(r, &a) != NULL;
+		}
+		rules_free(r);
+	}
+	cr_expect_gt(hits, 3000, "only %u endpoint hits in 60,000 probes", hits);
+	rnd_state = 4242;
+	struct sbuf b = {0};
+	gen_random_description(&b, LS_RULES_MAX_TUNNELS, 160, true, 8);
+	struct rules *r = mem_ok(b.s, b.len);
+	sb_free(&b);
+	compare_lookups(r, 4242, 20000);
+	rules_free(r);
+}

@@ -50,11 +50,14 @@ for cap in samples/*/*.pcap; do
 	scen=$(basename "$sdir")
 	stem=$(basename "$cap" .pcap)
 	g=$out/$scen/$stem
-	mkdir -p "$g/auto"
-	run "$ls" events --tunnel "$sdir/tunnel.xml" -o "$g/events.tsv" "$cap"
+	# analyze replaces a report folder whole (and refuses one that is not
+	# a report): the reports first, the files beside them after
+	mkdir -p "$(dirname "$g")"
+	rm -rf "$g"
 	run "$ls" analyze -q --tunnel "$sdir/tunnel.xml" -o "$g" "$cap"
-	run "$ls" events -o "$g/auto/events.tsv" "$cap"
 	run "$ls" analyze -q -o "$g/auto" "$cap"
+	run "$ls" events --tunnel "$sdir/tunnel.xml" -o "$g/events.tsv" "$cap"
+	run "$ls" events -o "$g/auto/events.tsv" "$cap"
 	rm -f "$g"/auto/index.html "$g"/auto/hosts/*.html
 	n=$((n + 1))
 done
