@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "analyze.h"
+#include "campaign.h"
 #include "capture.h"
 #include "output.h"
 #include "rules.h"
@@ -29,6 +30,7 @@ static void usage_main(FILE *out)
 	      "  check-rules FILE.xml                           validate and explain a tunnel description\n"
 	      "  suggest-tunnel [-o FILE] CAPTURE...            a tunnel description from the carriers seen\n"
 	      "  merge [--tunnel FILE.xml] [-o DIR] PARTIAL...  reports from partials (analyze --partial)\n"
+	      "  audit CAMPAIGN.xml [-o DIR] [-j N]             run a campaign of cases, judge each, write a matrix\n"
 	      "\n"
 	      "'leakscope COMMAND --help' tells more.  Exit status: 0 no leak, 1 leaks found,\n"
 	      "2 unusable input or usage error.\n",
@@ -543,6 +545,8 @@ int main(int argc, char **argv)
 		return cmd_analyze(argc - 1, argv + 1, true);
 	if (!strcmp(cmd, "events"))
 		return cmd_events(argc - 1, argv + 1);
+	if (!strcmp(cmd, "audit"))
+		return cmd_audit(argc - 1, argv + 1);
 	if (!strcmp(cmd, "check-rules"))
 		return cmd_check_rules(argc - 1, argv + 1);
 	if (!strcmp(cmd, "suggest-tunnel"))
