@@ -82,6 +82,7 @@ test-run: leakscope $(TESTBIN) $(BUILD)/fuzz-replay
 	TZ=UTC $(BUILD)/fuzz-replay $(FUZZ_INPUTS)
 	TZ=UTC python3 tests/compare-tshark.py $(CURDIR)/leakscope
 	TZ=UTC python3 tests/html-screenshot.py $(CURDIR)/leakscope
+	TZ=UTC python3 tests/matrix-screenshot.py $(CURDIR)/leakscope
 	TZ=UTC sh tests/parallel-recipe.sh $(CURDIR)/leakscope
 
 # The same suite under AddressSanitizer and UndefinedBehaviorSanitizer, in its own build folder.
