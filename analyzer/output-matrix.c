@@ -734,7 +734,7 @@ static int write_html(const struct campaign *c, const struct audit_row *rows, si
 			for (size_t i = 0; i < n; i++) {
 				if (!same(value_of(rows[i].cs, rx->key), rv) || !same(value_of(rows[i].cs, cx->key), cv))
 					continue;
-				h_case(&w, &rows[i], false);
+				h_case(&w, &rows[i], rows[i].outcome != OUTCOME_PASS); /* say why a cell is not green */
 				any = true;
 			}
 			if (!any) {

@@ -12,6 +12,9 @@ reused).  The PNG must have the window's size, not be blank, and show the
 colours only a styled page has: the pass cells' background on many pixels,
 the failed cell's background and its red border.
 
+--update copies the screenshot to reports/screenshot-matrix.png (the
+README's picture).
+
 Exits 0 with "SKIP" when chromium is not installed, 1 when a check fails.
 """
 import importlib.util
@@ -37,7 +40,8 @@ def fail(msg):
 
 
 def main():
-    leakscope = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(TOP, "leakscope"))
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    leakscope = os.path.abspath(args[0] if args else os.path.join(TOP, "leakscope"))
     chromium = hs.find_chromium()
     if not chromium:
         print("matrix-screenshot: SKIP: chromium is not installed (apt-get install chromium)")
@@ -47,7 +51,8 @@ def main():
     os.makedirs(out)
     with open(os.path.join(TOP, "rules", "campaigns", "samples.xml")) as f:
         text = f.read()
-    text = text.replace("../../samples/", os.path.join(TOP, "samples") + "/")
+    # tests/out/matrix is three folders below the top, rules/campaigns two
+    text = text.replace("../../samples/", "../../../samples/")
     wrong, n = re.subn(r'(<capture path="[^"]*/wg-killswitch/any\.pcap"/>\s*<tunnel [^>]*/>\s*'
                        r'<expect-leaks match="exactly">\s*<category name="kill-switch" count=")3(")',
                        r"\g<1>2\g<2>", text)
@@ -56,8 +61,9 @@ def main():
     campaign = os.path.join(out, "wrong.xml")
     with open(campaign, "w") as f:
         f.write(wrong)
-    r = subprocess.run([leakscope, "audit", "-q", "-j", "2", "-o", os.path.join(out, "audit"), campaign],
-                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=300)
+    # relative paths, as a user would type them: the page shows them
+    r = subprocess.run([leakscope, "audit", "-q", "-j", "2", "-o", "tests/out/matrix/audit",
+                        "tests/out/matrix/wrong.xml"], cwd=TOP, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=300)
     if r.returncode != 1:
         fail("audit exited %d, expected 1 (one failed expectation): %s" % (r.returncode, r.stderr.strip()))
     page = os.path.join(out, "audit", "matrix.html")
@@ -78,6 +84,10 @@ def main():
         fail("%s: the failed cell's background on %d pixels below the banner, expected at least 1500" % (png, below))
     print("matrix-screenshot: ok %s: %dx%d, %d colours, %.0f%% non-white"
           % (os.path.relpath(page, TOP), hs.WIDTH, hs.HEIGHT, ncol, 100 * nonwhite))
+    if "--update" in sys.argv:
+        dst = os.path.join(TOP, "reports", "screenshot-matrix.png")
+        shutil.copyfile(png, dst)
+        print("matrix-screenshot: wrote %s" % os.path.relpath(dst, TOP))
     return 0
 
 

@@ -41,7 +41,7 @@ static const char *leakscope(void)
 static void fresh_dir(char *out, size_t len, const char *name)
 {
 	char cmd[4200];
-	snprintf(out, len, "%s/tests/out/campaign/%s-%d", top(), name, (int)getpid());
+	snprintf(out, len, "%s/tests/out/campaign/%s", top(), name);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s' && mkdir -p '%s'", out, out);
 	cr_assert_eq(system(cmd), 0);
 }
