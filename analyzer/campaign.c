@@ -632,13 +632,11 @@ static void set_err(const struct load *ld, char *err, size_t errlen)
 		snprintf(err, errlen, "%s", ld->first);
 }
 
-int campaign_load(const char *path, struct campaign **out, char *err, size_t errlen)
+int campaign_load_mem(const char *path, const void *data, size_t len, struct campaign **out, char *err,
+		      size_t errlen)
 {
 	struct load ld;
 	struct xml_saved sv;
-	xmlDocPtr doc = NULL;
-	char *buf = NULL;
-	size_t len = 0;
 	struct campaign *c = NULL;
 
 	memset(&ld, 0, sizeof(ld));
@@ -647,10 +645,12 @@ int campaign_load(const char *path, struct campaign **out, char *err, size_t err
 	*out = NULL;
 	if (err && errlen)
 		err[0] = '\0';
-	if (read_capped(&ld, path, LS_CAMPAIGN_MAX_FILE, "8 MiB", &buf, &len) < 0)
+	if (len > LS_CAMPAIGN_MAX_FILE) {
+		fail(&ld, 0, "larger than 8 MiB");
 		goto done;
+	}
 	xml_guard_on(&ld, &sv);
-	doc = safe_parse(&ld, buf, len);
+	xmlDocPtr doc = safe_parse(&ld, data, len);
 	if (doc) {
 		xmlNodePtr root = xmlDocGetRootElement(doc);
 		if (!root || !is_elem(root, LS_CAMPAIGN_NS, "campaign")) {
@@ -673,7 +673,6 @@ int campaign_load(const char *path, struct campaign **out, char *err, size_t err
 	}
 	xml_guard_off(&sv);
 done:
-	free(buf);
 	if (ld.n_errors > 0 || !c) {
 		if (ld.n_errors == 0)
 			fail(&ld, 0, "unusable campaign");
@@ -683,6 +682,24 @@ done:
 	}
 	*out = c;
 	return 0;
+}
+
+int campaign_load(const char *path, struct campaign **out, char *err, size_t errlen)
+{
+	struct load ld;
+	char *buf = NULL;
+	size_t len = 0;
+
+	memset(&ld, 0, sizeof(ld));
+	ld.path = path;
+	*out = NULL;
+	if (read_capped(&ld, path, LS_CAMPAIGN_MAX_FILE, "8 MiB", &buf, &len) < 0) {
+		set_err(&ld, err, errlen);
+		return -1;
+	}
+	int rc = campaign_load_mem(path, buf, len, out, err, errlen);
+	free(buf);
+	return rc;
 }
 
 const char *campaign_label(const struct campaign_case *cs, const char *key)

@@ -71,6 +71,10 @@ struct campaign {
  * saved and restored around the call).
  */
 int campaign_load(const char *path, struct campaign **out, char *err, size_t errlen);
+/* The same for a campaign already in memory; path names it in messages and
+ * its folder is where relative paths start. */
+int campaign_load_mem(const char *path, const void *data, size_t len, struct campaign **out, char *err,
+		      size_t errlen);
 void campaign_free(struct campaign *c);
 
 /* The value of a label of a case ("id" gives the id); NULL when absent. */

@@ -29,6 +29,7 @@ FUZZ_TARGET(tls)
 FUZZ_TARGET(doh)
 FUZZ_TARGET(capture)
 FUZZ_TARGET(rules)
+FUZZ_TARGET(campaign)
 FUZZ_TARGET(dhcp)
 FUZZ_TARGET(pipeline)
 
@@ -44,6 +45,7 @@ static const struct {
 	{"doh", fuzz_doh},
 	{"capture", fuzz_capture},
 	{"rules", fuzz_rules},
+	{"campaign", fuzz_campaign},
 	{"dhcp", fuzz_dhcp},
 	{"pipeline", fuzz_pipeline},
 	{NULL, NULL},
