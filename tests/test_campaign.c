@@ -428,6 +428,57 @@ Test(campaign, missing_capture_undecided)
 	xsd_valid("reports/matrix.xsd", file_in(out, "matrix.xml"));
 }
 
+/* A capture analyze refuses (exit 2): undecided with analyze's own message,
+ * and a summary.xml left in the case folder by an earlier run is not read. */
+Test(campaign, refused_capture_undecided_not_stale)
+{
+	char dir[4200], p[4300], body[4096], res[256], stale[4400];
+	fresh_dir(dir, sizeof(dir), "refused");
+	snprintf(p, sizeof(p), "%s/c.xml", dir);
+	spit(file_in(dir, "garbage.pcap"), "this is not a capture file at all, not pcap, not pcapng\n");
+	char *real = realpath(top(), NULL);
+	snprintf(body, sizeof(body),
+		 "<campaign xmlns=\"urn:leakscope:campaign:1\" name=\"r\">\n"
+		 "<case id=\"bad\"><capture path=\"garbage.pcap\"/>"
+		 "<tunnel path=\"%s/samples/wg-clean/tunnel.xml\"/><expect-no-leak/></case>\n</campaign>\n",
+		 real);
+	free(real);
+	write_campaign(p, body);
+	/* an earlier run's clean verdict, where this run's would go */
+	snprintf(stale, sizeof(stale), "mkdir -p '%s/out/cases/bad'", dir);
+	cr_assert_eq(system(stale), 0);
+	spit(file_in(dir, "out/cases/bad/summary.xml"),
+	     "<summary xmlns=\"urn:leakscope:report:1\"><verdict status=\"clean\" leaks=\"0\" hosts=\"1\" "
+	     "events=\"5\"/></summary>");
+	cr_assert_eq(audit(p, dir, 1), 3);
+	char out[4300];
+	snprintf(out, sizeof(out), "%s/out", dir);
+	cr_expect_str_eq(matrix_result(file_in(out, "matrix.xml"), "bad", res, "result"), "undecided");
+	cr_expect_str_eq(matrix_result(file_in(out, "matrix.xml"), "bad", res, "exit-status"), "2");
+	char *xml = slurp(file_in(out, "matrix.xml"), NULL);
+	cr_expect(strstr(xml, "<why>not judged: analyze refused the input (exit 2): leakscope: "), "%s", xml);
+	free(xml);
+	struct stat st;
+	cr_expect_neq(stat(file_in(out, "cases/bad/summary.xml"), &st), 0, "the stale summary is still there");
+}
+
+Test(campaign, usage_errors)
+{
+	char dir[4200], src[4200], cmd[16384];
+	fresh_dir(dir, sizeof(dir), "usage");
+	snprintf(src, sizeof(src), "%s/rules/campaigns/samples.xml", top());
+	static const char *const bad[] = {"-j 0", "-j 65", "-j x", "--nope", ""};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(cmd, sizeof(cmd), "'%s' audit %s -o '%s/out' %s 2>/dev/null >/dev/null", leakscope(), bad[i],
+			 dir, i == 4 ? "" : src);
+		int rc = system(cmd);
+		cr_expect(WIFEXITED(rc) && WEXITSTATUS(rc) == 2, "audit %s: exit %d", bad[i], WEXITSTATUS(rc));
+	}
+	snprintf(cmd, sizeof(cmd), "'%s' audit -o '%s/out' '%s/nonexistent.xml' 2>/dev/null", leakscope(), dir, dir);
+	int rc = system(cmd);
+	cr_expect(WIFEXITED(rc) && WEXITSTATUS(rc) == 2);
+}
+
 /* A physical-interface capture of a clean scenario: no question seen, so
  * "no leak" cannot be shown: undecided, exit 3, never pass. */
 Test(campaign, nothing_seen_is_not_clean)
