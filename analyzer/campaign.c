@@ -962,22 +962,34 @@ struct slot {
 	size_t row;
 };
 
-static void last_line_of(const char *path, char *out, size_t len)
+/* The first line of a child's log that says something (analyze's first
+ * error names the file and the fault; later ones sum up), and how many
+ * more there are. */
+static void first_line_of(const char *path, char *out, size_t len)
 {
 	out[0] = '\0';
 	FILE *f = fopen(path, "rb");
 	if (!f)
 		return;
 	char line[512];
+	unsigned more = 0;
 	/* a bounded walk: the log is analyze's own stderr, a few lines */
 	for (int i = 0; i < 10000 && fgets(line, sizeof(line), f); i++) {
 		size_t n = strlen(line);
 		while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
 			line[--n] = '\0';
-		if (n && strncmp(line, "leakscope: NOTE", 15) != 0)
+		if (!n || strncmp(line, "leakscope: NOTE", 15) == 0)
+			continue;
+		if (!out[0])
 			snprintf(out, len, "%s", line);
+		else
+			more++;
 	}
 	fclose(f);
+	if (more) {
+		size_t used = strlen(out);
+		snprintf(out + used, len - used, " (and %u more line%s in analyze.log)", more, more == 1 ? "" : "s");
+	}
 	sanitize(out);
 }
 
@@ -1082,7 +1094,7 @@ static void finish_case(const char *dir, struct audit_row *row, int wstatus)
 	char *cdir = case_dir(dir, row->cs->id);
 	char *summary = join(cdir, "summary.xml"), *log = join(cdir, "analyze.log");
 	char last[400];
-	last_line_of(log, last, sizeof(last));
+	first_line_of(log, last, sizeof(last));
 	if (WIFSIGNALED(wstatus)) {
 		r->exit_status = -1;
 		snprintf(r->problem, sizeof(r->problem), "analyze was killed by signal %d%s%s", WTERMSIG(wstatus),
