@@ -493,7 +493,7 @@ static int parse_case(struct load *ld, const char *dir, xmlNodePtr cn, struct ca
 		fail(ld, line_of(cn), "case id '%s' contains '..' (ids become folder names)", cs->id);
 		return -1;
 	}
-	size_t cap_labels = 0, cap_caps = 0;
+	size_t cap_labels = 0, cap_caps = 0, cap_paths = 0;
 	for (xmlNodePtr c = cn->children; c; c = c->next) {
 		if (c->type != XML_ELEMENT_NODE)
 			continue;
@@ -528,10 +528,8 @@ static int parse_case(struct load *ld, const char *dir, xmlNodePtr cn, struct ca
 				free(p);
 				return -1;
 			}
-			size_t old = cap_caps;
 			cs->captures = xgrow(cs->captures, &cap_caps, cs->n_captures + 1, sizeof(char *));
-			size_t cap2 = old;
-			cs->capture_paths = xgrow(cs->capture_paths, &cap2, cs->n_captures + 1, sizeof(char *));
+			cs->capture_paths = xgrow(cs->capture_paths, &cap_paths, cs->n_captures + 1, sizeof(char *));
 			cs->capture_paths[cs->n_captures] = resolve(dir, p);
 			cs->captures[cs->n_captures++] = p;
 		} else if (is_elem(c, LS_CAMPAIGN_NS, "tunnel")) {
