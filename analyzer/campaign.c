@@ -978,9 +978,11 @@ static void first_line_of(const char *path, char *out, size_t len)
 			line[--n] = '\0';
 		if (!n || strncmp(line, "leakscope: NOTE", 15) == 0)
 			continue;
-		if (!out[0])
-			snprintf(out, len, "%s", line);
-		else
+		if (!out[0]) {
+			size_t k = n < len - 1 ? n : len - 1; /* cut to fit */
+			memcpy(out, line, k);
+			out[k] = '\0';
+		} else
 			more++;
 	}
 	fclose(f);
