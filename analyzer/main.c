@@ -33,7 +33,8 @@ static void usage_main(FILE *out)
 	      "  audit CAMPAIGN.xml [-o DIR] [-j N]             run a campaign of cases, judge each, write a matrix\n"
 	      "\n"
 	      "'leakscope COMMAND --help' tells more.  Exit status: 0 no leak, 1 leaks found,\n"
-	      "2 unusable input or usage error.\n",
+	      "2 unusable input or usage error (audit: 0 every expectation held, 1 one failed,\n"
+	      "3 a case could not be judged).\n",
 	      out);
 }
 
