@@ -46,6 +46,8 @@
 #include <libxml/xmlIO.h>
 #include <libxml/xmlschemas.h>
 
+#include "rules.h"
+#include "tunnel-config.h"
 #include "util.h"
 
 extern char **environ;
@@ -532,7 +534,7 @@ static int parse_case(struct load *ld, const char *dir, xmlNodePtr cn, struct ca
 			cs->capture_paths = xgrow(cs->capture_paths, &cap_paths, cs->n_captures + 1, sizeof(char *));
 			cs->capture_paths[cs->n_captures] = resolve(dir, p);
 			cs->captures[cs->n_captures++] = p;
-		} else if (is_elem(c, LS_CAMPAIGN_NS, "tunnel")) {
+		} else if (is_elem(c, LS_CAMPAIGN_NS, "tunnel") || is_elem(c, LS_CAMPAIGN_NS, "tunnel-config")) {
 			char *p = attr_get(c, "path");
 			if (!p || has_ctrl(p)) {
 				fail(ld, line_of(c), "tunnel path with control characters in case %s", cs->id);
@@ -541,6 +543,7 @@ static int parse_case(struct load *ld, const char *dir, xmlNodePtr cn, struct ca
 			}
 			cs->tunnel = p;
 			cs->tunnel_path = resolve(dir, p);
+			cs->tunnel_is_config = is_elem(c, LS_CAMPAIGN_NS, "tunnel-config");
 		} else if (is_elem(c, LS_CAMPAIGN_NS, "expect-no-leak")) {
 			cs->expect = EXPECT_NO_LEAK;
 		} else if (is_elem(c, LS_CAMPAIGN_NS, "expect-undecided")) {
@@ -1009,6 +1012,44 @@ static char *join(const char *a, const char *b)
 	return s;
 }
 
+/* A case's wg-quick or OpenVPN configuration made into a tunnel
+ * description, checked by the tunnel loader and written to
+ * cdir/tunnel-from-config.xml (the child reads it, a reader can too).
+ * Returns 0 and the file's path in *out (malloc'd), or -1 with why. */
+static int tunnel_from_config(const struct campaign_case *cs, const char *cdir, char **out, char *why, size_t len)
+{
+	struct sbuf xml = {0};
+	char err[1024];
+	struct rules *rules = NULL;
+	int rc = -1;
+	*out = NULL;
+	if (tunconf_to_xml(cs->tunnel_path, &xml, err, sizeof(err)) < 0) {
+		snprintf(why, len, "tunnel configuration: %.480s", err);
+		goto done;
+	}
+	char *path = join(cdir, "tunnel-from-config.xml");
+	if (rules_load_mem(path, xml.s, xml.len, &rules, err, sizeof(err)) < 0) {
+		snprintf(why, len, "the tunnel description made from %.60s does not hold: %.300s", cs->tunnel, err);
+		free(path);
+		goto done;
+	}
+	rules_free(rules);
+	FILE *f = fopen(path, "wb");
+	bool ok = f && fwrite(xml.s, 1, xml.len, f) == xml.len;
+	if (f && fclose(f) != 0)
+		ok = false;
+	if (!ok) {
+		snprintf(why, len, "%.400s: cannot write: %s", path, strerror(errno));
+		free(path);
+		goto done;
+	}
+	*out = path;
+	rc = 0;
+done:
+	sb_free(&xml);
+	return rc;
+}
+
 /* NULL when path is a regular file, else what is wrong with it. */
 static const char *input_problem(const char *path, struct stat *st)
 {
@@ -1035,8 +1076,8 @@ static pid_t start_case(const char *exe, const char *dir, struct audit_row *row)
 	if (cs->tunnel_path) {
 		const char *why = input_problem(cs->tunnel_path, &st);
 		if (why) {
-			snprintf(r->problem, sizeof(r->problem), "tunnel description %s (%s): %s", cs->tunnel,
-				 cs->tunnel_path, why);
+			snprintf(r->problem, sizeof(r->problem), "tunnel %s %s (%s): %s",
+				 cs->tunnel_is_config ? "configuration" : "description", cs->tunnel, cs->tunnel_path, why);
 			return -1;
 		}
 	}
@@ -1052,6 +1093,9 @@ static pid_t start_case(const char *exe, const char *dir, struct audit_row *row)
 		snprintf(r->problem, sizeof(r->problem), "cannot remove the earlier %s: %s", summary, strerror(errno));
 		goto out;
 	}
+	char *generated = NULL;
+	if (cs->tunnel_is_config && tunnel_from_config(cs, cdir, &generated, r->problem, sizeof(r->problem)) < 0)
+		goto out;
 	size_t nargs = 0, cap = cs->n_captures + 10;
 	char **argv = xcalloc(cap, sizeof(char *));
 	argv[nargs++] = (char *)(uintptr_t)exe;
@@ -1059,7 +1103,7 @@ static pid_t start_case(const char *exe, const char *dir, struct audit_row *row)
 	argv[nargs++] = (char *)(uintptr_t)"-q";
 	if (cs->tunnel_path) {
 		argv[nargs++] = (char *)(uintptr_t)"--tunnel";
-		argv[nargs++] = cs->tunnel_path;
+		argv[nargs++] = generated ? generated : cs->tunnel_path;
 	}
 	argv[nargs++] = (char *)(uintptr_t)"-o";
 	argv[nargs++] = cdir;
@@ -1075,6 +1119,7 @@ static pid_t start_case(const char *exe, const char *dir, struct audit_row *row)
 	int e = posix_spawn(&pid, exe, &fa, NULL, argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
 	free(argv);
+	free(generated);
 	if (e != 0) {
 		snprintf(r->problem, sizeof(r->problem), "cannot start %.300s: %s", exe, strerror(e));
 		pid = -1;

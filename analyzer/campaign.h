@@ -42,6 +42,7 @@ struct campaign_case {
 	char **capture_paths;                 /* resolved against the campaign's folder */
 	char *tunnel;                         /* as written; NULL: auto */
 	char *tunnel_path;                    /* resolved; NULL: auto */
+	bool tunnel_is_config;                /* tunnel names a wg-quick/OpenVPN configuration */
 	enum expect_kind expect;
 	/* EXPECT_AT_LEAST / EXPECT_EXACTLY: the categories listed; count 0
 	 * means "at least one" (at-least: n >= max(count, 1)). */

@@ -109,6 +109,12 @@ static char *path_in(const char *dir, const char *name)
 	return s;
 }
 
+/* Where a case's tunnel description comes from. */
+static const char *tunnel_source(const struct campaign_case *cs)
+{
+	return !cs->tunnel ? "auto" : cs->tunnel_is_config ? "config" : "description";
+}
+
 static void report_link(const struct audit_row *r, char *buf, size_t len)
 {
 	snprintf(buf, len, "cases/%s/index.html", r->cs->id);
@@ -217,6 +223,7 @@ static int write_xml(const struct campaign *c, const struct audit_row *rows, siz
 		}
 		xmlw_start(&w, "tunnel");
 		xmlw_attr(&w, "path", r->cs->tunnel ? r->cs->tunnel : "auto");
+		xmlw_attr(&w, "source", tunnel_source(r->cs));
 		xmlw_end(&w);
 		xml_expect(&w, r->cs);
 		for (int k = 0; k < LS_NCAT; k++) {
@@ -365,6 +372,7 @@ static int write_json(const struct campaign *c, const struct audit_row *rows, si
 		}
 		fputs("],\n      \"tunnel\": ", f);
 		json_text(f, r->cs->tunnel ? r->cs->tunnel : "auto");
+		fprintf(f, ",\n      \"tunnel_source\": \"%s\"", tunnel_source(r->cs));
 		fprintf(f, ",\n      \"expect\": {\"kind\": \"%s\", \"categories\": {", kinds[r->cs->expect]);
 		bool first = true;
 		for (int k = 0; k < LS_NCAT; k++) {
@@ -818,6 +826,8 @@ static int write_html(const struct campaign *c, const struct audit_row *rows, si
 		xmlw_start(&w, "code");
 		h_text(&w, r->cs->tunnel ? r->cs->tunnel : "auto (suggested from the capture)");
 		xmlw_end(&w);
+		if (r->cs->tunnel_is_config)
+			h_text(&w, " (client configuration)");
 		xmlw_end(&w);
 		xmlw_start(&w, "td");
 		h_text(&w, campaign_expect_str(r->cs, exp, sizeof(exp)));
