@@ -30,6 +30,7 @@ FUZZ_TARGET(doh)
 FUZZ_TARGET(capture)
 FUZZ_TARGET(rules)
 FUZZ_TARGET(campaign)
+FUZZ_TARGET(tunconf)
 FUZZ_TARGET(dhcp)
 FUZZ_TARGET(pipeline)
 
@@ -46,6 +47,7 @@ static const struct {
 	{"capture", fuzz_capture},
 	{"rules", fuzz_rules},
 	{"campaign", fuzz_campaign},
+	{"tunconf", fuzz_tunconf},
 	{"dhcp", fuzz_dhcp},
 	{"pipeline", fuzz_pipeline},
 	{NULL, NULL},
