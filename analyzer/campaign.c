@@ -881,6 +881,17 @@ enum case_outcome campaign_judge(const struct campaign_case *cs, const struct ca
 			 strcmp(r->source, "none") == 0 ? ", no tunnel carrier recognised" : "");
 		return OUTCOME_UNDECIDED;
 	}
+	/* Every leak must be in a category this file knows: one added to
+	 * the analysis later would otherwise pass an "exactly" unseen. */
+	uint64_t known = 0;
+	for (int i = 0; i < LS_NCAT; i++)
+		known = known + r->count[i] < known ? UINT64_MAX : known + r->count[i];
+	if (known != r->leaks) {
+		snprintf(why, whylen, "not judged: the summary counts %" PRIu64 " leak(s), %" PRIu64 " of them in "
+				      "categories audit knows",
+			 r->leaks, known);
+		return OUTCOME_UNDECIDED;
+	}
 	counts_str(r, found, sizeof(found));
 	/* What the analysis did not see: a damaged capture, events past the cap. */
 	bool partial = r->truncated || r->events_dropped > 0;

@@ -654,12 +654,19 @@ Test(campaign, judge_rules)
 	cr_expect_eq(campaign_judge(&ex, &r, why, sizeof(why)), OUTCOME_FAIL, "%s", why);
 	cr_expect(strstr(why, "split-tunnel: 1 (not expected)"), "%s", why);
 	r.count[ST] = 0;
+	r.leaks = 3;
 	r.truncated = false;
 	cr_expect_eq(campaign_judge(&ex, &r, why, sizeof(why)), OUTCOME_PASS, "%s", why);
 	ex.want_count[KS] = 2;
 	cr_expect_eq(campaign_judge(&ex, &r, why, sizeof(why)), OUTCOME_FAIL, "%s", why);
 	ex.want_count[KS] = 3;
 	cr_expect_eq(campaign_judge(&ex, &r, why, sizeof(why)), OUTCOME_PASS, "%s", why);
+	/* leaks in a category this build does not know: not judged */
+	r = mk_res("leak", 1, 9);
+	r.leaks = 4;
+	r.count[KS] = 3;
+	cr_expect_eq(campaign_judge(&ex, &r, why, sizeof(why)), OUTCOME_UNDECIDED, "%s", why);
+	cr_expect(strstr(why, "4 leak(s), 3 of them"), "%s", why);
 	/* a leak expected, none found */
 	r = mk_res("clean", 0, 4);
 	cr_expect_eq(campaign_judge(&ex, &r, why, sizeof(why)), OUTCOME_FAIL, "%s", why);
