@@ -84,6 +84,7 @@ test-run: leakscope $(TESTBIN) $(BUILD)/fuzz-replay
 	TZ=UTC python3 tests/compare-tshark.py $(CURDIR)/leakscope
 	TZ=UTC python3 tests/corpus-carriers.py $(CURDIR)/leakscope
 	TZ=UTC python3 tests/html-screenshot.py $(CURDIR)/leakscope
+	TZ=UTC python3 tests/matrix-screenshot.py $(CURDIR)/leakscope
 	TZ=UTC sh tests/parallel-recipe.sh $(CURDIR)/leakscope
 
 # The same suite under AddressSanitizer and UndefinedBehaviorSanitizer, in its own build folder.
@@ -136,7 +137,7 @@ bench: leakscope $(BUILD)/bench/genbench $(BUILD)/bench/bareloop
 # same targets with clang's libFuzzer into build-fuzz/ and runs each for
 # FUZZ_SECONDS.
 .PHONY: fuzz
-FUZZ_TARGETS := dns tcp tls doh capture rules dhcp pipeline
+FUZZ_TARGETS := dns tcp tls doh capture rules campaign tunconf dhcp pipeline
 FUZZ_INPUTS   = $(wildcard tests/fuzz/*/seeds tests/fuzz/*/regressions)
 FUZZ_SECONDS ?= 60
 FUZZ_CC      ?= clang

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "analyze.h"
+#include "campaign.h"
 #include "capture.h"
 #include "outdir.h"
 #include "output.h"
@@ -31,10 +32,13 @@ static void usage_main(FILE *out)
 	      "  check-rules FILE.xml                           validate and explain a tunnel description\n"
 	      "  suggest-tunnel [-o FILE] CAPTURE...            a tunnel description from the carriers seen\n"
 	      "  merge [--tunnel FILE.xml] [-o DIR] PARTIAL...  reports from partials (analyze --partial)\n"
+	      "  audit CAMPAIGN.xml [-o DIR] [-j N]             run a campaign of cases, judge each, write a matrix\n"
 	      "\n"
 	      "'leakscope COMMAND --help' tells more.  Exit status: 0 no leak, 1 leaks found,\n"
 	      "2 unusable input, an output that cannot be written (or is an input), or usage\n"
-	      "error.\n",
+	      "error; 3 undecided (nothing could be judged: no packet, no tunnel); 4 incomplete\n"
+	      "(no leak among what was judged, but not everything was read or judged).\n"
+	      "audit: 0 every expectation held, 1 one failed, 3 a case could not be judged.\n",
 	      out);
 }
 
@@ -668,6 +672,8 @@ int main(int argc, char **argv)
 		return cmd_analyze(argc - 1, argv + 1, true);
 	if (!strcmp(cmd, "events"))
 		return cmd_events(argc - 1, argv + 1);
+	if (!strcmp(cmd, "audit"))
+		return cmd_audit(argc - 1, argv + 1);
 	if (!strcmp(cmd, "check-rules"))
 		return cmd_check_rules(argc - 1, argv + 1);
 	if (!strcmp(cmd, "suggest-tunnel"))

@@ -175,6 +175,16 @@ static int rm_tree(const char *p)
 	return nftw(p, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
+int od_remove_tree(const char *p)
+{
+	struct stat st;
+	if (lstat(p, &st) < 0)
+		return errno == ENOENT ? 0 : -1;
+	if (!S_ISDIR(st.st_mode))
+		return unlink(p); /* a planted link or file: the name goes, not what it points to */
+	return rm_tree(p);
+}
+
 int od_begin(struct od_stage *st, const char *dir, char *err, size_t errlen)
 {
 	char parent[4096], base[NAME_MAX + 1];

@@ -54,5 +54,9 @@ int od_commit(struct od_stage *st, char *err, size_t errlen);
 
 /* Removes the staged folder (after a failed write). */
 void od_abort(struct od_stage *st);
+/* Removes p (a folder and what it holds, or a file or link: its name
+ * only), never following a symlink.  0 when removed or absent, -1 with
+ * errno otherwise. */
+int od_remove_tree(const char *p);
 
 #endif

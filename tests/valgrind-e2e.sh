@@ -37,6 +37,8 @@ run "suggest-tunnel ovpn-tcp" "$bin" suggest-tunnel "$s/ovpn-tcp/any.pcap"
 run "check-rules" "$bin" check-rules "$top/rules/examples/split-tunnel.xml"
 run "partial" "$bin" analyze -q --tunnel "$s/wg-killswitch/tunnel.xml" --partial "$work/p.lsp" "$s/wg-killswitch/any.pcap"
 run "merge" "$bin" merge -q --tunnel "$s/wg-killswitch/tunnel.xml" -o "$work/r4" "$work/p.lsp"
+# the audit process itself (its analyze children run outside valgrind)
+run "audit samples.xml -j 2" "$bin" audit -q -j 2 -o "$work/r6" "$top/rules/campaigns/samples.xml"
 vg="valgrind -q --tool=helgrind --error-exitcode=99"
 run "helgrind analyze -j 2 wg-split" "$bin" analyze -q -j 2 --tunnel "$s/wg-split/tunnel.xml" -o "$work/r5" "$s/wg-split/any.pcap"
 exit $fail

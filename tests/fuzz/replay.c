@@ -29,6 +29,8 @@ FUZZ_TARGET(tls)
 FUZZ_TARGET(doh)
 FUZZ_TARGET(capture)
 FUZZ_TARGET(rules)
+FUZZ_TARGET(campaign)
+FUZZ_TARGET(tunconf)
 FUZZ_TARGET(dhcp)
 FUZZ_TARGET(pipeline)
 
@@ -44,6 +46,8 @@ static const struct {
 	{"doh", fuzz_doh},
 	{"capture", fuzz_capture},
 	{"rules", fuzz_rules},
+	{"campaign", fuzz_campaign},
+	{"tunconf", fuzz_tunconf},
 	{"dhcp", fuzz_dhcp},
 	{"pipeline", fuzz_pipeline},
 	{NULL, NULL},
