@@ -104,6 +104,11 @@ void an_integrity(const struct analysis *a, struct an_integrity *o)
 		}
 		if (seen == 0 && a->rules->n_tunnels)
 			undecided = none_seen = true;
+		char warn[4][RULES_WARNING_MAX];
+		size_t nw = rules_endpoint_warnings(a->rules, warn, 4);
+		for (size_t i = 0; i < nw; i++)
+			add(o, "suspicious-endpoint", false, "%s%s", a->suggested ? "suggested description, " : "",
+			    warn[i]);
 		size_t untunnelled = 0;
 		for (size_t h = 0; h < a->nhosts; h++)
 			untunnelled += a->hosts[h].by_cat[CAT_NO_TUNNEL] && !a->hosts[h].tunnelled;

@@ -631,6 +631,10 @@ static int cmd_check_rules(int argc, char **argv)
 	}
 	printf("%s: valid.\n", argv[1]);
 	rules_describe(r, stdout);
+	char warn[16][RULES_WARNING_MAX];
+	size_t nw = rules_endpoint_warnings(r, warn, 16);
+	for (size_t i = 0; i < nw; i++)
+		fprintf(stderr, "%s: warning: %s\n", argv[1], warn[i]);
 	rules_free(r);
 	return EXIT_CLEAN;
 }

@@ -24,6 +24,7 @@
  * settings.  Not thread-safe: one load at a time.
  */
 #include "rules.h"
+#include "resolvers.h"
 #include "rules-index.h"
 
 #include <errno.h>
@@ -1558,4 +1559,37 @@ void rules_describe(const struct rules *r, FILE *out)
 	}
 	fputc('\n', out);
 	free(s);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Endpoints that are probably not a VPN server (issue 17): a well-known
+ * public resolver, a multicast or broadcast address, or a name-resolution
+ * port.  Each would make name resolution to it vanish as "carrier". */
+
+size_t rules_endpoint_warnings(const struct rules *r, char (*out)[RULES_WARNING_MAX], size_t max)
+{
+	size_t n = 0;
+	char b[64];
+	for (size_t t = 0; r && t < r->n_tunnels && n < max; t++) {
+		const struct rules_tunnel *tu = &r->tunnels[t];
+		for (size_t i = 0; i < tu->n_endpoints && n < max; i++) {
+			const struct rules_endpoint *e = &tu->endpoints[i];
+			const struct ls_addr *x = &e->pfx.addr;
+			addr_str(x, b, sizeof(b));
+			const char *what = NULL;
+			bool bcast = x->af == 4 && x->a[0] == 255 && x->a[1] == 255 && x->a[2] == 255 && x->a[3] == 255;
+			if (addr_is_multicast(x) || bcast)
+				what = "is a multicast or broadcast address: no VPN server is there";
+			else if (resolver_addr_known(x))
+				what = "is a well-known public resolver: every question to it would be taken for carrier "
+				       "traffic and vanish";
+			else if (e->port == 53 || e->port == 5353 || e->port == 5355 || e->port == 137)
+				what = "is on a name-resolution port: right only for a VPN that really runs there "
+				       "(WireGuard on udp/53); a resolver there would vanish as carrier traffic";
+			if (what)
+				snprintf(out[n++], RULES_WARNING_MAX, "line %d: tunnel \"%s\": endpoint %s%s%u %s", e->line,
+					 tu->name, b, e->port ? " port " : "", e->port, what);
+		}
+	}
+	return n;
 }

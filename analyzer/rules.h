@@ -151,4 +151,11 @@ const struct rules_resolver *rules_allow_resolver(const struct rules *r, const s
 /* The kind as written in the file: "wireguard", "openvpn", ... ("?" if out of range). */
 const char *rules_kind_str(enum tunnel_kind k);
 
+/* Endpoints that are probably not a VPN server: a public resolver, a
+ * multicast or broadcast address, a name-resolution port.  Writes at
+ * most max messages ("line N: tunnel "x": endpoint ... why"); returns
+ * how many. */
+#define RULES_WARNING_MAX 320
+size_t rules_endpoint_warnings(const struct rules *r, char (*out)[RULES_WARNING_MAX], size_t max);
+
 #endif

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "capbuild.h"
+#include "rules.h"
 
 static const uint8_t GW[6] = {2, 0, 0, 0, 0, 1};
 
@@ -288,4 +289,32 @@ Test(integrity, hosts_without_a_tunnel_are_listed_not_judged)
 	cr_expect(file_has(a.dir, "out", "split-tunnel"));
 	done(&a);
 	done(&r);
+}
+
+Test(integrity, endpoints_that_are_no_vpn_server_are_warned)
+{
+	static const char xml[] = "<tunnels xmlns=\"urn:leakscope:tunnel:1\">\n"
+				  "  <tunnel name=\"x\" kind=\"openvpn\">\n"
+				  "    <endpoint address=\"8.8.8.8\" port=\"1194\" transport=\"udp\"/>\n"
+				  "    <endpoint address=\"224.0.0.252\" port=\"5355\" transport=\"udp\"/>\n"
+				  "    <endpoint address=\"203.0.113.5\" port=\"53\" transport=\"udp\"/>\n"
+				  "    <endpoint address=\"203.0.113.6\" port=\"1194\" transport=\"udp\"/>\n"
+				  "  </tunnel>\n"
+				  "</tunnels>\n";
+	const char *t = getenv("LS_TOP");
+	if (t) {
+		char sd[1024];
+		snprintf(sd, sizeof(sd), "%s/rules", t);
+		rules_set_schema_dir(sd);
+	}
+	struct rules *r;
+	char err[2048];
+	cr_assert_eq(rules_load_mem("w.xml", xml, sizeof(xml) - 1, &r, err, sizeof(err)), 0, "%s", err);
+	char w[8][RULES_WARNING_MAX];
+	size_t n = rules_endpoint_warnings(r, w, 8);
+	cr_assert_eq(n, 3, "the public resolver, the multicast address and port 53; not 203.0.113.6:1194");
+	cr_expect(strstr(w[0], "line 3") && strstr(w[0], "public resolver"), "%s", w[0]);
+	cr_expect(strstr(w[1], "line 4") && strstr(w[1], "multicast"), "%s", w[1]);
+	cr_expect(strstr(w[2], "line 5") && strstr(w[2], "name-resolution port"), "%s", w[2]);
+	rules_free(r);
 }
