@@ -512,6 +512,7 @@ static void fill_response(struct evstore *s, struct ev *e, const struct pkt *p, 
 			  const char *answers)
 {
 	e->answered = true;
+	e->tc = m->tc;
 	e->rcode = m->rcode;
 	e->answers = intern(&s->strs, answers);
 	e->resp_frame = p->cp->frame;

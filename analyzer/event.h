@@ -98,6 +98,7 @@ struct ev {
 	bool answered;
 	bool from_response;     /* the query itself was not captured */
 	bool canary;            /* use-application-dns.net: Firefox's DoH canary */
+	bool tc;                /* the response said TC (truncated): the client retries over TCP */
 };
 
 struct evstore;

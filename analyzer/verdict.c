@@ -116,6 +116,31 @@ static bool asked_inside_nearby(struct analysis *a, const struct inside_keys *ik
 	return false;
 }
 
+/* A DNS-over-TCP question that retries a truncated UDP answer (RFC 7766
+ * 5: same client, server, name and type, shortly after): the same
+ * question, so the same category, whatever the capture shows besides.
+ * Returns the UDP question's category, or CAT_NONE. */
+#define TC_RETRY_WINDOW_US 5000000
+static enum ev_category tc_retry_of(struct analysis *a, size_t i)
+{
+	struct ev e_copy = *ev_get(a->ev, i);
+	const struct ev *e = &e_copy;
+	if (e->proto != EVP_DNS_TCP || !e->qname)
+		return CAT_NONE;
+	int64_t t0 = us_of(e->ts_sec, e->ts_nsec);
+	for (size_t j = i; j > 0;) {
+		j--;
+		const struct ev *o = ev_get(a->ev, j);
+		if (t0 - us_of(o->ts_sec, o->ts_nsec) > TC_RETRY_WINDOW_US)
+			break;
+		if (o->proto == EVP_DNS_UDP && o->tc && o->qname && o->qtype == e->qtype &&
+		    strcasecmp(o->qname, e->qname) == 0 && addr_cmp(&o->client, &e->client) == 0 &&
+		    addr_cmp(&o->server, &e->server) == 0 && o->path == e->path)
+			return (enum ev_category)o->category;
+	}
+	return CAT_NONE;
+}
+
 /* The same name asked on loopback by the same host shortly before: the
  * application asked a local stub, which asked outside (stub-upstream). */
 #define STUB_WINDOW_US 2000000
@@ -241,6 +266,9 @@ static enum ev_category category_of(struct analysis *a, const struct inside_keys
 		return CAT_IPV4_OUTSIDE;
 	if (t && TK_CARRIES_STREAMS(t->kind))
 		return CAT_PROXY_LOCAL;
+	enum ev_category retry = tc_retry_of(a, i);
+	if (retry != CAT_NONE && cat_is_leak(retry))
+		return retry;
 	if (asked_on_loopback_before(a, i))
 		return CAT_STUB_UPSTREAM;
 	if (asked_inside_nearby(a, ik, i))

@@ -318,3 +318,65 @@ Test(integrity, endpoints_that_are_no_vpn_server_are_warned)
 	cr_expect(strstr(w[2], "line 5") && strstr(w[2], "name-resolution port"), "%s", w[2]);
 	rules_free(r);
 }
+
+/* RFC 7766 5: a TCP retry of a truncated UDP answer is the same question,
+ * so it takes its category, whatever lies around it: here the UDP query
+ * is a stub's upstream (asked on loopback 1.5 s before), and the retry
+ * 3 s after the loopback question would alone be split-tunnel. */
+Test(integrity, a_tcp_retry_after_truncation_keeps_its_category)
+{
+	struct run r;
+	run(&r, "--version >/dev/null 2>&1; true");
+	char cap[400], rules[400];
+	snprintf(cap, sizeof(cap), "%s/tc.pcap", r.dir);
+	snprintf(rules, sizeof(rules), "%s/t.xml", r.dir);
+	write_rules(rules, false);
+	struct cb_pcap *w = cb_pcap_open(cap, 101, 65535, 0); /* raw IP */
+	cr_assert_not_null(w);
+	uint8_t pkt[1500], q[300], d[64] = {4, 0, 0, 0, 9}, e[64] = {4, 0, 0, 0, 7};
+	size_t n;
+	for (int t = 0; t <= 10; t++) {
+		d[8] = e[8] = (uint8_t)(t + 1);
+		n = cb_ip_udp(pkt, sizeof(pkt), "192.168.1.10", "203.0.113.5", 40000, 51820, NULL, d, sizeof(d));
+		cr_assert_eq(cb_pcap_write(w, 100 + t, 0, pkt, (uint32_t)n, (uint32_t)n), 0);
+		n = cb_ip_udp(pkt, sizeof(pkt), "203.0.113.5", "192.168.1.10", 51820, 40000, NULL, e, sizeof(e));
+		cr_assert_eq(cb_pcap_write(w, 100 + t, 1000, pkt, (uint32_t)n, (uint32_t)n), 0);
+	}
+	size_t qn = cb_dns_query(q, sizeof(q), 0x1111, "x.example.com", 1);
+	n = cb_ip_udp(pkt, sizeof(pkt), "127.0.0.1", "127.0.0.53", 41000, 53, NULL, q, qn);
+	cr_assert_eq(cb_pcap_write(w, 101, 0, pkt, (uint32_t)n, (uint32_t)n), 0);
+	qn = cb_dns_query(q, sizeof(q), 0x2222, "x.example.com", 1);
+	n = cb_ip_udp(pkt, sizeof(pkt), "192.168.1.10", "192.168.1.1", 41001, 53, NULL, q, qn);
+	cr_assert_eq(cb_pcap_write(w, 102, 500000000, pkt, (uint32_t)n, (uint32_t)n), 0);
+	uint8_t ans[300];
+	size_t an = cb_dns_answer_a(ans, sizeof(ans), 0x2222, "x.example.com", "192.0.2.1", 60);
+	ans[2] |= 0x02; /* TC */
+	n = cb_ip_udp(pkt, sizeof(pkt), "192.168.1.1", "192.168.1.10", 53, 41001, NULL, ans, an);
+	cr_assert_eq(cb_pcap_write(w, 102, 600000000, pkt, (uint32_t)n, (uint32_t)n), 0);
+	/* the retry over TCP, 1.4 s later */
+	n = cb_ip_tcp(pkt, sizeof(pkt), "192.168.1.10", "192.168.1.1", 41002, 53, 1000, 0, CB_SYN, NULL, NULL, 0);
+	cr_assert_eq(cb_pcap_write(w, 104, 0, pkt, (uint32_t)n, (uint32_t)n), 0);
+	n = cb_ip_tcp(pkt, sizeof(pkt), "192.168.1.1", "192.168.1.10", 53, 41002, 5000, 1001, CB_SYN | CB_ACK, NULL,
+		      NULL, 0);
+	cr_assert_eq(cb_pcap_write(w, 104, 100, pkt, (uint32_t)n, (uint32_t)n), 0);
+	uint8_t tq[302];
+	qn = cb_dns_query(tq + 2, sizeof(tq) - 2, 0x3333, "x.example.com", 1);
+	tq[0] = (uint8_t)(qn >> 8);
+	tq[1] = (uint8_t)qn;
+	n = cb_ip_tcp(pkt, sizeof(pkt), "192.168.1.10", "192.168.1.1", 41002, 53, 1001, 5001, CB_ACK | CB_PSH, NULL, tq,
+		      qn + 2);
+	cr_assert_eq(cb_pcap_write(w, 104, 200, pkt, (uint32_t)n, (uint32_t)n), 0);
+	cr_assert_eq(cb_pcap_close(w), 0);
+	char args[1200];
+	snprintf(args, sizeof(args), "events --tunnel '%s' '%s'", rules, cap);
+	struct run e2;
+	run(&e2, args);
+	cr_expect_eq(e2.status, 1, "exit %d: %s", e2.status, e2.err);
+	char cmd[700];
+	snprintf(cmd, sizeof(cmd), "grep -q '^[^\t]*\tdns-udp\t.*x.example.com.*stub-upstream$' '%s/out'", e2.dir);
+	cr_expect_eq(system(cmd), 0, "the UDP question is a stub's upstream");
+	snprintf(cmd, sizeof(cmd), "grep -q '^[^\t]*\tdns-tcp\t.*x.example.com.*stub-upstream$' '%s/out'", e2.dir);
+	cr_expect_eq(system(cmd), 0, "the TCP retry keeps the UDP question's category");
+	done(&e2);
+	done(&r);
+}
