@@ -51,6 +51,77 @@ void hosts_free(struct analysis *a)
 	}
 	free(pv->hs.mm);
 	free(pv->hs.hidx);
+	free(pv->hs.cmac);
+}
+
+static uint64_t mac_key(const uint8_t m[6])
+{
+	uint64_t k = 1ull << 63;
+	for (int i = 0; i < 6; i++)
+		k |= (uint64_t)m[i] << (8 * i);
+	return k;
+}
+
+static size_t cmac_slot(uint64_t k, size_t cap)
+{
+	k ^= k >> 33;
+	k *= 0xff51afd7ed558ccdULL;
+	k ^= k >> 33;
+	return (size_t)k & (cap - 1);
+}
+
+void hosts_carrier_sender(struct analysis *a, const struct pkt *p, bool outbound)
+{
+	struct hosts_state *hs = &((struct an_priv *)a->priv)->hs;
+	static const uint8_t zero[6];
+	if (!p->has_mac)
+		return;
+	const uint8_t *m = outbound ? p->src_mac : p->dst_mac;
+	if (memcmp(m, zero, 6) == 0 || (m[0] & 1))
+		return;
+	uint64_t k = mac_key(m);
+	if (k == hs->cmac_last || hs->cmac_capped)
+		return;
+	hs->cmac_last = k;
+	if (2 * (hs->ncmac + 1) > hs->capcmac) {
+		if (hs->ncmac >= HOSTS_MAX_CARRIER_MACS) {
+			hs->cmac_capped = true;
+			return;
+		}
+		size_t n = hs->capcmac ? 2 * hs->capcmac : 64;
+		uint64_t *t = xcalloc(n, sizeof(*t));
+		for (size_t i = 0; i < hs->capcmac; i++)
+			if (hs->cmac[i]) {
+				size_t j = cmac_slot(hs->cmac[i], n);
+				while (t[j])
+					j = (j + 1) & (n - 1);
+				t[j] = hs->cmac[i];
+			}
+		free(hs->cmac);
+		hs->cmac = t;
+		hs->capcmac = n;
+	}
+	size_t j = cmac_slot(k, hs->capcmac);
+	while (hs->cmac[j] && hs->cmac[j] != k)
+		j = (j + 1) & (hs->capcmac - 1);
+	if (!hs->cmac[j]) {
+		hs->cmac[j] = k;
+		hs->ncmac++;
+	}
+}
+
+bool hosts_mac_has_carrier(const struct analysis *a, const uint8_t mac[6])
+{
+	const struct hosts_state *hs = &((const struct an_priv *)a->priv)->hs;
+	if (hs->cmac_capped)
+		return true;
+	if (!hs->capcmac)
+		return false;
+	uint64_t k = mac_key(mac);
+	for (size_t j = cmac_slot(k, hs->capcmac); hs->cmac[j]; j = (j + 1) & (hs->capcmac - 1))
+		if (hs->cmac[j] == k)
+			return true;
+	return false;
 }
 
 void hosts_learn_mac(struct analysis *a, const struct pkt *p)

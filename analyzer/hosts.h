@@ -29,7 +29,21 @@ struct hosts_state {
 	 * every host: 70,000 MACs took 380 s that way) */
 	uint32_t *hidx;          /* index + 1, 0 empty */
 	size_t nhidx;            /* slots, a power of two */
+	/* MACs that sent or received a declared carrier: the hosts that have
+	 * a tunnel (open addressing of MAC | 1 << 63, 0 empty, at most half
+	 * full; past HOSTS_MAX_CARRIER_MACS every MAC counts as tunnelled) */
+	uint64_t *cmac;
+	size_t ncmac, capcmac;
+	uint64_t cmac_last;
+	bool cmac_capped;
 };
+#define HOSTS_MAX_CARRIER_MACS (1u << 20)
+
+/* A declared carrier's packet (outbound: from the host): its host's MAC
+ * has a tunnel.  One compare per packet for a run from one sender. */
+void hosts_carrier_sender(struct analysis *a, const struct pkt *p, bool outbound);
+/* Did this MAC send or receive a declared carrier? */
+bool hosts_mac_has_carrier(const struct analysis *a, const uint8_t mac[6]);
 
 void hosts_init(struct analysis *a);
 void hosts_free(struct analysis *a);

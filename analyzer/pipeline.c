@@ -180,6 +180,7 @@ static bool process_packet(struct analysis *a, struct pkt *p)
 		int ti = carrier_declared(a, p, &outbound);
 		if (ti >= 0) {
 			timeline_carrier(a, ti, p, outbound, iref);
+			hosts_carrier_sender(a, p, outbound);
 			return true;
 		}
 		carrier_endpoint_cleartext(a, p);

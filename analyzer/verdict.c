@@ -342,6 +342,13 @@ void verdict_judge(struct analysis *a)
 					a->tunnel_hosts_by_mac = true;
 			}
 		}
+	/* every MAC that sent or received a declared carrier has a tunnel (a
+	 * gateway capture of many clients of one VPN server) */
+	for (size_t h = 0; h < a->nhosts; h++)
+		if (a->hosts[h].has_mac && hosts_mac_has_carrier(a, a->hosts[h].mac)) {
+			a->hosts[h].tunnelled = true;
+			a->tunnel_hosts_by_mac = true;
+		}
 	struct inside_keys ik;
 	build_inside_keys(a, &ik);
 	size_t n = ev_count(a->ev);
