@@ -268,11 +268,14 @@ Test(integrity, hosts_without_a_tunnel_are_listed_not_judged)
 	write_rules(rules, false);
 	write_rules(every, true);
 	struct cb_pcap *w = cb_pcap_open(cap, 1, 65535, 0);
-	uint8_t vpn[6], other[6];
+	uint8_t vpn[6], vpn2[6], other[6];
 	mac_of(vpn, 1);
 	mac_of(other, 2);
-	for (uint64_t t = 0; t < 5; t++)
+	mac_of(vpn2, 3);
+	for (uint64_t t = 0; t < 5; t++) {
 		put_carrier(w, 1000 + (int64_t)t, vpn, t + 1);
+		put_carrier(w, 1000 + (int64_t)t, vpn2, t + 1); /* a second client of the same server */
+	}
 	put_query(w, 1002, other, "192.168.1.50", 3, "printer.example.com");
 	put_query(w, 1003, vpn, "192.168.1.10", 4, "allowed.example"); /* judged: allowed */
 	cr_assert_eq(cb_pcap_close(w), 0);
@@ -282,6 +285,18 @@ Test(integrity, hosts_without_a_tunnel_are_listed_not_judged)
 	run(&a, args);
 	cr_expect_eq(a.status, 0, "the host without a VPN is not a leak: exit %d: %s", a.status, a.err);
 	cr_expect(file_has(a.dir, "out", "no-tunnel"));
+	done(&a);
+	/* the second client of the same server leaks: judged, not no-tunnel */
+	w = cb_pcap_open(cap, 1, 65535, 0);
+	for (uint64_t t = 0; t < 5; t++) {
+		put_carrier(w, 1000 + (int64_t)t, vpn, t + 1);
+		put_carrier(w, 1000 + (int64_t)t, vpn2, t + 1);
+	}
+	put_query(w, 1002, vpn2, "192.168.1.11", 5, "secret.example.com");
+	cr_assert_eq(cb_pcap_close(w), 0);
+	run(&a, args);
+	cr_expect_eq(a.status, 1, "the second VPN client's question leaks: exit %d: %s", a.status, a.err);
+	cr_expect(file_has(a.dir, "out", "split-tunnel"));
 	done(&a);
 	snprintf(args, sizeof(args), "events --tunnel '%s' '%s'", every, cap);
 	run(&a, args);
