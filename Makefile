@@ -13,8 +13,8 @@ CFLAGS  ?= $(OPT) -g
 ifeq ($(CI),true)
 WERROR  := -Werror
 endif
-ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(WERROR) $(CFLAGS) $(SAN) $(PKG_CFLAGS) \
-             -DLS_DATADIR='"$(CURDIR)"' -MMD -MP
+# No build or install path is compiled in: the schema is embedded (tunnel_xsd.h).
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(WERROR) $(CFLAGS) $(SAN) $(PKG_CFLAGS) -MMD -MP
 LDLIBS  = $(PKG_LIBS) -lm -lpthread
 
 BUILD   ?= build
@@ -30,9 +30,17 @@ TOOLS   := $(BUILD)/gencap
 
 # Debian 12 packages: what building needs, and what the tests use.
 BUILD_DEPS := gcc make pkg-config libpcap-dev libndpi-dev libxml2-dev libcriterion-dev
-TEST_DEPS  := libxml2-utils tshark python3 chromium time libndpi-bin parallel valgrind
+TEST_DEPS  := libxml2-utils tshark python3 chromium time libndpi-bin parallel valgrind man-db
 
-.PHONY: all deps test test-run sanitize sanitize-run demo samples clean
+.PHONY: all deps test test-run sanitize sanitize-run demo samples clean install uninstall
+
+# make install [PREFIX=/usr/local] [DESTDIR=staging]: the GNU layout.
+PREFIX  ?= /usr/local
+BINDIR  ?= $(PREFIX)/bin
+DATADIR ?= $(PREFIX)/share/leakscope
+MANDIR  ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+INSTALL ?= install
 
 all: leakscope
 
@@ -50,6 +58,14 @@ $(BUILD)/report_css.h: reports/report.css
 $(BUILD)/output-html.o: $(BUILD)/report_css.h
 $(BUILD)/output-html.o: ALL_CFLAGS += -I$(BUILD)
 
+# rules/tunnel.xsd as a C string (tunnel_xsd[]): rules.c validates against it,
+# so an installed or moved binary needs no data folder.
+$(BUILD)/tunnel_xsd.h: rules/tunnel.xsd
+	@mkdir -p $(dir $@)
+	sed -e '1i static const char tunnel_xsd[] =' -e 's/\\/\\\\/g; s/"/\\"/g; s/?/\\?/g; s/^/"/; s/$$/\\n"/' -e '$$a ;' $< > $@.tmp && mv $@.tmp $@
+$(BUILD)/rules.o: $(BUILD)/tunnel_xsd.h
+$(BUILD)/rules.o: ALL_CFLAGS += -I$(BUILD)
+
 $(BUILD)/tests/%.o: tests/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Ianalyzer -Itests/lib -c -o $@ $<
@@ -61,6 +77,7 @@ $(TESTBIN): $(LIBOBJS) $(TOBJS) $(TLIBOBJS)
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS) -lcriterion
 
 # Installs what is missing, as root or through sudo; says what to install otherwise.
+# DEBIAN_FRONTEND goes through env after sudo: sudo drops the caller's environment.
 deps:
 	@missing=""; for p in $(BUILD_DEPS) $(TEST_DEPS); do \
 	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -69,7 +86,7 @@ deps:
 	if [ "$$(id -u)" = 0 ]; then SUDO=; elif command -v sudo >/dev/null; then SUDO=sudo; \
 	else echo "deps: not root and no sudo; run as root: apt-get install$$missing" >&2; exit 1; fi; \
 	$$SUDO apt-get update -qq && \
-	DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing \
+	$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing \
 	  || { echo "deps: apt-get failed; install by hand:$$missing" >&2; exit 1; }
 
 # test, sanitize and demo first make sure the dependencies are there, then
@@ -83,6 +100,7 @@ test-run: leakscope $(TESTBIN) $(BUILD)/fuzz-replay
 	TZ=UTC python3 tests/compare-tshark.py $(CURDIR)/leakscope
 	TZ=UTC python3 tests/html-screenshot.py $(CURDIR)/leakscope
 	TZ=UTC sh tests/parallel-recipe.sh $(CURDIR)/leakscope
+	TZ=UTC sh tests/install-test.sh
 
 # The same suite under AddressSanitizer and UndefinedBehaviorSanitizer, in its own build folder.
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
@@ -167,6 +185,24 @@ fuzz:
 	$(MAKE) BUILD=build-fuzz CC=$(FUZZ_CC) OPT=-O1 SAN="$(FUZZ_SAN)" \
 	  $(FUZZ_TARGETS:%=build-fuzz/fuzz/fuzz-%)
 	FUZZ_SECONDS=$(FUZZ_SECONDS) sh tests/fuzz/run.sh build-fuzz $(FUZZ_TARGETS)
+
+# The binary needs no data at run time (the schema is embedded); the data
+# installed is for people: example descriptions, the schemas, the man pages.
+install: leakscope
+	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/rules/examples $(DESTDIR)$(DATADIR)/reports \
+	  $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(BASHCOMPDIR)
+	$(INSTALL) -m 755 leakscope $(DESTDIR)$(BINDIR)/leakscope
+	$(INSTALL) -m 644 rules/tunnel.xsd rules/README.md $(DESTDIR)$(DATADIR)/rules/
+	$(INSTALL) -m 644 rules/examples/*.xml $(DESTDIR)$(DATADIR)/rules/examples/
+	$(INSTALL) -m 644 reports/report.xsd $(wildcard reports/*.schema.json) $(DESTDIR)$(DATADIR)/reports/
+	$(INSTALL) -m 644 man/leakscope.1 $(DESTDIR)$(MANDIR)/man1/leakscope.1
+	$(INSTALL) -m 644 man/leakscope-tunnel.5 $(DESTDIR)$(MANDIR)/man5/leakscope-tunnel.5
+	$(INSTALL) -m 644 completions/leakscope.bash $(DESTDIR)$(BASHCOMPDIR)/leakscope
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/leakscope $(DESTDIR)$(MANDIR)/man1/leakscope.1 \
+	  $(DESTDIR)$(MANDIR)/man5/leakscope-tunnel.5 $(DESTDIR)$(BASHCOMPDIR)/leakscope
+	rm -rf $(DESTDIR)$(DATADIR)
 
 clean:
 	rm -rf build build-san leakscope reports/out tests/out

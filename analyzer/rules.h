@@ -88,8 +88,9 @@ int rules_load_mem(const char *name, const void *buf, size_t len, struct rules *
 void rules_free(struct rules *r);
 /*
  * Where tunnel.xsd is looked up, first match wins: the directory given here
- * (NULL: forget it), else $LEAKSCOPE_DATADIR/rules, else LS_DATADIR/rules
- * (LS_DATADIR is set by the Makefile to the source tree, "." if unset).
+ * (NULL: forget it), else $LEAKSCOPE_DATADIR/rules, else the copy of
+ * rules/tunnel.xsd compiled into the program (path "(built-in) rules/tunnel.xsd"):
+ * no build or install folder is baked in.
  * The compiled schema is cached and rebuilt when the path changes.
  */
 void rules_set_schema_dir(const char *dir);
