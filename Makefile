@@ -1,7 +1,7 @@
 # leakscope - offline DNS-leak analyzer.  See README.md.
 
 CC      ?= cc
-PKGS    := libndpi libpcap libxml-2.0
+PKGS    := libndpi libpcap libxml-2.0 zlib libzstd liblz4
 WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
            -Wpointer-arith -Wcast-qual -Wwrite-strings -Wundef
 # nDPI's and libxml2's headers are included as system headers so that our
@@ -29,8 +29,10 @@ TESTBIN := $(BUILD)/run-tests
 TOOLS   := $(BUILD)/gencap
 
 # Debian 12 packages: what building needs, and what the tests use.
-BUILD_DEPS := gcc make pkg-config libpcap-dev libndpi-dev libxml2-dev libcriterion-dev
-TEST_DEPS  := libxml2-utils tshark python3 chromium time libndpi-bin parallel valgrind man-db
+BUILD_DEPS := gcc make pkg-config libpcap-dev libndpi-dev libxml2-dev libcriterion-dev \
+              zlib1g-dev libzstd-dev liblz4-dev
+TEST_DEPS  := libxml2-utils tshark python3 chromium time libndpi-bin parallel valgrind man-db \
+              gzip zstd lz4 python3-jsonschema
 
 .PHONY: all deps test test-run sanitize sanitize-run demo samples clean install uninstall
 
@@ -101,6 +103,7 @@ test-run: leakscope $(TESTBIN) $(BUILD)/fuzz-replay
 	TZ=UTC python3 tests/html-screenshot.py $(CURDIR)/leakscope
 	TZ=UTC sh tests/parallel-recipe.sh $(CURDIR)/leakscope
 	TZ=UTC sh tests/install-test.sh
+	TZ=UTC sh tests/cli-test.sh $(CURDIR)/leakscope
 
 # The same suite under AddressSanitizer and UndefinedBehaviorSanitizer, in its own build folder.
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined

@@ -172,7 +172,7 @@ static bool is_carrier_hook(void *user, const struct pkt *outer)
 void an_options_default(struct an_options *o)
 {
 	memset(o, 0, sizeof(*o));
-	o->gap_sec = 0; /* automatic */
+	o->gap_ms = 0; /* automatic */
 	o->parallel_ms = AN_DEFAULT_PARALLEL_MS;
 	o->max_events = AN_DEFAULT_MAX_EVENTS;
 	o->max_flows = FLOW_DEFAULT_MAX;
@@ -584,8 +584,8 @@ static void finish_timeline(struct analysis *a)
 			t->keepalive_us = idle_rhythm(t->idle_us, t->n_idle);
 			t->keepalive_from_idle = t->keepalive_us != 0;
 		}
-		if (a->opt.gap_sec) {
-			t->gap_us = (int64_t)a->opt.gap_sec * 1000000;
+		if (a->opt.gap_ms) {
+			t->gap_us = (int64_t)a->opt.gap_ms * 1000;
 			t->gap_why = "set with --gap";
 		} else if (t->keepalive_us > 0) {
 			t->gap_us = t->keepalive_us * 5 / 2;
@@ -1906,7 +1906,7 @@ size_t an_suggest_xml(const struct analysis *a, struct sbuf *out)
 		made++;
 		sb_addf(out, "  <!-- %s carrier: %llu flow(s), %llu packets, %s to %s, client %s -->\n",
 			rules_kind_str(c->kind), (unsigned long long)c->flows, (unsigned long long)c->pkts,
-			time_iso(c->first_sec, 0, t1, sizeof(t1)), time_iso(c->last_sec, 0, t2, sizeof(t2)),
+			time_iso_sec(c->first_sec, t1, sizeof(t1)), time_iso_sec(c->last_sec, t2, sizeof(t2)),
 			addr_str(&c->client, b2, sizeof(b2)));
 		sb_addf(out, "  <tunnel name=\"%s-%zu\" kind=\"%s\">\n", rules_kind_str(c->kind), made,
 			rules_kind_str(c->kind));

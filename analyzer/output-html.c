@@ -1623,6 +1623,9 @@ static void captures_table(struct html *h)
 {
 	static const char *const cols[] = {"Capture", "Format", "#Packets", "#Bytes", "First packet", "Last packet",
 					   "Link types", "Status", NULL};
+	if (h->a->opt.filter)
+		el_textf(h, "p", "note", "Read through the packet filter '%.900s' (-f): what it left out was not seen.",
+			 h->a->opt.filter);
 	table_head(h, NULL, cols);
 	for (size_t i = 0; i < h->a->nfiles; i++) {
 		const struct an_file *f = &h->a->files[i];

@@ -254,6 +254,8 @@ static void write_summary_body(struct analysis *a, struct xmlw *w, const size_t 
 	write_description(a, w);
 
 	start(w, "captures");
+	if (a->opt.filter) /* -f: what it left out was not seen */
+		attr(w, "filter", a->opt.filter);
 	for (size_t i = 0; i < a->nfiles; i++) {
 		struct an_file *f = &a->files[i];
 		start(w, "capture");

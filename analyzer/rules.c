@@ -1553,3 +1553,11 @@ void rules_describe(const struct rules *r, FILE *out)
 	fputc('\n', out);
 	free(s);
 }
+
+const char *rules_libxml_version(void)
+{
+	static char buf[32];
+	long v = strtol(xmlParserVersion, NULL, 10);
+	snprintf(buf, sizeof(buf), "%ld.%ld.%ld", v / 10000, v / 100 % 100, v % 100);
+	return buf;
+}

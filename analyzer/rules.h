@@ -135,4 +135,7 @@ const struct rules_resolver *rules_allow_resolver(const struct rules *r, const s
 /* The kind as written in the file: "wireguard", "openvpn", ... ("?" if out of range). */
 const char *rules_kind_str(enum tunnel_kind k);
 
+/* libxml2's version, as the library running reports it ("21004" -> "2.10.4"); a static buffer. */
+const char *rules_libxml_version(void);
+
 #endif
