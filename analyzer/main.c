@@ -15,6 +15,7 @@
 #include "dpi.h"
 #include "input.h"
 #include "output.h"
+#include "rules-import.h"
 #include "rules.h"
 
 #define EXIT_CLEAN 0
@@ -560,7 +561,7 @@ static struct analysis *run(const struct common_opts *o, struct rules **rules_ou
 	char err[2048];
 	bool suggested = false;
 	if (o->tunnel) {
-		if (rules_load(o->tunnel, &rules, err, sizeof(err)) < 0) {
+		if (rules_load_any(o->tunnel, &rules, NULL, err, sizeof(err)) < 0) {
 			fprintf(stderr, "leakscope: %s\n", err);
 			return NULL;
 		}
@@ -798,7 +799,7 @@ static int cmd_check_rules(int argc, char **argv)
 	struct rules *r;
 	char err[2048];
 	struct sbuf xml = {0};
-	if (rules_load(argv[1], &r, err, sizeof(err)) < 0) {
+	if (rules_load_any(argv[1], &r, &xml, err, sizeof(err)) < 0) {
 		fprintf(stderr, "%s\n", err);
 		sb_free(&xml);
 		return EXIT_UNUSABLE;

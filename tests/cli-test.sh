@@ -140,5 +140,31 @@ rc=$?
 "$bin" suggest-tunnel "$S/phys.pcap" | grep "carrier:" | grep -q '\.000000Z' && fail "suggest-tunnel prints invented microseconds" ||
 	ok "suggest-tunnel times to the second"
 
+# --- --tunnel given as the VPN's own configuration: the same verdicts as the
+# samples' hand-written descriptions (tests/data/import/*: the lab clients)
+I=$top/tests/data/import
+for pair in wg-killswitch:lswg-c0.conf wg-clean:lswg-c0.conf wg-ipv6-leak:v4only/lswg-c0.conf \
+	ovpn-udp:lsovpn-c0.ovpn ovpn-tcp:lsovpn-c1.ovpn; do
+	smp=${pair%%:*}
+	conf=$I/${pair#*:}
+	for f in any phys; do
+		"$bin" events --tunnel "$top/samples/$smp/tunnel.xml" "$top/samples/$smp/$f.pcap" >want.tsv
+		"$bin" events --tunnel "$conf" "$top/samples/$smp/$f.pcap" >got.tsv
+		if cmp -s want.tsv got.tsv; then
+			ok "$smp/$f.pcap with ${pair#*:}: the same verdicts as tunnel.xml"
+		else
+			fail "$smp/$f.pcap with ${pair#*:}: verdicts differ"
+			diff want.tsv got.tsv | head -5 >&2
+		fi
+	done
+done
+"$bin" check-rules "$I/lswg-c0.conf" >cr.txt
+head -1 cr.txt | grep -q "translated into this tunnel description:" && grep -q '<endpoint address="203.0.113.5" port="51820" transport="udp"/>' cr.txt &&
+	grep -q "lswg-c0.conf: valid." cr.txt && ok "check-rules prints the translation" || fail "check-rules on a .conf: $(cat cr.txt)"
+printf '[Interface]\nAddress = 10.0.0.300\n[Peer]\nEndpoint = 1.2.3.4:5\n' >bad.conf
+"$bin" analyze --tunnel bad.conf "$S/phys.pcap" 2>err.txt
+[ $? -eq 2 ] && grep -q "^leakscope: bad.conf:2: '10.0.0.300' is not an address" err.txt && ok "a bad .conf: file:line" ||
+	fail "bad .conf: $(cat err.txt)"
+
 [ $nfail -eq 0 ] && echo "cli-test: all passed" || echo "cli-test: $nfail FAILED" >&2
 exit $((nfail > 0))

@@ -29,6 +29,7 @@ FUZZ_TARGET(tls)
 FUZZ_TARGET(doh)
 FUZZ_TARGET(capture)
 FUZZ_TARGET(rules)
+FUZZ_TARGET(import)
 FUZZ_TARGET(dhcp)
 FUZZ_TARGET(pipeline)
 
@@ -44,6 +45,7 @@ static const struct {
 	{"doh", fuzz_doh},
 	{"capture", fuzz_capture},
 	{"rules", fuzz_rules},
+	{"import", fuzz_import},
 	{"dhcp", fuzz_dhcp},
 	{"pipeline", fuzz_pipeline},
 	{NULL, NULL},
