@@ -104,6 +104,7 @@ test-run: leakscope $(TESTBIN) $(BUILD)/fuzz-replay
 	TZ=UTC sh tests/parallel-recipe.sh $(CURDIR)/leakscope
 	TZ=UTC sh tests/install-test.sh
 	TZ=UTC sh tests/cli-test.sh $(CURDIR)/leakscope
+	TZ=UTC python3 tests/output-test.py $(CURDIR)/leakscope
 
 # The same suite under AddressSanitizer and UndefinedBehaviorSanitizer, in its own build folder.
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined

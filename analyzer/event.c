@@ -485,7 +485,18 @@ static char *answers_text(const struct dns_msg *m)
 			sb_add(&b, ",");
 		sb_add(&b, ev_qtype_str(rr->type, tb, sizeof(tb)));
 		sb_add(&b, " ");
-		sb_add(&b, rr->data);
+		/* ',' separates the answers: one inside the data (a TXT string,
+		 * a crafted name) is written \044, as presentation format allows,
+		 * so the list splits back exactly (the JSON writer does) */
+		for (const char *d = rr->data; *d;) {
+			size_t run = strcspn(d, ",");
+			sb_addn(&b, d, run);
+			d += run;
+			if (*d == ',') {
+				sb_add(&b, "\\044");
+				d++;
+			}
+		}
 	}
 	return b.s;
 }

@@ -700,7 +700,7 @@ static int cmd_analyze(int argc, char **argv, bool merging)
 		rc = EXIT_CLEAN;
 		goto out;
 	}
-	if (write_reports(a, dir, o.jobs, err, sizeof(err)) < 0) {
+	if (write_reports(a, dir, o.jobs, err, sizeof(err)) < 0 || out_json_reports(a, dir, err, sizeof(err)) < 0) {
 		fprintf(stderr, "leakscope: %s\n", err);
 		goto out;
 	}
@@ -735,7 +735,7 @@ static int cmd_events(int argc, char **argv)
 		rules_free(rules);
 		return EXIT_UNUSABLE;
 	}
-	int rc = out_events_tsv(a, out, rules != NULL);
+	int rc = o.json ? out_events_json(a, out, rules != NULL) : out_events_tsv(a, out, rules != NULL);
 	if (out != stdout && fclose(out) != 0)
 		rc = -1;
 	else if (out == stdout && fflush(out) != 0)
