@@ -568,6 +568,11 @@ const char *cap_error(const struct cap_file *f)
 	return f->err;
 }
 
+const char *cap_compression(const struct cap_file *f)
+{
+	return in_compression(f->in);
+}
+
 const char *cap_path(const struct cap_file *f)
 {
 	return f->path;

@@ -73,6 +73,8 @@ const char *cap_origin_path(const struct cap_file *f);
 const char *cap_origin_format(const struct cap_file *f);
 const char *cap_origin_damage(const struct cap_file *f);
 const char *cap_path(const struct cap_file *f);
+/* "gzip", "zstd" or "lz4" when the file was compressed (input.h), else NULL. */
+const char *cap_compression(const struct cap_file *f);
 /* "pcap" or "pcapng" */
 const char *cap_format(const struct cap_file *f);
 /* Interfaces seen so far (pcapng may add more as it goes). */
