@@ -659,6 +659,11 @@ static int cmd_analyze(int argc, char **argv, bool merging)
 		fprintf(stderr, "leakscope: --partial and -j do not go together\n");
 		goto out;
 	}
+	if (o.an.partial_path && o.filter) {
+		/* merge could not tell the reports what the filter left out */
+		fprintf(stderr, "leakscope: --partial and -f do not go together\n");
+		goto out;
+	}
 	if (merging) {
 		/* every input must be a partial: a plain capture here is a mistake */
 		for (int i = 0; i < o.nfiles; i++) {
