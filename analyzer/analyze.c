@@ -1887,7 +1887,8 @@ size_t an_suggest_xml(const struct analysis *a, struct sbuf *out)
 	char b[64], b2[64], t1[40], t2[40];
 	size_t n = a->ncarriers;
 	struct an_carrier *cs = xcalloc(n ? n : 1, sizeof(*cs));
-	memcpy(cs, a->carriers, n * sizeof(*cs));
+	if (n) /* no carrier: a->carriers is NULL, which memcpy may not be given */
+		memcpy(cs, a->carriers, n * sizeof(*cs));
 	qsort(cs, n, sizeof(*cs), carrier_cmp);
 	sb_add(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
 	sb_add(out, "<!-- Suggested by leakscope from the capture: review it before relying on it.\n"

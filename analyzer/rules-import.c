@@ -330,9 +330,10 @@ static int import_wg(struct imp *im, const char *buf, size_t len)
 	struct imp_tunnel *t = new_tunnel(im, 0, "wireguard", name);
 	/* wg-quick names the interface after the file (wg0.conf: wg0), at
 	 * most 15 characters of [a-zA-Z0-9_=+.-] */
-	if (strlen(name) <= 15 && strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_=+.-") ==
-					  strlen(name))
-		snprintf(t->ifname, sizeof(t->ifname), "%s", name);
+	size_t nl = strlen(name);
+	if (nl < sizeof(t->ifname) &&
+	    strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_=+.-") == nl)
+		memcpy(t->ifname, name, nl + 1);
 	enum { NONE, IFACE, PEER } sec = NONE;
 	size_t peers = 0, peers_with_endpoint = 0;
 	int rc;
