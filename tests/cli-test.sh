@@ -114,6 +114,12 @@ grep -q '<captures filter="udp port 53">' filt/summary.xml && grep -q "packet fi
 cat "$S/phys.pcap" | "$bin" events -j 2 --tunnel "$T" - 2>err.txt | rows | cmp -s plain.tsv - && ok "-j 2 on a pipe: same rows" ||
 	fail "-j 2 on a pipe: rows differ"
 grep -q "read once, by one reader" err.txt && ok "-j 2 on a pipe: said" || fail "-j 2 pipe note: $(cat err.txt)"
+# a named pipe: opened once (a second open would wait for a writer forever)
+mkfifo fifo
+cat "$S/phys.pcap" >fifo &
+timeout 60 "$bin" events -j 2 --tunnel "$T" fifo 2>err.txt | rows | cmp -s plain.tsv - && ok "-j 2 on a named pipe: read once, same rows" ||
+	fail "-j 2 on a named pipe: $(cat err.txt)"
+wait
 cat "$S/phys.pcap" | "$bin" analyze -o x - >/dev/null 2>err.txt
 [ $? -eq 2 ] && grep -q "read twice" err.txt && ok "analyze without --tunnel on a pipe refused" || fail "auto on pipe: $(cat err.txt)"
 
