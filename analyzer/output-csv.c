@@ -31,6 +31,12 @@ static void cell(FILE *out, const char *s, bool last)
 	fputs(last ? "\r\n" : ",", out);
 }
 
+/* The writers' "-" for "none" is an empty cell here. */
+static const char *none_empty(const char *s)
+{
+	return s && strcmp(s, "-") == 0 ? NULL : s;
+}
+
 int out_findings_csv(struct analysis *a, FILE *out)
 {
 	static const char *const cols[] = {"host", "time", "verdict", "category", "severity", "phase", "service",
@@ -52,9 +58,9 @@ int out_findings_csv(struct analysis *a, FILE *out)
 		cell(out, e->host_idx >= 0 && (size_t)e->host_idx < a->nhosts ? a->hosts[e->host_idx].id : NULL, false);
 		cell(out, out_time(e->ts_sec, e->ts_nsec, tb, sizeof(tb)), false);
 		cell(out, undecided ? "undecided" : ev_verdict_str(e->verdict), false);
-		cell(out, ev_category_str(e->category), false);
+		cell(out, none_empty(ev_category_str(e->category)), false);
 		cell(out, cat_severity(e->category), false);
-		cell(out, ev_phase_str(e->phase), false);
+		cell(out, none_empty(ev_phase_str(e->phase)), false);
 		cell(out, ev_proto_str(e->proto), false);
 		cell(out, addr_str(&e->client, b, sizeof(b)), false);
 		snprintf(pb, sizeof(pb), "%u", e->client_port);
@@ -66,8 +72,7 @@ int out_findings_csv(struct analysis *a, FILE *out)
 		cell(out, e->qname ? ev_qtype_label(e, qb, sizeof(qb)) : NULL, false);
 		cell(out, e->answers, false);
 		cell(out, e->sni, false);
-		const char *ifl = an_iface_label(a, e->iface_ref, ib, sizeof(ib));
-		cell(out, ifl && strcmp(ifl, "-") != 0 ? ifl : NULL, false); /* "-": no interface known */
+		cell(out, none_empty(an_iface_label(a, e->iface_ref, ib, sizeof(ib))), false);
 		cell(out, file, false);
 		snprintf(fb, sizeof(fb), "%" PRIu64, e->frame);
 		cell(out, fb, false);
