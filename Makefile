@@ -14,7 +14,8 @@ ifeq ($(CI),true)
 WERROR  := -Werror
 endif
 # No build or install path is compiled in: the schema is embedded (tunnel_xsd.h).
-ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(WERROR) $(CFLAGS) $(SAN) $(PKG_CFLAGS) -MMD -MP
+# CPPFLAGS and LDFLAGS as the caller gives them (dpkg-buildflags: hardening).
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(WERROR) $(CPPFLAGS) $(CFLAGS) $(SAN) $(PKG_CFLAGS) -MMD -MP
 LDLIBS  = $(PKG_LIBS) -lm -lpthread
 
 BUILD   ?= build
@@ -42,12 +43,13 @@ BINDIR  ?= $(PREFIX)/bin
 DATADIR ?= $(PREFIX)/share/leakscope
 MANDIR  ?= $(PREFIX)/share/man
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+DOCDIR  ?= $(PREFIX)/share/doc/leakscope
 INSTALL ?= install
 
 all: leakscope
 
 leakscope: $(OBJS)
-	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/%.o: analyzer/%.c
 	@mkdir -p $(dir $@)
@@ -124,7 +126,7 @@ sanitize-run:
 	TZ=UTC sh tests/valgrind-e2e.sh $(CURDIR)/leakscope
 
 build-san/leakscope: $(OBJS)
-	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 demo: deps
 	@$(MAKE) --no-print-directory all
@@ -194,9 +196,11 @@ fuzz:
 # installed is for people: example descriptions, the schemas, the man pages.
 install: leakscope
 	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/rules/examples $(DESTDIR)$(DATADIR)/reports \
-	  $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(BASHCOMPDIR)
+	  $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(DOCDIR)
 	$(INSTALL) -m 755 leakscope $(DESTDIR)$(BINDIR)/leakscope
-	$(INSTALL) -m 644 rules/tunnel.xsd rules/README.md $(DESTDIR)$(DATADIR)/rules/
+	$(INSTALL) -m 644 rules/tunnel.xsd $(DESTDIR)$(DATADIR)/rules/
+	$(INSTALL) -m 644 README.md $(DESTDIR)$(DOCDIR)/README.md
+	$(INSTALL) -m 644 rules/README.md $(DESTDIR)$(DOCDIR)/tunnel-description.md
 	$(INSTALL) -m 644 rules/examples/*.xml $(DESTDIR)$(DATADIR)/rules/examples/
 	$(INSTALL) -m 644 reports/report.xsd $(wildcard reports/*.schema.json) $(DESTDIR)$(DATADIR)/reports/
 	$(INSTALL) -m 644 man/leakscope.1 $(DESTDIR)$(MANDIR)/man1/leakscope.1
@@ -206,7 +210,15 @@ install: leakscope
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/leakscope $(DESTDIR)$(MANDIR)/man1/leakscope.1 \
 	  $(DESTDIR)$(MANDIR)/man5/leakscope-tunnel.5 $(DESTDIR)$(BASHCOMPDIR)/leakscope
-	rm -rf $(DESTDIR)$(DATADIR)
+	rm -rf $(DESTDIR)$(DATADIR) $(DESTDIR)$(DOCDIR)
+
+# A Debian package built from a copy of the tree (dpkg-buildpackage, then
+# lintian); the .deb lands in build/deb/.  Needs debhelper and lintian.
+DEB_DEPS := debhelper lintian dpkg-dev
+.PHONY: deb
+deb:
+	@$(MAKE) --no-print-directory deps BUILD_DEPS="$(BUILD_DEPS) $(DEB_DEPS)" TEST_DEPS=
+	sh tests/deb-build.sh $(BUILD)/deb
 
 clean:
 	rm -rf build build-san leakscope reports/out tests/out

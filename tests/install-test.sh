@@ -14,7 +14,7 @@ fail() { echo "install-test: FAIL: $*" >&2; exit 1; }
 unset LEAKSCOPE_DATADIR || true
 
 mkdir "$work/src"
-(cd "$top" && cp -r Makefile analyzer rules reports man completions "$work/src/")
+(cd "$top" && cp -r Makefile README.md analyzer rules reports man completions "$work/src/")
 # -O0 without -g: this build proves the layout, not the speed (and debug
 # info would name the build folder, which is no path the program uses)
 make -s -C "$work/src" CFLAGS=-O0 CI= leakscope >/dev/null
