@@ -209,6 +209,8 @@ static size_t dec_lz4(struct in_stream *s, uint8_t *out, size_t cap)
 static ssize_t in_read(void *cookie, char *buf, size_t size)
 {
 	struct in_stream *s = cookie;
+	if (size == 0)
+		return 0; /* the decoders need room to make progress */
 	if (s->pos < s->produced) {
 		/* after a rewind: only possible inside the kept head */
 		size_t n = (size_t)(s->produced - s->pos);

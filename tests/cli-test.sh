@@ -49,6 +49,19 @@ if have editcap; then
 	cat phys.pcapng | "$bin" events --tunnel "$T" - | rows | cmp -s plain.tsv - && ok "pcapng through a pipe" ||
 		fail "pcapng through a pipe"
 fi
+# the other byte order is read by libpcap, which then reads the pipe itself
+python3 -c "
+import struct, sys
+b = open(sys.argv[1], 'rb').read()
+out = [struct.pack('>IHHiIII', *struct.unpack('<IHHiIII', b[:24]))]
+i = 24
+while i < len(b):
+    h = struct.unpack('<IIII', b[i:i + 16])
+    out.append(struct.pack('>IIII', *h) + b[i + 16:i + 16 + h[2]])
+    i += 16 + h[2]
+open('be.pcap', 'wb').write(b''.join(out))" "$S/phys.pcap"
+gzip -c be.pcap | "$bin" events --tunnel "$T" - | rows | cmp -s plain.tsv - && ok "big-endian pcap, gzip, on a pipe (libpcap's reader)" ||
+	fail "big-endian pcap through a pipe"
 "$bin" events - - <"$S/phys.pcap" >/dev/null 2>err.txt && fail "'-' twice accepted"
 grep -q "given 2 times" err.txt && ok "'-' twice refused" || fail "'-' twice: $(cat err.txt)"
 
