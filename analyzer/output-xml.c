@@ -383,6 +383,8 @@ static void write_summary_body(struct analysis *a, struct xmlw *w, const size_t 
 	attr(w, "interface-cap-reached", a->ifaces_capped ? "true" : "false");
 	attr(w, "host-cap-reached", a->hosts_capped ? "true" : "false");
 	attr(w, "fragment-cap-reached", ds->frag_cap_reached ? "true" : "false");
+	if (ds->tso) /* only when seen: the reports of other captures keep their bytes */
+		attr_u64(w, "tso-frames", ds->tso);
 	end(w);
 }
 

@@ -136,6 +136,18 @@ wait
 cat "$S/phys.pcap" | "$bin" analyze -o x - >/dev/null 2>err.txt
 [ $? -eq 2 ] && grep -q "read twice" err.txt && ok "analyze without --tunnel on a pipe refused" || fail "auto on pipe: $(cat err.txt)"
 
+# --- a TSO frame (IPv4 total length 0) is decoded, and counted in the reports
+python3 -c "
+import struct
+f = bytes([2,0,0,0,0,1, 2,0,0,0,0,2, 8,0, 0x45,0,0,0, 0x12,0x34,0,0, 64,17,0x9c,0x45, 10,0,0,2, 192,0,2,53,
+           0x9c,0x40,0,53,0,41,0,0, 0x1a,0x2b,1,0,0,1,0,0,0,0,0,0]) + b'\x03www\x07example\x03com\x00\x00\x01\x00\x01'
+open('tso.pcap', 'wb').write(struct.pack('<IHHiIII', 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1) +
+                             struct.pack('<IIII', 1700000000, 0, len(f), len(f)) + f)"
+"$bin" events tso.pcap | cut -f7 | grep -qx www.example.com && ok "TSO frame: its DNS query read" || fail "TSO frame: query lost"
+"$bin" analyze -q -o tso tso.pcap 2>/dev/null
+grep -q 'tso-frames="1"' tso/summary.xml && ok "TSO frame: counted (tso-frames)" || fail "TSO frame not counted"
+[ -f fold/summary.xml ] && ! grep -q 'tso-frames' fold/summary.xml && ok "no tso-frames without TSO" || fail "tso-frames on a capture without TSO"
+
 # --- usage edges
 "$bin" analyze --bogus x >out.txt 2>err.txt
 [ $? -eq 2 ] && [ ! -s out.txt ] && [ "$(wc -l <err.txt)" -eq 2 ] && tail -1 err.txt | grep -q "see 'leakscope analyze --help'" &&
