@@ -934,24 +934,27 @@ int rules_load_any(const char *path, struct rules **out, struct sbuf *xml_out, c
 		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
 		return -1;
 	}
+	/* the same reading and messages as rules_load's; read once, so a
+	 * description from a pipe (--tunnel <(...)) works too */
 	char *buf = xmalloc(LS_RULES_MAX_FILE + 1);
 	size_t n = fread(buf, 1, LS_RULES_MAX_FILE + 1, fp);
-	bool bad = ferror(fp);
+	int rerr = ferror(fp) ? errno : 0;
 	fclose(fp);
-	if (bad || n > LS_RULES_MAX_FILE) {
+	if (rerr || n > LS_RULES_MAX_FILE) {
 		free(buf);
-		if (bad)
-			snprintf(err, errlen, "%s: cannot read", path);
+		if (rerr)
+			snprintf(err, errlen, "%s: cannot read: %s", path, strerror(rerr));
 		else
-			snprintf(err, errlen, "%s: larger than %u bytes", path, LS_RULES_MAX_FILE);
+			snprintf(err, errlen, "%s: larger than 1 MiB", path);
 		return -1;
 	}
 	struct sbuf xml = {0};
 	int rc = rules_import(path, buf, n, &xml, err, errlen);
 	if (rc == 0) {
+		/* XML: to the loader as it is */
+		rc = rules_load_mem(path, buf, n, out, err, errlen);
 		free(buf);
-		/* XML: the loader reads and checks it itself */
-		return rules_load(path, out, err, errlen);
+		return rc;
 	}
 	free(buf);
 	if (rc < 0) {

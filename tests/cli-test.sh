@@ -192,6 +192,13 @@ done
 "$bin" check-rules "$I/lswg-c0.conf" >cr.txt
 head -1 cr.txt | grep -q "translated into this tunnel description:" && grep -q '<endpoint address="203.0.113.5" port="51820" transport="udp"/>' cr.txt &&
 	grep -q "lswg-c0.conf: valid." cr.txt && ok "check-rules prints the translation" || fail "check-rules on a .conf: $(cat cr.txt)"
+# a description from a pipe (--tunnel <(...) in bash) is read once
+mkfifo tfifo
+cat "$I/lswg-c0.conf" >tfifo &
+timeout 60 "$bin" events --tunnel tfifo "$top/samples/wg-killswitch/phys.pcap" >got.tsv 2>err.txt
+"$bin" events --tunnel "$top/samples/wg-killswitch/tunnel.xml" "$top/samples/wg-killswitch/phys.pcap" >want.tsv
+wait
+cmp -s want.tsv got.tsv && ok "--tunnel from a pipe" || fail "--tunnel from a pipe: $(cat err.txt)"
 printf '[Interface]\nAddress = 10.0.0.300\n[Peer]\nEndpoint = 1.2.3.4:5\n' >bad.conf
 "$bin" analyze --tunnel bad.conf "$S/phys.pcap" 2>err.txt
 [ $? -eq 2 ] && grep -q "^leakscope: bad.conf:2: '10.0.0.300' is not an address" err.txt && ok "a bad .conf: file:line" ||

@@ -306,3 +306,15 @@ Test(import, load_any_names_the_file)
 	cr_assert_eq(x.len, 0);
 	rules_free(r);
 }
+
+Test(import, load_any_errors_as_rules_load)
+{
+	char path[4200], err[2048];
+	struct rules *r = NULL;
+	snprintf(path, sizeof(path), "%s/tests/data/rules/does-not-exist.xml", top());
+	cr_assert_eq(rules_load_any(path, &r, NULL, err, sizeof(err)), -1);
+	cr_assert_not_null(strstr(err, ": cannot open: No such file"), "%s", err);
+	snprintf(path, sizeof(path), "%s/tests/data/rules", top());
+	cr_assert_eq(rules_load_any(path, &r, NULL, err, sizeof(err)), -1);
+	cr_assert_not_null(strstr(err, ": cannot read: Is a directory"), "%s", err);
+}
