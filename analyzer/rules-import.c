@@ -488,6 +488,8 @@ static int import_ovpn(struct imp *im, const char *buf, size_t len)
 		}
 		if (*s == '#' || *s == ';' || !*s)
 			continue;
+		if (strcmp(s, "<connection>") == 0 || strcmp(s, "</connection>") == 0)
+			continue; /* a <connection> block holds directives (remote, proto...): read them */
 		if (*s == '<') {
 			size_t n = strcspn(s + 1, ">");
 			if (s[1 + n] != '>' || n == 0 || n >= sizeof(inline_tag) || s[1 + n + 1]) {
@@ -666,6 +668,11 @@ static int import_swanctl(struct imp *im, const char *buf, size_t len)
 			if (rest)
 				*rest = '\0';
 			char *key = trim(s), *val = trim(eq + 1);
+			size_t vl = strlen(val);
+			if (vl >= 2 && val[0] == '"' && val[vl - 1] == '"') { /* a quoted value */
+				val[vl - 1] = '\0';
+				val++;
+			}
 			char *items[IMP_MAX_LIST + 1];
 			size_t n;
 			if (t && depth == 2 && strcmp(key, "remote_addrs") == 0) {

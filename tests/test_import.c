@@ -174,6 +174,19 @@ Test(import, openvpn)
 	free(x);
 }
 
+Test(import, openvpn_connection_blocks)
+{
+	char err[512];
+	char *x = translate("c.ovpn",
+			    "client\n<connection>\nremote 203.0.113.7 1194 udp\n</connection>\n"
+			    "<connection>\nremote 203.0.113.8 443 tcp\n</connection>\n<tls-crypt>\nremote 1.1.1.1 1\n</tls-crypt>\n",
+			    1, err, sizeof(err));
+	has(x, "<endpoint address=\"203.0.113.7\" port=\"1194\" transport=\"udp\"/>");
+	has(x, "<endpoint address=\"203.0.113.8\" port=\"443\" transport=\"tcp\"/>");
+	lacks(x, "1.1.1.1");
+	free(x);
+}
+
 Test(import, openvpn_errors_with_lines)
 {
 	char err[512];
@@ -202,7 +215,7 @@ Test(import, swanctl)
 			    "  }\n"
 			    "  work {\n"
 			    "    remote_addrs = %any\n"
-			    "    remote_addrs = gw.example.org, 192.0.2.44\n"
+			    "    remote_addrs = \"gw.example.org, 192.0.2.44\"\n"
 			    "  }\n"
 			    "}\n"
 			    "secrets { ike { secret = x } }\n",
