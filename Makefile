@@ -33,7 +33,7 @@ TOOLS   := $(BUILD)/gencap
 BUILD_DEPS := gcc make pkg-config libpcap-dev libndpi-dev libxml2-dev libcriterion-dev \
               zlib1g-dev libzstd-dev liblz4-dev
 TEST_DEPS  := libxml2-utils tshark python3 chromium time libndpi-bin parallel valgrind man-db \
-              gzip zstd lz4 python3-jsonschema
+              gzip zstd lz4 python3-jsonschema tcpdump
 
 .PHONY: all deps test test-run sanitize sanitize-run demo samples clean install uninstall
 
