@@ -1,7 +1,7 @@
 # leakscope - offline DNS-leak analyzer.  See README.md.
 
 CC      ?= cc
-PKGS    := libndpi libpcap libxml-2.0
+PKGS    := libndpi libpcap libxml-2.0 zlib libzstd liblz4
 WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
            -Wpointer-arith -Wcast-qual -Wwrite-strings -Wundef
 # nDPI's and libxml2's headers are included as system headers so that our
@@ -13,8 +13,9 @@ CFLAGS  ?= $(OPT) -g
 ifeq ($(CI),true)
 WERROR  := -Werror
 endif
-ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(WERROR) $(CFLAGS) $(SAN) $(PKG_CFLAGS) \
-             -DLS_DATADIR='"$(CURDIR)"' -MMD -MP
+# No build or install path is compiled in: the schema is embedded (tunnel_xsd.h).
+# CPPFLAGS and LDFLAGS as the caller gives them (dpkg-buildflags: hardening).
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(WERROR) $(CPPFLAGS) $(CFLAGS) $(SAN) $(PKG_CFLAGS) -MMD -MP
 LDLIBS  = $(PKG_LIBS) -lm -lpthread
 
 BUILD   ?= build
@@ -29,15 +30,26 @@ TESTBIN := $(BUILD)/run-tests
 TOOLS   := $(BUILD)/gencap
 
 # Debian 12 packages: what building needs, and what the tests use.
-BUILD_DEPS := gcc make pkg-config libpcap-dev libndpi-dev libxml2-dev libcriterion-dev
-TEST_DEPS  := libxml2-utils tshark python3 chromium time libndpi-bin parallel valgrind
+BUILD_DEPS := gcc make pkg-config libpcap-dev libndpi-dev libxml2-dev libcriterion-dev \
+              zlib1g-dev libzstd-dev liblz4-dev
+TEST_DEPS  := libxml2-utils tshark python3 chromium time libndpi-bin parallel valgrind man-db \
+              gzip zstd lz4 python3-jsonschema tcpdump
 
-.PHONY: all deps test test-run sanitize sanitize-run demo samples clean
+.PHONY: all deps test test-run sanitize sanitize-run demo samples clean install uninstall
+
+# make install [PREFIX=/usr/local] [DESTDIR=staging]: the GNU layout.
+PREFIX  ?= /usr/local
+BINDIR  ?= $(PREFIX)/bin
+DATADIR ?= $(PREFIX)/share/leakscope
+MANDIR  ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+DOCDIR  ?= $(PREFIX)/share/doc/leakscope
+INSTALL ?= install
 
 all: leakscope
 
 leakscope: $(OBJS)
-	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/%.o: analyzer/%.c
 	@mkdir -p $(dir $@)
@@ -50,6 +62,20 @@ $(BUILD)/report_css.h: reports/report.css
 $(BUILD)/output-html.o: $(BUILD)/report_css.h
 $(BUILD)/output-html.o: ALL_CFLAGS += -I$(BUILD)
 
+# rules/tunnel.xsd as a C string (tunnel_xsd[]): rules.c validates against it,
+# so an installed or moved binary needs no data folder.
+$(BUILD)/tunnel_xsd.h: rules/tunnel.xsd
+	@mkdir -p $(dir $@)
+	sed -e '1i static const char tunnel_xsd[] =' -e 's/\\/\\\\/g; s/"/\\"/g; s/?/\\?/g; s/^/"/; s/$$/\\n"/' -e '$$a ;' $< > $@.tmp && mv $@.tmp $@
+$(BUILD)/rules.o: $(BUILD)/tunnel_xsd.h
+$(BUILD)/rules.o: ALL_CFLAGS += -I$(BUILD)
+# rules/campaign.xsd likewise (campaign_xsd[]), for leakscope audit
+$(BUILD)/campaign_xsd.h: rules/campaign.xsd
+	@mkdir -p $(dir $@)
+	sed -e '1i static const char campaign_xsd[] =' -e 's/\\/\\\\/g; s/"/\\"/g; s/?/\\?/g; s/^/"/; s/$$/\\n"/' -e '$$a ;' $< > $@.tmp && mv $@.tmp $@
+$(BUILD)/campaign.o: $(BUILD)/campaign_xsd.h
+$(BUILD)/campaign.o: ALL_CFLAGS += -I$(BUILD)
+
 $(BUILD)/tests/%.o: tests/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Ianalyzer -Itests/lib -c -o $@ $<
@@ -61,6 +87,7 @@ $(TESTBIN): $(LIBOBJS) $(TOBJS) $(TLIBOBJS)
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS) -lcriterion
 
 # Installs what is missing, as root or through sudo; says what to install otherwise.
+# DEBIAN_FRONTEND goes through env after sudo: sudo drops the caller's environment.
 deps:
 	@missing=""; for p in $(BUILD_DEPS) $(TEST_DEPS); do \
 	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -69,7 +96,7 @@ deps:
 	if [ "$$(id -u)" = 0 ]; then SUDO=; elif command -v sudo >/dev/null; then SUDO=sudo; \
 	else echo "deps: not root and no sudo; run as root: apt-get install$$missing" >&2; exit 1; fi; \
 	$$SUDO apt-get update -qq && \
-	DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing \
+	$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing \
 	  || { echo "deps: apt-get failed; install by hand:$$missing" >&2; exit 1; }
 
 # test, sanitize and demo first make sure the dependencies are there, then
@@ -86,6 +113,9 @@ test-run: leakscope $(TESTBIN) $(BUILD)/fuzz-replay
 	TZ=UTC python3 tests/html-screenshot.py $(CURDIR)/leakscope
 	TZ=UTC python3 tests/matrix-screenshot.py $(CURDIR)/leakscope
 	TZ=UTC sh tests/parallel-recipe.sh $(CURDIR)/leakscope
+	TZ=UTC sh tests/install-test.sh
+	TZ=UTC sh tests/cli-test.sh $(CURDIR)/leakscope
+	TZ=UTC python3 tests/output-test.py $(CURDIR)/leakscope
 
 # The same suite under AddressSanitizer and UndefinedBehaviorSanitizer, in its own build folder.
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
@@ -105,7 +135,7 @@ sanitize-run:
 	TZ=UTC sh tests/valgrind-e2e.sh $(CURDIR)/leakscope
 
 build-san/leakscope: $(OBJS)
-	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 demo: deps
 	@$(MAKE) --no-print-directory all
@@ -137,7 +167,7 @@ bench: leakscope $(BUILD)/bench/genbench $(BUILD)/bench/bareloop
 # same targets with clang's libFuzzer into build-fuzz/ and runs each for
 # FUZZ_SECONDS.
 .PHONY: fuzz
-FUZZ_TARGETS := dns tcp tls doh capture rules campaign tunconf dhcp pipeline
+FUZZ_TARGETS := dns tcp tls doh capture rules campaign tunconf import dhcp pipeline
 FUZZ_INPUTS   = $(wildcard tests/fuzz/*/seeds tests/fuzz/*/regressions)
 FUZZ_SECONDS ?= 60
 FUZZ_CC      ?= clang
@@ -170,6 +200,34 @@ fuzz:
 	$(MAKE) BUILD=build-fuzz CC=$(FUZZ_CC) OPT=-O1 SAN="$(FUZZ_SAN)" \
 	  $(FUZZ_TARGETS:%=build-fuzz/fuzz/fuzz-%)
 	FUZZ_SECONDS=$(FUZZ_SECONDS) sh tests/fuzz/run.sh build-fuzz $(FUZZ_TARGETS)
+
+# The binary needs no data at run time (the schema is embedded); the data
+# installed is for people: example descriptions, the schemas, the man pages.
+install: leakscope
+	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/rules/examples $(DESTDIR)$(DATADIR)/reports \
+	  $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(DOCDIR)
+	$(INSTALL) -m 755 leakscope $(DESTDIR)$(BINDIR)/leakscope
+	$(INSTALL) -m 644 rules/tunnel.xsd $(DESTDIR)$(DATADIR)/rules/
+	$(INSTALL) -m 644 README.md $(DESTDIR)$(DOCDIR)/README.md
+	$(INSTALL) -m 644 rules/README.md $(DESTDIR)$(DOCDIR)/tunnel-description.md
+	$(INSTALL) -m 644 rules/examples/*.xml $(DESTDIR)$(DATADIR)/rules/examples/
+	$(INSTALL) -m 644 reports/report.xsd $(wildcard reports/*.schema.json) $(DESTDIR)$(DATADIR)/reports/
+	$(INSTALL) -m 644 man/leakscope.1 $(DESTDIR)$(MANDIR)/man1/leakscope.1
+	$(INSTALL) -m 644 man/leakscope-tunnel.5 $(DESTDIR)$(MANDIR)/man5/leakscope-tunnel.5
+	$(INSTALL) -m 644 completions/leakscope.bash $(DESTDIR)$(BASHCOMPDIR)/leakscope
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/leakscope $(DESTDIR)$(MANDIR)/man1/leakscope.1 \
+	  $(DESTDIR)$(MANDIR)/man5/leakscope-tunnel.5 $(DESTDIR)$(BASHCOMPDIR)/leakscope
+	rm -rf $(DESTDIR)$(DATADIR) $(DESTDIR)$(DOCDIR)
+
+# A Debian package built from a copy of the tree (dpkg-buildpackage, then
+# lintian); the .deb lands in build/deb/.  Needs debhelper and lintian.
+DEB_DEPS := debhelper lintian dpkg-dev
+.PHONY: deb
+deb:
+	@$(MAKE) --no-print-directory deps BUILD_DEPS="$(BUILD_DEPS) $(DEB_DEPS)" TEST_DEPS=
+	sh tests/deb-build.sh $(BUILD)/deb
 
 clean:
 	rm -rf build build-san leakscope reports/out tests/out

@@ -34,7 +34,7 @@
 #define AN_END_SILENCE_US 2000000 /* after a carrier's last packet in the capture, this much silence is "down" */
 
 struct an_options {
-	uint32_t gap_sec;         /* 0: automatic (2.5 keepalive intervals, else AN_DEFAULT_GAP) */
+	uint32_t gap_ms;          /* 0: automatic (2.5 keepalive intervals, else AN_DEFAULT_GAP) */
 	uint32_t parallel_ms;     /* window for parallel multi-homed queries */
 	size_t max_events;
 	size_t max_flows;
@@ -42,6 +42,7 @@ struct an_options {
 	uint32_t shard, nshards;  /* -j: this analysis follows the flows with shard_of() == shard */
 	const char *partial_path; /* --partial: the (one) capture is also written here, reduced (partial.h) */
 	bool partials;            /* merge: the captures are partials; their claims are honoured (cap_trust_partial) */
+	const char *filter;       /* -f: the BPF filter the captures were read through (capture.h), or NULL */
 	/* the event store's blocks, window and cache (ev_set_storage; 0: the
 	 * defaults): tests make them tiny so that every path spills */
 	size_t ev_block, ev_window, ev_cache;

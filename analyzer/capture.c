@@ -3,12 +3,14 @@
 
 #include <errno.h>
 #include <pcap/pcap.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "decode.h"
+#include "input.h"
 #include "pcapng.h"
 #include "util.h"
 
@@ -17,12 +19,16 @@
 #define FAST_BUF (4u << 20)  /* the pcap fast path's buffer: a 256 KiB record always fits */
 #define PCAP_MAX_CAPLEN 262144u /* libpcap's MAXIMUM_SNAPLEN: larger records are damage */
 
+#define CAP_BPF_MAX 16 /* distinct link types one file may filter */
+
 enum cap_fmt { FMT_PCAP, FMT_PCAPNG };
 
 struct cap_file {
 	char *path;
 	enum cap_fmt fmt;
 	FILE *fp;                /* pcap: owned by pc once pcap_fopen succeeded */
+	struct in_stream *in;    /* the decompressing / pipe stream under fp (input.h); NULL
+	                            for a plain regular file; freed when fp is closed */
 	char *iobuf;             /* setvbuf buffer; freed after fp is closed */
 	pcap_t *pc;
 	struct png_reader *png;
@@ -42,6 +48,14 @@ struct cap_file {
 	bool beof;
 	bool failed;
 	bool trust_partial;      /* cap_trust_partial(): honour a partial's claims */
+	/* -f: the filter, compiled once per link type met (pcapng interfaces
+	 * may differ); records it rejects are skipped and counted */
+	struct cap_bpf {
+		int linktype;
+		struct bpf_program prog;
+	} bpf[CAP_BPF_MAX];
+	size_t nbpf;
+	uint64_t filtered;
 	char err[CAP_ERR_MAX];
 };
 
@@ -185,36 +199,120 @@ static int open_pcap(struct cap_file *f, const uint8_t *hdr, size_t got, bool sw
 	return 0;
 }
 
+/* ---------------------------------------------------------------------- */
+/* -f: a BPF filter (libpcap's compiler and offline filter) */
+
+static char *filter_expr;
+/* libpcap 1.10's pcap_compile is reentrant, but older ones kept the parser
+ * in globals; -j threads open files at the same time. */
+static pthread_mutex_t filter_lock = PTHREAD_MUTEX_INITIALIZER;
+
+void cap_set_filter(const char *expr)
+{
+	free(filter_expr);
+	filter_expr = expr && *expr ? xstrdup(expr) : NULL;
+}
+
+const char *cap_filter(void)
+{
+	return filter_expr;
+}
+
+/* LINKTYPE_ as in files to the DLT_ value pcap_compile knows. */
+static int dlt_of(int linktype)
+{
+	return linktype == 101 ? DLT_RAW : linktype;
+}
+
+static int filter_compile(int linktype, struct bpf_program *prog, char *err, size_t errlen)
+{
+	pcap_t *dead = pcap_open_dead(dlt_of(linktype), PCAP_MAX_CAPLEN);
+	if (!dead) {
+		snprintf(err, errlen, "cannot set up the filter compiler");
+		return -1;
+	}
+	pthread_mutex_lock(&filter_lock);
+	int rc = pcap_compile(dead, prog, filter_expr, 1, PCAP_NETMASK_UNKNOWN);
+	if (rc < 0)
+		snprintf(err, errlen, "filter '%s' for link type %s: %s", filter_expr, cap_linktype_name(linktype),
+			 pcap_geterr(dead));
+	pthread_mutex_unlock(&filter_lock);
+	pcap_close(dead);
+	return rc < 0 ? -1 : 0;
+}
+
+int cap_filter_check(int linktype, char *err, size_t errlen)
+{
+	struct bpf_program prog;
+	if (filter_compile(linktype, &prog, err, errlen) < 0)
+		return -1;
+	pcap_freecode(&prog);
+	return 0;
+}
+
+/* Whether the filter keeps pkt: 1 yes, 0 no, -1 it cannot be compiled for
+ * the record's link type (message in f->err). */
+static int filter_keeps(struct cap_file *f, const struct cap_packet *pkt)
+{
+	struct cap_bpf *b = NULL;
+	for (size_t i = 0; i < f->nbpf; i++)
+		if (f->bpf[i].linktype == pkt->linktype)
+			b = &f->bpf[i];
+	if (!b) {
+		char msg[CAP_ERR_MAX - 64];
+		if (f->nbpf == CAP_BPF_MAX) {
+			set_err(f, "%s: more than %d link types to filter", f->path, CAP_BPF_MAX);
+			return -1;
+		}
+		b = &f->bpf[f->nbpf];
+		if (filter_compile(pkt->linktype, &b->prog, msg, sizeof(msg)) < 0) {
+			set_err(f, "%s: packet %llu: %s", f->path, (unsigned long long)pkt->frame, msg);
+			return -1;
+		}
+		b->linktype = pkt->linktype;
+		f->nbpf++;
+	}
+	struct pcap_pkthdr h = {.caplen = pkt->caplen, .len = pkt->wirelen};
+	return pcap_offline_filter(&b->prog, &h, pkt->data) != 0;
+}
+
+void cap_lib_versions(char *buf, size_t len)
+{
+	char dec[160];
+	in_lib_versions(dec, sizeof(dec));
+	snprintf(buf, len, "%s; %s", pcap_lib_version(), dec);
+}
+
+uint64_t cap_filtered(const struct cap_file *f)
+{
+	return f->filtered;
+}
+
 int cap_open(const char *path, struct cap_file **out, char *err, size_t errlen)
 {
 	struct cap_file *f = xcalloc(1, sizeof(*f));
 	uint8_t hdr[24];
 	size_t got;
-	struct stat st;
 
 	*out = NULL;
 	f->path = xstrdup(path);
-	f->fp = fopen(path, "rb");
-	if (!f->fp) {
-		set_err(f, "%s: %s", path, strerror(errno));
+	f->fp = in_open(path, &f->in, &f->size, f->err, sizeof(f->err));
+	if (!f->fp)
 		goto bad;
-	}
 	f->iobuf = xmalloc(CAP_IOBUF);
 	setvbuf(f->fp, f->iobuf, _IOFBF, CAP_IOBUF); /* before any other I/O on fp */
-	if (fstat(fileno(f->fp), &st) == 0) {
-		if (S_ISDIR(st.st_mode)) {
-			set_err(f, "%s: is a directory", path);
-			goto bad;
-		}
-		f->size = (uint64_t)st.st_size;
-	}
 	got = fread(hdr, 1, sizeof(hdr), f->fp);
 	if (ferror(f->fp)) {
 		set_err(f, "%s: read error: %s", path, strerror(errno));
 		goto bad;
 	}
+	if (in_damage(f->in) && got < 4) {
+		set_err(f, "%s: %s, before the capture's file header", path, in_damage(f->in));
+		goto bad;
+	}
 	if (got == 0) {
-		set_err(f, "%s: empty file (0 bytes), not a capture", path);
+		set_err(f, "%s: empty %s(0 bytes), not a capture", path,
+			in_compression(f->in) ? "after decompression " : "file ");
 		goto bad;
 	}
 	if (got < 4) {
@@ -248,9 +346,20 @@ int cap_open(const char *path, struct cap_file **out, char *err, size_t errlen)
 			goto bad;
 		break;
 	default:
-		set_err(f, "%s: not a pcap or pcapng file (magic %02x %02x %02x %02x)", path, hdr[0],
-			hdr[1], hdr[2], hdr[3]);
+		set_err(f, "%s: not a pcap or pcapng file%s (magic %02x %02x %02x %02x)", path,
+			in_compression(f->in) ? " once decompressed" : "", hdr[0], hdr[1], hdr[2], hdr[3]);
 		goto bad;
+	}
+	if (filter_expr && f->fmt == FMT_PCAP) {
+		/* one link type, known now: a filter that cannot apply to it
+		 * makes the file unusable, not damaged */
+		char msg[CAP_ERR_MAX - 64];
+		if (filter_compile(f->pcap_if.linktype, &f->bpf[0].prog, msg, sizeof(msg)) < 0) {
+			set_err(f, "%s: %s", path, msg);
+			goto bad;
+		}
+		f->bpf[0].linktype = f->pcap_if.linktype;
+		f->nbpf = 1;
 	}
 	*out = f;
 	return 0;
@@ -399,7 +508,26 @@ static int next_pcap(struct cap_file *f, struct cap_packet *pkt)
 	return 1;
 }
 
+static int next_record(struct cap_file *f, struct cap_packet *pkt);
+
 int cap_next(struct cap_file *f, struct cap_packet *pkt)
+{
+	for (;;) {
+		int rc = next_record(f, pkt);
+		if (rc != 1 || !filter_expr)
+			return rc;
+		int keep = filter_keeps(f, pkt);
+		if (keep < 0) {
+			f->failed = true;
+			return -1;
+		}
+		if (keep)
+			return 1;
+		f->filtered++;
+	}
+}
+
+static int next_record(struct cap_file *f, struct cap_packet *pkt)
 {
 	int rc;
 	if (f->failed)
@@ -419,6 +547,13 @@ int cap_next(struct cap_file *f, struct cap_packet *pkt)
 			}
 		}
 	}
+	if (rc <= 0 && in_damage(f->in)) {
+		/* The compressed stream (or the pipe) broke: that is the cause,
+		 * whether the records stopped cleanly or mid-record. */
+		set_err(f, "%s: %s; the %llu packet(s) before it were read", f->path, in_damage(f->in),
+			(unsigned long long)f->frames);
+		rc = -1;
+	}
 	if (rc < 0)
 		f->failed = true;
 	if (rc == 1 && (f->fmt == FMT_PCAP || !f->trust_partial)) {
@@ -433,6 +568,11 @@ int cap_next(struct cap_file *f, struct cap_packet *pkt)
 const char *cap_error(const struct cap_file *f)
 {
 	return f->err;
+}
+
+const char *cap_compression(const struct cap_file *f)
+{
+	return in_compression(f->in);
 }
 
 const char *cap_path(const struct cap_file *f)
@@ -516,6 +656,8 @@ void cap_close(struct cap_file *f)
 	if (!f)
 		return;
 	png_close(f->png);
+	for (size_t i = 0; i < f->nbpf; i++)
+		pcap_freecode(&f->bpf[i].prog);
 	if (f->pc)
 		pcap_close(f->pc); /* closes fp too */
 	else if (f->fp)

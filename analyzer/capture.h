@@ -83,6 +83,8 @@ const char *cap_origin_path(const struct cap_file *f);
 const char *cap_origin_format(const struct cap_file *f);
 const char *cap_origin_damage(const struct cap_file *f);
 const char *cap_path(const struct cap_file *f);
+/* "gzip", "zstd" or "lz4" when the file was compressed (input.h), else NULL. */
+const char *cap_compression(const struct cap_file *f);
 /* "pcap" or "pcapng" */
 const char *cap_format(const struct cap_file *f);
 /* Interfaces seen so far (pcapng may add more as it goes). */
@@ -100,6 +102,26 @@ uint64_t cap_snapped(const struct cap_file *f);
  * 256 KiB limit is damage (cap_next returns -1). */
 uint64_t cap_over_snaplen(const struct cap_file *f);
 void cap_close(struct cap_file *f);
+
+/*
+ * -f: a BPF filter expression (pcap-filter(7)) applied to every record of
+ * every file opened afterwards, compiled with libpcap for each record's link
+ * type (a pcapng's interfaces may differ) and run with pcap_offline_filter.
+ * cap_next() skips the records it rejects (frame numbers still count them,
+ * as Wireshark's do) and cap_filtered() counts them.  NULL or "": no filter.
+ * A filter that cannot be compiled for a record's link type ends the file
+ * (cap_next returns -1, cap_error says why).  Not thread-safe to change while
+ * files are read.
+ */
+void cap_set_filter(const char *expr);
+const char *cap_filter(void);
+/* Whether the current filter compiles for linktype: 0, or -1 with
+ * libpcap's message in err. */
+int cap_filter_check(int linktype, char *err, size_t errlen);
+uint64_t cap_filtered(const struct cap_file *f);
+/* Versions of the capture libraries: "libpcap version 1.10.3 (...)",
+ * and zlib, zstd and lz4 (for -V). */
+void cap_lib_versions(char *buf, size_t len);
 
 /* Off: every pcap file through libpcap (tests compare the two readers). */
 void cap_set_fast_pcap(bool on);

@@ -908,6 +908,16 @@ static enum decode_status dec_ip4(struct dctx *x, const uint8_t *p, size_t avail
 	cur_copy(&c, src.a, 4);
 	cur_copy(&c, dst.a, 4);
 	/* options, if any, are skipped with the header length */
+	if (tot == 0 && tail && !x->reasm && x->out->nencap == 0 && (fo & 0x3fff) == 0) {
+		/* Total length 0 on the outermost header of a whole datagram:
+		 * a sender-side capture of a segmentation-offload (TSO/GSO,
+		 * Linux BIG TCP) super-frame, handed to the NIC before it was
+		 * cut and its headers filled in.  The record's length is the
+		 * datagram's, as Wireshark assumes; what snaplen cut off
+		 * counts as cut. */
+		tot = avail + x->missing;
+		x->d->st.tso++;
+	}
 	if (tot < hl)
 		return DEC_MALFORMED;
 	bool cutoff;

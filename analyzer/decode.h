@@ -43,6 +43,8 @@ struct decode_stats {
 	uint64_t frag_dups;        /* fragments repeating bytes already held */
 	uint64_t frag_timeouts;    /* datagrams given up after 30 s of capture time */
 	bool frag_cap_reached;     /* the 1024-datagram or 8 MiB reassembly cap evicted one */
+	uint64_t tso;              /* IPv4 total length 0 read as a segmentation-offload
+	                              super-frame: the record's length used (dec_ip4) */
 
 	/* Tunnels.  "Carrier" below is the packet around the tunnel header:
 	 * in every case counted here, that packet is what decode_packet()

@@ -203,3 +203,8 @@ void dpi_result_clear(struct dpi_result *r)
 	free(r->text);
 	r->text = NULL;
 }
+
+const char *dpi_version(void)
+{
+	return ndpi_revision();
+}

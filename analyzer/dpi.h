@@ -72,4 +72,7 @@ const char *dpi_class_str(enum dpi_class c);
 /* Memory nDPI state takes per flow, for the memory caps. */
 size_t dpi_flow_size(void);
 
+/* nDPI's revision string as the library running reports it ("4.2.0"). */
+const char *dpi_version(void);
+
 #endif

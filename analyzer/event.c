@@ -503,7 +503,18 @@ static char *answers_text(const struct dns_msg *m)
 			sb_add(&b, ",");
 		sb_add(&b, ev_qtype_str(rr->type, tb, sizeof(tb)));
 		sb_add(&b, " ");
-		sb_add(&b, rr->data);
+		/* ',' separates the answers: one inside the data (a TXT string,
+		 * a crafted name) is written \044, as presentation format allows,
+		 * so the list splits back exactly (the JSON writer does) */
+		for (const char *d = rr->data; *d;) {
+			size_t run = strcspn(d, ",");
+			sb_addn(&b, d, run);
+			d += run;
+			if (*d == ',') {
+				sb_add(&b, "\\044");
+				d++;
+			}
+		}
 	}
 	return b.s;
 }
@@ -520,6 +531,38 @@ static void fill_response(struct evstore *s, struct ev *e, const struct pkt *p, 
 	int64_t d = (p->cp->ts_sec - e->ts_sec) * 1000000 + ((int64_t)p->cp->ts_nsec - (int64_t)e->ts_nsec) / 1000;
 	e->rtt_us = d >= 0 && d <= INT32_MAX ? (int32_t)d : -1;
 	e->anomalies |= m->anomalies;
+}
+
+/*
+ * Whether a query repeating an unanswered one (same endpoints, ID and
+ * question) is a retry of it, to be counted on it, or a question of its own.
+ *
+ * mDNS (RFC 6762): multicast queries carry ID 0 (section 18.1), so the ID
+ * cannot tell a retry, and a querier repeats its question on purpose
+ * (continuous querying, section 5.2: 1 s, 2 s, 4 s... apart, up to an hour):
+ * each repeat is a new disclosure to the link, and one sent while the tunnel
+ * was down is a leak of its own.  So a multicast or ID-0 mDNS query is never
+ * folded; a unicast one-shot query with its own ID (section 6.7, a legacy
+ * resolver) retries as DNS does.
+ * LLMNR (RFC 4795): a sender retransmits the same query after LLMNR_TIMEOUT
+ * (1 s by default, section 7) and at most 3 times (section 2.7): a repeat
+ * within LLMNR_RETRY_US of the first with the same non-zero ID is a retry;
+ * a later one is a new question (a name asked again when the first went
+ * unanswered, 16 s later, is not a lost packet resent).
+ * DNS: as before, within the pending timeout.
+ */
+#define LLMNR_RETRY_US 4000000 /* 3 retries 1 s apart, and slack */
+
+static bool is_retry(enum ev_proto proto, const struct pkt *p, uint16_t id, const struct ev *first)
+{
+	if (proto == EVP_MDNS)
+		return id != 0 && !addr_is_multicast(&p->dst);
+	if (proto == EVP_LLMNR) {
+		int64_t d = (p->cp->ts_sec - first->ts_sec) * 1000000 +
+			    ((int64_t)p->cp->ts_nsec - (int64_t)first->ts_nsec) / 1000;
+		return id != 0 && d >= 0 && d <= LLMNR_RETRY_US;
+	}
+	return true;
 }
 
 void ev_add_dns(struct evstore *s, const struct pkt *p, enum ev_proto proto, const struct dns_msg *m,
@@ -548,10 +591,12 @@ void ev_add_dns(struct evstore *s, const struct pkt *p, enum ev_proto proto, con
 	if (!m->qr) {
 		if (m->nq == 0)
 			return;
-		/* A retransmission: same key and same first question, not yet answered. */
+		/* A retransmission: same key and same first question, not yet
+		 * answered, and a retry by the protocol's rules (is_retry). */
 		if (*pp) {
 			const struct ev *f = slot(s, (*pp)->first, false);
-			if (f->qtype == m->q[0].qtype && f->qname && strcasecmp(f->qname, m->q[0].name) == 0) {
+			if (f->qtype == m->q[0].qtype && f->qname && strcasecmp(f->qname, m->q[0].name) == 0 &&
+			    is_retry(proto, p, m->id, f)) {
 				for (uint32_t i = 0; i < (*pp)->n; i++)
 					slot(s, (*pp)->first + i, true)->retrans++;
 				return;

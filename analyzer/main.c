@@ -1,7 +1,9 @@
 /* main.c - command line: analyze, events, check-rules. */
 #include <errno.h>
+#include <dirent.h>
 #include <getopt.h>
 #include <pthread.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,7 +15,10 @@
 #include "campaign.h"
 #include "capture.h"
 #include "outdir.h"
+#include "dpi.h"
+#include "input.h"
 #include "output.h"
+#include "rules-import.h"
 #include "rules.h"
 
 
@@ -28,17 +33,22 @@ static void usage_main(FILE *out)
 	      "\n"
 	      "commands:\n"
 	      "  analyze [--tunnel FILE.xml] [-o DIR] CAPTURE... verdicts and reports per host\n"
-	      "  events [--tunnel FILE.xml] [-o FILE] CAPTURE... every name-resolution question, as TSV\n"
+	      "  events [--tunnel FILE.xml] [-o FILE] CAPTURE... every name-resolution question, as TSV or JSON\n"
 	      "  check-rules FILE.xml                           validate and explain a tunnel description\n"
 	      "  suggest-tunnel [-o FILE] CAPTURE...            a tunnel description from the carriers seen\n"
 	      "  merge [--tunnel FILE.xml] [-o DIR] PARTIAL...  reports from partials (analyze --partial)\n"
 	      "  audit CAMPAIGN.xml [-o DIR] [-j N]             run a campaign of cases, judge each, write a matrix\n"
 	      "\n"
-	      "'leakscope COMMAND --help' tells more.  Exit status: 0 no leak, 1 leaks found,\n"
-	      "2 unusable input, an output that cannot be written (or is an input), or usage\n"
-	      "error; 3 undecided (nothing could be judged: no packet, no tunnel); 4 incomplete\n"
-	      "(no leak among what was judged, but not everything was read or judged).\n"
-	      "audit: 0 every expectation held, 1 one failed, 3 a case could not be judged.\n",
+	      "A CAPTURE is a pcap or pcapng file, gzip/zstd/lz4-compressed or not, '-' for\n"
+	      "standard input, or a folder (every capture in it, by name).  A tunnel\n"
+	      "description is XML, or a wg-quick .conf, an OpenVPN .ovpn or a swanctl.conf.\n"
+	      "\n"
+	      "'leakscope COMMAND --help' tells more; -V, --version: versions.  Exit status:\n"
+	      "0 no leak, 1 leaks found, 2 unusable input, an output that cannot be written (or\n"
+	      "is an input), or usage error; 3 undecided (nothing could be judged: no packet,\n"
+	      "no tunnel); 4 incomplete (no leak among what was judged, but not everything was\n"
+	      "read or judged).  audit: 0 every expectation held, 1 one failed, 3 a case could\n"
+	      "not be judged.\n",
 	      out);
 }
 
@@ -46,16 +56,20 @@ static void usage_analyze(FILE *out)
 {
 	fputs("usage: leakscope analyze [--tunnel FILE.xml] [options] CAPTURE...\n"
 	      "\n"
-	      "Reads the captures (pcap or pcapng; several files are one investigation,\n"
-	      "e.g. rotated files), judges every name-resolution question against the\n"
-	      "tunnel description, and writes DIR/index.html, DIR/summary.xml and per host\n"
-	      "DIR/hosts/<host>.html and DIR/hosts/<host>.xml.\n"
+	      "Reads the captures (pcap or pcapng, also gzip/zstd/lz4-compressed, '-' for\n"
+	      "standard input, a folder for every capture in it; several files are one\n"
+	      "investigation, e.g. rotated files), judges every name-resolution question\n"
+	      "against the tunnel description, and writes DIR/index.html, DIR/summary.xml,\n"
+	      "DIR/summary.json, DIR/findings.csv and per host DIR/hosts/<host>.html and\n"
+	      "DIR/hosts/<host>.xml.\n"
 	      "Without --tunnel, the description is suggested from the carriers seen in\n"
 	      "the captures (as suggest-tunnel prints it), and every report says so.\n"
 	      "\n"
 	      "options:\n"
-	      "  -t, --tunnel FILE.xml      the tunnel description (see rules/README.md)\n"
+	      "  -t, --tunnel FILE          the tunnel description (leakscope-tunnel(5)): XML, or a\n"
+	      "                             wg-quick .conf, OpenVPN .ovpn, strongSwan swanctl.conf\n"
 	      "  -o, --output DIR           where reports go (default: leakscope-report)\n"
+	      "  -f, --filter EXPR          read only packets matching this pcap-filter(7) expression\n"
 	      "      --gap SECONDS          tunnel silence that counts as the tunnel being down\n"
 	      "                             (default: 2.5 keepalive intervals if the carrier has a\n"
 	      "                             keepalive rhythm, else 10)\n"
@@ -63,11 +77,12 @@ static void usage_analyze(FILE *out)
 	      "                             multi-homed query (default 1000)\n"
 	      "      --max-events N         stop recording events past N (1 to 1000000000;\n"
 	      "                             default 5000000)\n"
-	      "  -j, --jobs N               follow the flows in N threads, write XML and HTML side by\n"
-	      "                             side (same reports; default 1)\n"
+	      "  -j, --jobs N               follow the flows in N threads (1 to 64), write XML and\n"
+	      "                             HTML side by side (same reports; default 1); standard\n"
+	      "                             input or a pipe is read once, by one reader\n"
 	      "      --partial FILE         for scale-out: write a mergeable partial result of the\n"
 	      "                             one CAPTURE to FILE instead of reports (see merge)\n"
-	      "  -q, --quiet                no summary table on stdout\n"
+	      "  -q, --quiet                no summary table on stdout, no notes on stderr\n"
 	      "  -h, --help\n"
 	      "\n"
 	      "exit status: 0 no leak, 1 leaks found, 2 unusable input, unwritable output or\n"
@@ -77,17 +92,19 @@ static void usage_analyze(FILE *out)
 
 static void usage_events(FILE *out)
 {
-	fputs("usage: leakscope events [--tunnel FILE.xml] [-o FILE] CAPTURE...\n"
+	fputs("usage: leakscope events [--tunnel FILE] [--format tsv|json] [-o FILE] CAPTURE...\n"
 	      "\n"
 	      "Prints every name-resolution question seen, one tab-separated row each, with\n"
 	      "a header row: time proto client client_port server server_port qname qtype\n"
-	      "rcode answers sni iface path file frame.  With --tunnel, two more columns:\n"
-	      "verdict and category.\n"
+	      "rcode answers sni iface path file frame host.  With --tunnel, three more\n"
+	      "columns: verdict, category and severity.  --format json: one JSON object a\n"
+	      "line instead (field names as Zeek's dns.log; reports/events.schema.json).\n"
 	      "\n"
 	      "options:\n"
-	      "  -t, --tunnel FILE.xml   judge each row against a tunnel description\n"
+	      "  -t, --tunnel FILE       judge each row against a tunnel description\n"
 	      "  -o, --output FILE       write the table to FILE instead of stdout\n"
-	      "      --gap SECONDS, --parallel-window MS, -j N   as for analyze\n"
+	      "      --format tsv|json   the output format (default tsv)\n"
+	      "  -f, --filter EXPR, --gap SECONDS, --parallel-window MS, -j N, -q   as for analyze\n"
 	      "  -h, --help\n"
 	      "\n"
 	      "exit status: 0 (with --tunnel: no leak), 1 leaks found (with --tunnel),\n"
@@ -97,10 +114,12 @@ static void usage_events(FILE *out)
 
 static void usage_check(FILE *out)
 {
-	fputs("usage: leakscope check-rules FILE.xml\n"
+	fputs("usage: leakscope check-rules FILE\n"
 	      "\n"
 	      "Validates a tunnel description against rules/tunnel.xsd and explains what it\n"
-	      "means.  Exit status 0 when valid, 2 when not (errors as file:line: message).\n",
+	      "means.  A wg-quick .conf, an OpenVPN .ovpn or a strongSwan swanctl.conf is\n"
+	      "translated first and the translation printed.  Exit status 0 when valid, 2\n"
+	      "when not (errors as file:line: message).\n",
 	      out);
 }
 
@@ -112,16 +131,39 @@ static void usage_suggest(FILE *out)
 	      "TCP, IPsec IKE/ESP, Tor) and prints a tunnel description to edit: endpoints\n"
 	      "from the carriers, inside addresses and resolvers from a tunnel interface\n"
 	      "when the capture has one.  Exit status 0 when at least one tunnel was\n"
-	      "recognised, 1 when none, 2 on unusable input.\n",
+	      "recognised, 1 when none (with -o nothing is written then), 2 on unusable\n"
+	      "input.  Options -o FILE, -f EXPR, -j N, -q as for analyze.\n",
 	      out);
 }
 
-/* A whole number from min to max; otherwise one message and -1 (*out is
- * then left alone). */
+static void usage_merge(FILE *out)
+{
+	fputs("usage: leakscope merge [--tunnel FILE] [-o DIR] [-j N] PARTIAL...\n"
+	      "\n"
+	      "Writes the reports of one analysis from partial results, each written by\n"
+	      "'leakscope analyze --tunnel FILE --partial OUT.lsp CAPTURE' (give them in\n"
+	      "capture order, and the same tunnel description).  The reports are those one\n"
+	      "analyze over the original captures writes, and name the original files.\n"
+	      "\n"
+	      "options: -t FILE, -o DIR, -j N, --gap SECONDS, --parallel-window MS,\n"
+	      "--max-events N, -q, -h as for analyze.\n"
+	      "\n"
+	      "exit status: 0 no leak, 1 leaks found, 2 unusable input or usage error\n",
+	      out);
+}
+
+/* The one line a usage error prints after its message. */
+static void usage_hint(const char *cmd)
+{
+	fprintf(stderr, "leakscope: see 'leakscope %s--help'\n", cmd ? cmd : "");
+}
+
+static const char *cur_cmd; /* "analyze " etc., for usage_hint */
+
 static int parse_uint(const char *s, const char *what, uint64_t min, uint64_t max, uint64_t *out)
 {
 	char *end;
-	if (!s || *s < '0' || *s > '9')
+	if (!s || !*s || *s == '-' || *s == '+' || *s == ' ')
 		goto bad;
 	errno = 0;
 	unsigned long long v = strtoull(s, &end, 10);
@@ -130,28 +172,170 @@ static int parse_uint(const char *s, const char *what, uint64_t min, uint64_t ma
 	*out = v;
 	return 0;
 bad:
-	fprintf(stderr, "leakscope: %s takes a whole number from %" PRIu64 " to %" PRIu64 ", not '%s'\n", what, min, max,
-		s ? s : "");
+	fprintf(stderr, "leakscope: %s takes a whole number from %" PRIu64 " to %" PRIu64 ", not '%s'\n", what, min,
+		max, s ? s : "");
+	usage_hint(cur_cmd);
 	return -1;
+}
+
+/* Seconds with at most three decimals ("2.5", "10", "0.25") to
+ * milliseconds, from 0.001 to max_sec.  Returns 0 or -1 (message printed). */
+static int parse_seconds(const char *s, const char *what, uint32_t max_sec, uint32_t *ms)
+{
+	uint64_t whole = 0, frac = 0;
+	int digits = 0, fdigits = 0;
+	const char *p = s;
+	for (; *p >= '0' && *p <= '9' && digits < 10; p++, digits++)
+		whole = whole * 10 + (uint64_t)(*p - '0');
+	if (*p == '.') {
+		for (p++; *p >= '0' && *p <= '9' && fdigits < 3; p++, fdigits++)
+			frac = frac * 10 + (uint64_t)(*p - '0');
+		for (int k = fdigits; k < 3; k++)
+			frac *= 10;
+	}
+	uint64_t v = whole * 1000 + frac;
+	if (*p || (digits == 0 && fdigits == 0) || v == 0 || v > (uint64_t)max_sec * 1000) {
+		fprintf(stderr, "leakscope: %s takes seconds from 0.001 to %u (at most three decimals), not '%s'\n",
+			what, max_sec, s);
+		usage_hint(cur_cmd);
+		return -1;
+	}
+	*ms = (uint32_t)v;
+	return 0;
 }
 
 struct common_opts {
 	const char *tunnel;
 	const char *output;
+	const char *filter;
 	bool quiet;
-	unsigned jobs;
+	bool json;         /* events --format json */
+	unsigned jobs;     /* threads for the XML and HTML writers */
+	unsigned read_jobs; /* readers: jobs, or 1 when an input can be read only once */
 	struct an_options an;
+	int nfiles;        /* the captures, folders expanded */
+	char **files;
 };
 
-enum { OPT_GAP = 256, OPT_PARALLEL, OPT_MAX_EVENTS, OPT_PARTIAL };
+enum { OPT_GAP = 256, OPT_PARALLEL, OPT_MAX_EVENTS, OPT_PARTIAL, OPT_FORMAT };
 
 #define MAX_JOBS 64
+#define MAX_FOLDER_FILES 100000 /* a folder of more captures than this is refused */
+
+static const uint32_t capture_magics[] = {
+	0xa1b2c3d4, 0xa1b23c4d, 0xa1b2cd34, 0xd4c3b2a1, 0x4d3cb2a1, 0x34cdb2a1, /* pcap */
+	0x0a0d0d0a,                                                         /* pcapng */
+	0x184d2204,                                                         /* lz4 frame */
+	0xfd2fb528,                                                         /* zstd */
+	0,
+};
+
+/* Whether a file in a folder is a capture: by its first bytes (a pcap,
+ * pcapng or lz4/zstd magic, or gzip's two). */
+static bool looks_like_capture(const char *path)
+{
+	uint8_t b[4];
+	FILE *fp = fopen(path, "rb");
+	if (!fp)
+		return true; /* unreadable: let the reader say so by name */
+	size_t n = fread(b, 1, sizeof(b), fp);
+	fclose(fp);
+	if (n >= 2 && b[0] == 0x1f && b[1] == 0x8b)
+		return true;
+	if (n < 4)
+		return false;
+	uint32_t m = (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+	for (size_t i = 0; capture_magics[i]; i++)
+		if (m == capture_magics[i])
+			return true;
+	return false;
+}
+
+static int cmp_str(const void *x, const void *y)
+{
+	return strcmp(*(char *const *)x, *(char *const *)y);
+}
+
+static void add_file(struct common_opts *o, size_t *cap, const char *path)
+{
+	if ((size_t)o->nfiles == *cap) {
+		*cap = *cap ? *cap * 2 : 16;
+		o->files = xrealloc(o->files, *cap * sizeof(*o->files));
+	}
+	o->files[o->nfiles++] = xstrdup(path);
+}
+
+/* A folder stands for the capture files directly in it (not in
+ * subfolders, not hidden ones), in byte order of their names.  Returns 0
+ * or -1 (message printed). */
+static int add_folder(struct common_opts *o, size_t *cap, const char *dir)
+{
+	DIR *d = opendir(dir);
+	if (!d) {
+		fprintf(stderr, "leakscope: %s: %s\n", dir, strerror(errno));
+		return -1;
+	}
+	char **names = NULL;
+	size_t n = 0, ncap = 0, skipped = 0;
+	struct dirent *e;
+	int rc = 0;
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.')
+			continue;
+		if (n == MAX_FOLDER_FILES) {
+			fprintf(stderr, "leakscope: %s: more than %d files\n", dir, MAX_FOLDER_FILES);
+			rc = -1;
+			break;
+		}
+		size_t len = strlen(dir) + 1 + strlen(e->d_name) + 1;
+		char *full = xmalloc(len);
+		snprintf(full, len, "%s%s%s", dir, dir[strlen(dir) - 1] == '/' ? "" : "/", e->d_name);
+		struct stat st;
+		if (stat(full, &st) != 0 || !S_ISREG(st.st_mode) || !looks_like_capture(full)) {
+			skipped++;
+			free(full);
+			continue;
+		}
+		if (n == ncap) {
+			ncap = ncap ? ncap * 2 : 16;
+			names = xrealloc(names, ncap * sizeof(*names));
+		}
+		names[n++] = full;
+	}
+	closedir(d);
+	if (rc == 0 && n == 0) {
+		fprintf(stderr, "leakscope: %s: no capture file in this folder\n", dir);
+		rc = -1;
+	}
+	if (names)
+		qsort(names, n, sizeof(*names), cmp_str);
+	for (size_t i = 0; i < n; i++) {
+		if (rc == 0)
+			add_file(o, cap, names[i]);
+		free(names[i]);
+	}
+	free(names);
+	if (rc == 0 && skipped && !o->quiet)
+		fprintf(stderr, "leakscope: note: %s: %zu capture(s) read, %zu other entr%s left out (not a capture "
+			"by its first bytes, a subfolder, or hidden)\n", dir, n, skipped, skipped == 1 ? "y" : "ies");
+	return rc;
+}
+
+static void free_files(struct common_opts *o)
+{
+	for (int i = 0; i < o->nfiles; i++)
+		free(o->files[i]);
+	free(o->files);
+	o->files = NULL;
+	o->nfiles = 0;
+}
 
 static int parse_common(int argc, char **argv, struct common_opts *o, void (*usage)(FILE *))
 {
 	static const struct option longopts[] = {
 		{"tunnel", required_argument, NULL, 't'},
 		{"output", required_argument, NULL, 'o'},
+		{"filter", required_argument, NULL, 'f'},
 		{"quiet", no_argument, NULL, 'q'},
 		{"help", no_argument, NULL, 'h'},
 		{"gap", required_argument, NULL, OPT_GAP},
@@ -159,17 +343,22 @@ static int parse_common(int argc, char **argv, struct common_opts *o, void (*usa
 		{"max-events", required_argument, NULL, OPT_MAX_EVENTS},
 		{"jobs", required_argument, NULL, 'j'},
 		{"partial", required_argument, NULL, OPT_PARTIAL},
+		{"format", required_argument, NULL, OPT_FORMAT},
 		{NULL, 0, NULL, 0},
 	};
 	an_options_default(&o->an);
+	/* getopt's messages begin with argv[0]: the program's name, not the command's */
+	static char prog[] = "leakscope";
+	argv[0] = prog;
 	optind = 1;
 	int c;
 	uint64_t v = 0;
 	o->jobs = 1;
-	while ((c = getopt_long(argc, argv, "t:o:qhj:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "t:o:f:qhj:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 't': o->tunnel = optarg; break;
 		case 'o': o->output = optarg; break;
+		case 'f': o->filter = optarg; break;
 		case 'q': o->quiet = true; break;
 		case 'j':
 			if (parse_uint(optarg, "-j", 1, MAX_JOBS, &v) < 0)
@@ -178,9 +367,8 @@ static int parse_common(int argc, char **argv, struct common_opts *o, void (*usa
 			break;
 		case 'h': usage(stdout); exit(EXIT_CLEAN);
 		case OPT_GAP:
-			if (parse_uint(optarg, "--gap", 0, 86400, &v) < 0)
+			if (parse_seconds(optarg, "--gap", 86400, &o->an.gap_ms) < 0)
 				return -1;
-			o->an.gap_sec = (uint32_t)v;
 			break;
 		case OPT_PARALLEL:
 			if (parse_uint(optarg, "--parallel-window", 0, 3600000, &v) < 0)
@@ -198,27 +386,87 @@ static int parse_common(int argc, char **argv, struct common_opts *o, void (*usa
 				return -1;
 			o->an.max_events = (size_t)v;
 			break;
-		default:
-			usage(stderr);
+		case OPT_FORMAT:
+			if (strcmp(optarg, "json") == 0) {
+				o->json = true;
+			} else if (strcmp(optarg, "tsv") != 0) {
+				fprintf(stderr, "leakscope: --format takes tsv or json, not '%s'\n", optarg);
+				usage_hint(cur_cmd);
+				return -1;
+			}
+			break;
+		default: /* getopt said what */
+			usage_hint(cur_cmd);
 			return -1;
 		}
+	}
+	if (optind >= argc) {
+		fprintf(stderr, "leakscope: no capture given\n");
+		usage_hint(cur_cmd);
+		return -1;
+	}
+	if (o->filter) {
+		/* checked once here, for Ethernet, so that a typo is a usage
+		 * error; each file compiles it again for its own link types */
+		char err[512];
+		cap_set_filter(o->filter);
+		if (cap_filter_check(1, err, sizeof(err)) < 0) {
+			fprintf(stderr, "leakscope: -f: %s\n", err);
+			usage_hint(cur_cmd);
+			return -1;
+		}
+		o->an.filter = o->filter;
+	}
+	size_t cap = 0;
+	int nstdin = 0;
+	bool once = false;
+	for (int i = optind; i < argc; i++) {
+		struct stat st;
+		if (strcmp(argv[i], "-") != 0 && stat(argv[i], &st) == 0 && S_ISDIR(st.st_mode)) {
+			if (add_folder(o, &cap, argv[i]) < 0) {
+				free_files(o);
+				return -1;
+			}
+			continue;
+		}
+		nstdin += strcmp(argv[i], "-") == 0;
+		once |= !in_rereadable(argv[i]);
+		add_file(o, &cap, argv[i]);
+	}
+	if (nstdin > 1) {
+		fprintf(stderr, "leakscope: '-' (standard input) given %d times; it can be read only once\n", nstdin);
+		free_files(o);
+		return -1;
+	}
+	/* A pipe is read exactly once: one reader, whatever -j says (every
+	 * -j reader reads every capture; the writers still use -j). */
+	o->read_jobs = o->jobs;
+	if (once && o->jobs > 1) {
+		o->read_jobs = 1;
+		if (!o->quiet)
+			fprintf(stderr, "leakscope: note: standard input or a pipe is read once, by one reader "
+				"(-j %u does not apply to reading)\n", o->jobs);
 	}
 	/* A progress line when a person watches and the input is large. */
 	if (!o->quiet && isatty(2)) {
 		uint64_t total = 0;
-		for (int i = optind; i < argc; i++) {
+		for (int i = 0; i < o->nfiles; i++) {
 			struct stat st;
-			if (stat(argv[i], &st) == 0)
+			if (stat(o->files[i], &st) == 0)
 				total += (uint64_t)st.st_size;
 		}
 		o->an.progress = total > 64u * 1024 * 1024;
 	}
-	if (optind >= argc) {
-		fprintf(stderr, "leakscope: no capture given\n");
-		usage(stderr);
-		return -1;
-	}
 	return 0;
+}
+
+/* True when some input can be read only once (standard input, a pipe). */
+static bool some_read_once(const struct common_opts *o)
+{
+	for (int i = 0; i < o->nfiles; i++)
+		if (!in_rereadable(o->files[i]))
+			return true;
+	return false;
 }
 
 struct job {
@@ -320,29 +568,45 @@ static int suggest_rules(const struct an_options *opt, int nfiles, char **files,
 /* Loads the rules (given, or suggested when none is given and suggest is
  * set) and reads every capture.  Returns the analysis or NULL when the
  * input is unusable (message printed). */
-static struct analysis *run(const struct common_opts *o, int nfiles, char **files, struct rules **rules_out,
-			    bool suggest)
+static struct analysis *run(const struct common_opts *o, struct rules **rules_out, bool suggest)
 {
 	struct rules *rules = NULL;
 	char err[2048];
 	bool suggested = false;
 	if (o->tunnel) {
-		if (rules_load(o->tunnel, &rules, err, sizeof(err)) < 0) {
+		if (rules_load_any(o->tunnel, &rules, NULL, err, sizeof(err)) < 0) {
 			fprintf(stderr, "leakscope: %s\n", err);
 			return NULL;
 		}
 	} else if (suggest) {
-		if (suggest_rules(&o->an, nfiles, files, &rules, true) < 0)
+		if (some_read_once(o)) {
+			/* the suggestion is a first pass over the captures: a
+			 * pipe cannot be read twice */
+			fprintf(stderr, "leakscope: without --tunnel the captures are read twice (first to suggest the "
+				"description), and standard input or a pipe can be read only once: give --tunnel "
+				"(leakscope suggest-tunnel can write one), or save the capture to a file\n");
+			return NULL;
+		}
+		if (suggest_rules(&o->an, o->nfiles, o->files, &rules, true) < 0)
 			return NULL;
 		suggested = rules != NULL;
-		fprintf(stderr, "leakscope: NOTE: no --tunnel given; %s\n",
-			suggested ? "using a tunnel description suggested from the capture (see the reports)"
-				  : "no tunnel carrier recognised in the capture: verdicts cannot be decided");
+		if (!o->quiet || !suggested)
+			fprintf(stderr, "leakscope: NOTE: no --tunnel given; %s\n",
+				suggested ? "using a tunnel description suggested from the capture (see the reports)"
+					  : "no tunnel carrier recognised in the capture: verdicts cannot be decided");
 	}
-	struct analysis *a = read_all(&o->an, rules, nfiles, files, false, o->jobs);
+	struct analysis *a = read_all(&o->an, rules, o->nfiles, o->files, false, o->read_jobs);
 	if (!a) {
 		rules_free(rules);
 		return NULL;
+	}
+	if (o->filter && !o->quiet) {
+		uint64_t kept = 0;
+		for (size_t i = 0; i < a->nfiles; i++)
+			kept += a->files[i].packets;
+		fprintf(stderr, "leakscope: note: filter '%s': %" PRIu64 " packet(s) kept; what it left out was not "
+			"seen (a filter that leaves out the tunnel's carrier makes the tunnel look down)\n", o->filter,
+			kept);
 	}
 	a->suggested = suggested;
 	an_integrity(a, &a->integ); /* again: "suggested" is one of its caveats */
@@ -450,31 +714,44 @@ static int write_reports(struct analysis *a, const char *dir, unsigned jobs, cha
 static int cmd_analyze(int argc, char **argv, bool merging)
 {
 	struct common_opts o = {0};
-	if (parse_common(argc, argv, &o, usage_analyze) < 0)
+	int rc = EXIT_UNUSABLE;
+	if (parse_common(argc, argv, &o, merging ? usage_merge : usage_analyze) < 0)
 		return EXIT_UNUSABLE;
-	if (o.an.partial_path && argc - optind != 1) {
+	struct rules *rules = NULL;
+	struct analysis *a = NULL;
+	if (o.an.partial_path && o.nfiles != 1) {
 		fprintf(stderr, "leakscope: --partial takes exactly one capture\n");
-		return EXIT_UNUSABLE;
+		goto out;
 	}
 	if (o.an.partial_path && o.jobs > 1) {
 		fprintf(stderr, "leakscope: --partial and -j do not go together\n");
-		return EXIT_UNUSABLE;
+		goto out;
+	}
+	if (o.an.partial_path && o.filter) {
+		/* merge could not tell the reports what the filter left out */
+		fprintf(stderr, "leakscope: --partial and -f do not go together\n");
+		goto out;
 	}
 	if (merging) {
 		/* every input must be a partial: a plain capture here is a mistake */
 		o.an.partials = true;
-		for (int i = optind; i < argc; i++) {
+		for (int i = 0; i < o.nfiles; i++) {
 			char perr[512];
 			struct cap_file *cf;
-			if (cap_open(argv[i], &cf, perr, sizeof(perr)) < 0) {
+			if (!in_rereadable(o.files[i])) {
+				fprintf(stderr, "leakscope: %s: merge reads partials from files, not from a pipe\n",
+					o.files[i]);
+				goto out;
+			}
+			if (cap_open(o.files[i], &cf, perr, sizeof(perr)) < 0) {
 				fprintf(stderr, "leakscope: %s\n", perr);
-				return EXIT_UNUSABLE;
+				goto out;
 			}
 			bool is_partial = cap_claims_partial(cf);
 			cap_close(cf);
 			if (!is_partial) {
-				fprintf(stderr, "leakscope: %s is not a partial written by analyze --partial\n", argv[i]);
-				return EXIT_UNUSABLE;
+				fprintf(stderr, "leakscope: %s is not a partial written by analyze --partial\n", o.files[i]);
+				goto out;
 			}
 		}
 	}
@@ -483,7 +760,7 @@ static int cmd_analyze(int argc, char **argv, bool merging)
 	 * folder that is not ours to replace, is refused at once */
 	if (o.an.partial_path) {
 		if (check_output_file(&o, o.an.partial_path, argc, argv) < 0)
-			return EXIT_UNUSABLE;
+			goto out;
 	} else {
 		int n;
 		const char **in = inputs_of(&o, argc, argv, &n);
@@ -492,35 +769,30 @@ static int cmd_analyze(int argc, char **argv, bool merging)
 		free(in);
 		if (drc < 0) {
 			fprintf(stderr, "leakscope: %s\n", derr);
-			return EXIT_UNUSABLE;
+			goto out;
 		}
 	}
-	struct rules *rules = NULL;
-	struct analysis *a = run(&o, argc - optind, argv + optind, &rules, true);
+	a = run(&o, &rules, true);
 	if (!a)
-		return EXIT_UNUSABLE;
+		goto out;
 	char err[8400];
 	if (o.an.partial_path) {
 		/* a partial: the result is the file; verdicts come at merge time */
-		bool failed = a->partial_failed;
-		an_free(a);
-		rules_free(rules);
-		if (failed) {
+		if (a->partial_failed) {
 			fprintf(stderr,
 				"leakscope: %s: could not write the partial (a write error, or a packet timestamp "
 				"before 1970 or after 2554, which a partial cannot hold)\n",
 				o.an.partial_path);
-			return EXIT_UNUSABLE;
+			goto out;
 		}
 		if (!o.quiet)
 			printf("partial written to %s\n", o.an.partial_path);
-		return EXIT_CLEAN;
+		rc = EXIT_CLEAN;
+		goto out;
 	}
-	if (write_reports(a, dir, o.jobs, err, sizeof(err)) < 0) {
+	if (write_reports(a, dir, o.jobs, err, sizeof(err)) < 0 || out_json_reports(a, dir, err, sizeof(err)) < 0) {
 		fprintf(stderr, "leakscope: %s\n", err);
-		an_free(a);
-		rules_free(rules);
-		return EXIT_UNUSABLE;
+		goto out;
 	}
 	uint64_t leaks = a->integ.leaks;
 	if (!o.quiet) {
@@ -529,10 +801,12 @@ static int cmd_analyze(int argc, char **argv, bool merging)
 		       an_status_banner(a->integ.status), leaks, a->packets, dir, dir);
 	}
 	say_status(a, o.quiet);
-	int status = an_status_exit(a->integ.status);
+	rc = an_status_exit(a->integ.status);
+out:
 	an_free(a);
 	rules_free(rules);
-	return status;
+	free_files(&o);
+	return rc;
 }
 
 static int cmd_events(int argc, char **argv)
@@ -543,7 +817,8 @@ static int cmd_events(int argc, char **argv)
 	if (check_output_file(&o, o.output, argc, argv) < 0)
 		return EXIT_UNUSABLE;
 	struct rules *rules = NULL;
-	struct analysis *a = run(&o, argc - optind, argv + optind, &rules, false);
+	struct analysis *a = run(&o, &rules, false);
+	free_files(&o);
 	if (!a)
 		return EXIT_UNUSABLE;
 	FILE *out = stdout;
@@ -554,7 +829,7 @@ static int cmd_events(int argc, char **argv)
 		return EXIT_UNUSABLE;
 	}
 	errno = 0;
-	int rc = out_events_tsv(a, out, rules != NULL);
+	int rc = o.json ? out_events_json(a, out, rules != NULL) : out_events_tsv(a, out, rules != NULL);
 	int e = errno;
 	if (fflush(out) != 0 || ferror(out))
 		rc = -1, e = errno;
@@ -580,14 +855,27 @@ static int cmd_suggest(int argc, char **argv)
 	struct common_opts o = {0};
 	if (parse_common(argc, argv, &o, usage_suggest) < 0)
 		return EXIT_UNUSABLE;
-	if (check_output_file(&o, o.output, argc, argv) < 0)
+	if (check_output_file(&o, o.output, argc, argv) < 0) {
+		free_files(&o);
 		return EXIT_UNUSABLE;
-	struct analysis *a = read_all(&o.an, NULL, argc - optind, argv + optind, false, o.jobs);
+	}
+	struct analysis *a = read_all(&o.an, NULL, o.nfiles, o.files, false, o.read_jobs);
+	free_files(&o);
 	if (!a)
 		return EXIT_UNUSABLE;
 	struct sbuf xml = {0};
 	size_t n = an_suggest_xml(a, &xml);
 	an_free(a);
+	if (!n) {
+		/* nothing to describe: no file (an empty <tunnels> is no valid
+		 * description), exit 1 */
+		fprintf(stderr, "leakscope: no tunnel carrier recognised%s%s%s\n", o.output ? "; nothing written to " : "",
+			o.output ? o.output : "", o.output ? "" : " (the skeleton below is no valid description)");
+		if (!o.output)
+			fputs(xml.s, stdout);
+		sb_free(&xml);
+		return EXIT_LEAKS;
+	}
 	FILE *out = stdout;
 	if (o.output && !(out = fopen(o.output, "w"))) {
 		fprintf(stderr, "leakscope: %s: cannot write: %s\n", o.output, strerror(errno));
@@ -608,9 +896,7 @@ static int cmd_suggest(int argc, char **argv)
 		stdout_reported = !o.output;
 		return EXIT_UNUSABLE;
 	}
-	if (!n)
-		fprintf(stderr, "leakscope: no tunnel carrier recognised\n");
-	return n ? EXIT_CLEAN : EXIT_LEAKS;
+	return EXIT_CLEAN;
 }
 
 static int cmd_check_rules(int argc, char **argv)
@@ -620,15 +906,24 @@ static int cmd_check_rules(int argc, char **argv)
 		return EXIT_CLEAN;
 	}
 	if (argc != 2) {
-		usage_check(stderr);
+		fprintf(stderr, "leakscope: check-rules takes one file\n");
+		usage_hint("check-rules ");
 		return EXIT_UNUSABLE;
 	}
 	struct rules *r;
 	char err[2048];
-	if (rules_load(argv[1], &r, err, sizeof(err)) < 0) {
+	struct sbuf xml = {0};
+	if (rules_load_any(argv[1], &r, &xml, err, sizeof(err)) < 0) {
 		fprintf(stderr, "%s\n", err);
+		sb_free(&xml);
 		return EXIT_UNUSABLE;
 	}
+	if (xml.len) {
+		/* a foreign format: show what it was translated to */
+		printf("%s: translated into this tunnel description:\n", argv[1]);
+		fputs(xml.s, stdout);
+	}
+	sb_free(&xml);
 	printf("%s: valid.\n", argv[1]);
 	rules_describe(r, stdout);
 	char warn[16][RULES_WARNING_MAX];
@@ -659,6 +954,13 @@ static void check_stdout(void)
 	}
 }
 
+static void print_version(void)
+{
+	char caps[512];
+	cap_lib_versions(caps, sizeof(caps));
+	printf("leakscope %s\n%s; nDPI %s; libxml2 %s\n", LS_VERSION, caps, dpi_version(), rules_libxml_version());
+}
+
 int main(int argc, char **argv)
 {
 	atexit(check_stdout);
@@ -666,31 +968,46 @@ int main(int argc, char **argv)
 	 * capture are UTC whatever the caller's TZ. */
 	setenv("TZ", "UTC", 1);
 	if (argc < 2) {
-		usage_main(stderr);
+		fprintf(stderr, "leakscope: no command given\n");
+		usage_hint(NULL);
 		return EXIT_UNUSABLE;
 	}
 	const char *cmd = argv[1];
-	if (!strcmp(cmd, "analyze"))
-		return cmd_analyze(argc - 1, argv + 1, false);
-	if (!strcmp(cmd, "merge"))
-		return cmd_analyze(argc - 1, argv + 1, true);
-	if (!strcmp(cmd, "events"))
-		return cmd_events(argc - 1, argv + 1);
-	if (!strcmp(cmd, "audit"))
-		return cmd_audit(argc - 1, argv + 1);
-	if (!strcmp(cmd, "check-rules"))
-		return cmd_check_rules(argc - 1, argv + 1);
-	if (!strcmp(cmd, "suggest-tunnel"))
-		return cmd_suggest(argc - 1, argv + 1);
+	static const struct {
+		const char *name, *hint;
+		int (*run)(int, char **);
+	} cmds[] = {
+		{"events", "events ", cmd_events},
+		{"check-rules", "check-rules ", cmd_check_rules},
+		{"suggest-tunnel", "suggest-tunnel ", cmd_suggest},
+		{"audit", "audit ", cmd_audit},
+		{NULL, NULL, NULL},
+	};
+	int rc = -1;
+	if (!strcmp(cmd, "analyze") || !strcmp(cmd, "merge")) {
+		cur_cmd = cmd[0] == 'a' ? "analyze " : "merge ";
+		rc = cmd_analyze(argc - 1, argv + 1, cmd[0] == 'm');
+	}
+	for (size_t i = 0; rc < 0 && cmds[i].name; i++) {
+		if (!strcmp(cmd, cmds[i].name)) {
+			cur_cmd = cmds[i].hint;
+			rc = cmds[i].run(argc - 1, argv + 1);
+		}
+	}
+	if (rc >= 0) {
+		cap_set_filter(NULL);
+		rules_cleanup();
+		return rc;
+	}
 	if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) {
 		usage_main(stdout);
 		return EXIT_CLEAN;
 	}
-	if (!strcmp(cmd, "--version")) {
-		printf("leakscope %s\n", LS_VERSION);
+	if (!strcmp(cmd, "--version") || !strcmp(cmd, "-V")) {
+		print_version();
 		return EXIT_CLEAN;
 	}
 	fprintf(stderr, "leakscope: unknown command '%s'\n", cmd);
-	usage_main(stderr);
+	usage_hint(NULL);
 	return EXIT_UNUSABLE;
 }

@@ -1550,6 +1550,9 @@ static void captures_table(struct html *h)
 {
 	static const char *const cols[] = {"Capture", "Format", "#Packets", "#Bytes", "First packet", "Last packet",
 					   "Link types", "Status", NULL};
+	if (h->a->opt.filter)
+		el_textf(h, "p", "note", "Read through the packet filter '%.900s' (-f): what it left out was not seen.",
+			 h->a->opt.filter);
 	table_head(h, NULL, cols);
 	for (size_t i = 0; i < h->a->nfiles; i++) {
 		const struct an_file *f = &h->a->files[i];
@@ -1613,6 +1616,9 @@ static void anomalies_table(struct html *h)
 		{"interface-cap-reached", h->a->ifaces_capped, "more interfaces than the limit: the rest share one entry"},
 		{"host-cap-reached", h->a->hosts_capped, "more hosts than the limit: later hosts are not reported"},
 		{"fragment-cap-reached", ds->frag_cap_reached, "the reassembly memory limit evicted datagrams"},
+		/* shown only when seen: the other reports keep their bytes */
+		{ds->tso ? "tso-frames" : NULL, ds->tso,
+		 "IPv4 total length 0 read as a segmentation-offload frame (the record's length used)"},
 		{NULL, 0, NULL},
 	};
 	static const char *const cols[] = {"Counter", "#Value", "Meaning", NULL};

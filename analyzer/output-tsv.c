@@ -33,10 +33,11 @@ static void put_field(FILE *out, const char *s)
 
 int out_events_tsv(struct analysis *a, FILE *out, bool with_verdict)
 {
-	fputs("time\tproto\tclient\tclient_port\tserver\tserver_port\tqname\tqtype\trcode\tanswers\tsni\tiface\tpath\tfile\tframe",
+	fputs("time\tproto\tclient\tclient_port\tserver\tserver_port\tqname\tqtype\trcode\tanswers\tsni\tiface\tpath\tfile\tframe"
+	      "\thost",
 	      out);
 	if (with_verdict)
-		fputs("\tverdict\tcategory", out);
+		fputs("\tverdict\tcategory\tseverity", out);
 	fputc('\n', out);
 	size_t n = ev_count(a->ev);
 	flockfile(out); /* once, not per character */
@@ -63,9 +64,11 @@ int out_events_tsv(struct analysis *a, FILE *out, bool with_verdict)
 		put_field(out, an_iface_text(a, e->iface_ref));
 		fprintf(out, "\t%s\t", ev_path_str(e->path));
 		put_field(out, a->files[e->file_idx].path);
-		fprintf(out, "\t%" PRIu64, e->frame);
+		fprintf(out, "\t%" PRIu64 "\t", e->frame);
+		put_field(out, e->host_idx >= 0 && (size_t)e->host_idx < a->nhosts ? a->hosts[e->host_idx].id : NULL);
 		if (with_verdict)
-			fprintf(out, "\t%s\t%s", ev_verdict_str(e->verdict), ev_category_str(e->category));
+			fprintf(out, "\t%s\t%s\t%s", ev_verdict_str(e->verdict), ev_category_str(e->category),
+				cat_severity(e->category));
 		fputc('\n', out);
 	}
 	funlockfile(out);

@@ -229,6 +229,8 @@ static void write_summary_body(struct analysis *a, struct xmlw *w, const size_t 
 	write_description(a, w);
 
 	start(w, "captures");
+	if (a->opt.filter) /* -f: what it left out was not seen */
+		attr(w, "filter", a->opt.filter);
 	for (size_t i = 0; i < a->nfiles; i++) {
 		struct an_file *f = &a->files[i];
 		start(w, "capture");
@@ -352,6 +354,8 @@ static void write_summary_body(struct analysis *a, struct xmlw *w, const size_t 
 	attr(w, "interface-cap-reached", a->ifaces_capped ? "true" : "false");
 	attr(w, "host-cap-reached", a->hosts_capped ? "true" : "false");
 	attr(w, "fragment-cap-reached", ds->frag_cap_reached ? "true" : "false");
+	if (ds->tso) /* only when seen: the reports of other captures keep their bytes */
+		attr_u64(w, "tso-frames", ds->tso);
 	end(w);
 }
 

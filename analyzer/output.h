@@ -1,4 +1,4 @@
-/* output.h - writers: the events TSV, the XML reports. */
+/* output.h - writers: the events TSV and JSON lines, the XML, HTML and JSON reports, the findings CSV. */
 #ifndef LS_OUTPUT_H
 #define LS_OUTPUT_H
 
@@ -10,9 +10,31 @@
 #define LS_VERSION "0.1.0"
 #define LS_REPORT_NS "urn:leakscope:report:1"
 
-/* One row per question, header first.  with_verdict adds the verdict and
- * category columns.  Returns 0 or -1 on a write error. */
+/* One row per question, header first; the host column is the host's id
+ * ("-" for none).  with_verdict adds the verdict, category and severity
+ * columns.  Returns 0 or -1 on a write error. */
 int out_events_tsv(struct analysis *a, FILE *out, bool with_verdict);
+
+/* One JSON object a line per question (reports/events.schema.json: Zeek
+ * dns.log's field names where one exists, leakscope's own besides);
+ * with_verdict adds verdict, category, severity, phase, tunnel, reason.
+ * Returns 0 or -1 on a write error. */
+int out_events_json(struct analysis *a, FILE *out, bool with_verdict);
+
+/* Writes DIR/summary.json (the captures, the description, each host's
+ * verdict and counts) and DIR/findings.csv (out_findings_csv); DIR exists
+ * (out_xml_reports made it).  Returns 0, or -1 with a message in err. */
+int out_json_reports(struct analysis *a, const char *dir, char *err, size_t errlen);
+
+/* One CSV row (RFC 4180, CRLF) per leak, or per question seen outside and
+ * undecided when there is no description, header first; cells that a
+ * spreadsheet would take for a formula are prefixed with '.  Returns 0 or
+ * -1 on a write error. */
+int out_findings_csv(struct analysis *a, FILE *out);
+
+/* Creates path for writing (0644, truncated), never through a symbolic
+ * link (O_NOFOLLOW).  NULL with errno on failure. */
+FILE *out_create(const char *path);
 
 /* Writes DIR/summary.xml and DIR/hosts/<host>.xml (creating the folders).
  * Returns 0, or -1 with a message in err. */

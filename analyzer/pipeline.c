@@ -61,7 +61,7 @@ static void flow_ended(struct flow *f, void *user)
 void an_options_default(struct an_options *o)
 {
 	memset(o, 0, sizeof(*o));
-	o->gap_sec = 0; /* automatic */
+	o->gap_ms = 0; /* automatic */
 	o->parallel_ms = AN_DEFAULT_PARALLEL_MS;
 	o->max_events = AN_DEFAULT_MAX_EVENTS;
 	o->max_flows = FLOW_DEFAULT_MAX;

@@ -102,8 +102,9 @@ int rules_load_mem(const char *name, const void *buf, size_t len, struct rules *
 void rules_free(struct rules *r);
 /*
  * Where tunnel.xsd is looked up, first match wins: the directory given here
- * (NULL: forget it), else $LEAKSCOPE_DATADIR/rules, else LS_DATADIR/rules
- * (LS_DATADIR is set by the Makefile to the source tree, "." if unset).
+ * (NULL: forget it), else $LEAKSCOPE_DATADIR/rules, else the copy of
+ * rules/tunnel.xsd compiled into the program (path "(built-in) rules/tunnel.xsd"):
+ * no build or install folder is baked in.
  * The compiled schema is cached and rebuilt when the path changes.
  */
 void rules_set_schema_dir(const char *dir);
@@ -157,5 +158,7 @@ const char *rules_kind_str(enum tunnel_kind k);
  * how many. */
 #define RULES_WARNING_MAX 320
 size_t rules_endpoint_warnings(const struct rules *r, char (*out)[RULES_WARNING_MAX], size_t max);
+/* libxml2's version, as the library running reports it ("21004" -> "2.10.4"); a static buffer. */
+const char *rules_libxml_version(void);
 
 #endif

@@ -127,7 +127,7 @@ size_t an_suggest_xml(const struct analysis *a, struct sbuf *out)
 		made++;
 		sb_addf(out, "  <!-- %s carrier: %llu flow(s), %llu packets, %s to %s, client %s -->\n",
 			rules_kind_str(c->kind), (unsigned long long)c->flows, (unsigned long long)c->pkts,
-			time_iso(c->first_sec, 0, t1, sizeof(t1)), time_iso(c->last_sec, 0, t2, sizeof(t2)),
+			time_iso_sec(c->first_sec, t1, sizeof(t1)), time_iso_sec(c->last_sec, t2, sizeof(t2)),
 			addr_str(&c->client, b2, sizeof(b2)));
 		if (c->frame)
 			sb_addf(out, "  <!--   evidence: %s (frame %llu of capture %u); confidence %s -->\n",

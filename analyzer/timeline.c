@@ -260,8 +260,8 @@ void timeline_finish(struct analysis *a)
 			t->keepalive_us = idle_rhythm(t->idle_us, t->n_idle);
 			t->keepalive_from_idle = t->keepalive_us != 0;
 		}
-		if (a->opt.gap_sec) {
-			t->gap_us = (int64_t)a->opt.gap_sec * 1000000;
+		if (a->opt.gap_ms) {
+			t->gap_us = (int64_t)a->opt.gap_ms * 1000;
 			t->gap_why = "set with --gap";
 		} else if (t->keepalive_us > 0) {
 			t->gap_us = t->keepalive_us * 5 / 2;

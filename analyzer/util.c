@@ -250,6 +250,18 @@ void sb_free(struct sbuf *b)
 	b->len = b->cap = 0;
 }
 
+char *time_iso_sec(int64_t sec, char *buf, size_t len)
+{
+	struct tm tm;
+	time_t t = (time_t)sec;
+	if (!gmtime_r(&t, &tm))
+		snprintf(buf, len, "-");
+	else
+		snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+			 tm.tm_hour, tm.tm_min, tm.tm_sec);
+	return buf;
+}
+
 char *time_iso(int64_t sec, uint32_t nsec, char *buf, size_t len)
 {
 	/* Reports print hundreds of thousands of times, mostly within the

@@ -194,6 +194,9 @@ void sb_add_xml(struct sbuf *b, const char *s);
 /* Formats seconds+nanoseconds since the epoch as ISO 8601 UTC with
  * microseconds: 2024-01-02T03:04:05.123456Z.  buf needs 32 bytes. */
 char *time_iso(int64_t sec, uint32_t nsec, char *buf, size_t len);
+/* The same to the second, for times known only to the second
+ * (2024-01-02T03:04:05Z): no invented fraction. */
+char *time_iso_sec(int64_t sec, char *buf, size_t len);
 
 /* A seeded 64-bit hash for table keys built from packet fields (STYLE 10). */
 uint64_t hash_bytes(const void *p, size_t n, uint64_t seed);

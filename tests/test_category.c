@@ -13,6 +13,7 @@
 
 #include "analyze.h"
 #include "output.h"
+#include "campaign.h"
 #include "category.h"
 #include "event.h"
 
@@ -229,4 +230,60 @@ Test(category, terminal_table_counts_leaks_only, .timeout = 30)
 	free(out);
 	an_free(a);
 	rules_free(r);
+}
+
+/* reports/events.schema.json's category enum (events --format json). */
+Test(category, events_schema_names_the_same_categories)
+{
+	char *js = slurp_top("reports/events.schema.json");
+	char *t = strstr(js, "\"category\": {\"enum\": [");
+	cr_assert_not_null(t, "events.schema.json has no category enum");
+	char *end = strchr(t, ']');
+	cr_assert_not_null(end);
+	*end = '\0';
+	static char names[MAXN][48];
+	int n = 0;
+	for (char *v = strchr(t + 20, '"'); v; v = strchr(v + 1, '"')) {
+		char *q = strchr(v + 1, '"');
+		cr_assert_not_null(q);
+		if (!(q - v == 2 && v[1] == '-'))
+			set_add(names, &n, v + 1, (size_t)(q - v - 1));
+		v = q;
+	}
+	same_set("reports/events.schema.json", names, n, false);
+	free(js);
+}
+
+/* The audit's leak categories (rules/campaign.xsd's leakCategory and
+ * campaign.c's list) are exactly the table's leak categories. */
+Test(category, campaign_knows_every_leak_category)
+{
+	char *xsd = slurp_top("rules/campaign.xsd");
+	char *t = strstr(xsd, "<xs:simpleType name=\"leakCategory\">");
+	cr_assert_not_null(t);
+	char *end = strstr(t, "</xs:simpleType>");
+	cr_assert_not_null(end);
+	*end = '\0';
+	int n = 0;
+	for (char *v = strstr(t, "value=\""); v; v = strstr(v + 1, "value=\"")) {
+		char *nm = v + 7, *q = strchr(nm, '"');
+		cr_assert_not_null(q);
+		char name[64];
+		snprintf(name, sizeof(name), "%.*s", (int)(q - nm), nm);
+		bool found = false;
+		for (int c = 0; c < CAT__N; c++)
+			if (!strcmp(cat_info((enum ev_category)c)->name, name)) {
+				cr_expect(cat_is_leak((enum ev_category)c), "campaign.xsd lists %s, not a leak category", name);
+				found = true;
+			}
+		cr_expect(found, "campaign.xsd lists %s, which the table does not have", name);
+		cr_expect_geq(campaign_category_index(name), 0, "campaign.c does not know %s", name);
+		n++;
+	}
+	int leaks = 0;
+	for (int c = 0; c < CAT__N; c++)
+		leaks += cat_is_leak((enum ev_category)c);
+	cr_expect_eq(n, leaks, "campaign.xsd names %d leak categories, the table has %d", n, leaks);
+	cr_expect_eq(LS_NCAT, leaks);
+	free(xsd);
 }

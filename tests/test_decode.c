@@ -132,6 +132,28 @@ Test(decode, eth_ipv4_udp_vector)
 	cr_assert_eq(decode_get_stats(dec)->packets, 1);
 }
 
+/* A sender-side capture of a TSO super-frame: IPv4 total length 0.  tshark
+ * 4.0 on this frame: "[Total Length: 61 bytes (reported as 0, presumed to
+ * be because of "TCP segmentation offload" (TSO))]" and the DNS query. */
+Test(decode, ipv4_total_length_zero_is_tso)
+{
+	uint8_t f[sizeof(v4udp)];
+	memcpy(f, v4udp, sizeof(f));
+	f[16] = f[17] = 0;
+	struct pkt o;
+	cr_assert_eq(run(1, f, sizeof(f), sizeof(f), &o), DEC_OK);
+	cr_assert_eq(o.ip_len, 61);
+	cr_assert_eq(o.payload_len, 33);
+	cr_assert_eq(o.dport, 53);
+	cr_assert_eq(decode_get_stats(dec)->tso, 1);
+	/* cut by snaplen: the missing bytes count as cut, not as a lie */
+	cr_assert_eq(run(1, f, sizeof(f) - 10, sizeof(f), &o), DEC_OK);
+	cr_assert(o.truncated);
+	/* a fragment with total length 0 is still a lie */
+	f[20] = 0x20; /* MF */
+	cr_assert_eq(run(1, f, sizeof(f), sizeof(f), &o), DEC_MALFORMED);
+}
+
 Test(decode, eth_ipv6_tcp_vector)
 {
 	struct pkt o;

@@ -131,6 +131,54 @@ Test(event, retransmission_is_counted_not_duplicated)
 	ev_free(s);
 }
 
+/* RFC 6762 5.2: an mDNS querier repeats a multicast question (ID 0) on
+ * purpose; each repeat is a question of its own (the issue's capture: 0 s,
+ * 16 s and 48 s: three rows, not one "2 resent"). */
+Test(event, mdns_repeats_are_separate_questions)
+{
+	struct evstore *s = ev_new(0, 1);
+	struct dns_msg *mq = msg(0, false, "printer.local", 255);
+	int64_t at[3] = {100, 116, 148};
+	for (int i = 0; i < 3; i++) {
+		struct pkt q = mk("192.168.1.10", 5353, "224.0.0.251", 5353, at[i], (uint64_t)i + 1);
+		ev_add_dns(s, &q, EVP_MDNS, mq, 0, 0);
+	}
+	cr_assert_eq(ev_count(s), 3);
+	for (size_t i = 0; i < 3; i++) {
+		cr_assert_eq(ev_get(s, i)->retrans, 0);
+		cr_assert_eq(ev_get(s, i)->ts_sec, at[i]);
+	}
+	free(mq);
+	/* a unicast one-shot query with an ID of its own retries as DNS */
+	struct dns_msg *mu = msg(77, false, "nas.local", 1);
+	struct pkt u1 = mk("192.168.1.10", 40001, "192.168.1.20", 5353, 200, 10);
+	struct pkt u2 = mk("192.168.1.10", 40001, "192.168.1.20", 5353, 201, 11);
+	ev_add_dns(s, &u1, EVP_MDNS, mu, 0, 0);
+	ev_add_dns(s, &u2, EVP_MDNS, mu, 0, 0);
+	cr_assert_eq(ev_count(s), 4);
+	cr_assert_eq(ev_get(s, 3)->retrans, 1);
+	free(mu);
+	ev_free(s);
+}
+
+/* RFC 4795 7: LLMNR retries after 1 s, at most 3 times, same ID. */
+Test(event, llmnr_retry_only_within_its_timeouts)
+{
+	struct evstore *s = ev_new(0, 1);
+	struct dns_msg *mq = msg(0x4242, false, "fileserver", 1);
+	int64_t at[4] = {100, 101, 102, 116}; /* two retries, then the name asked again */
+	for (int i = 0; i < 4; i++) {
+		struct pkt q = mk("192.168.1.10", 50000, "224.0.0.252", 5355, at[i], (uint64_t)i + 1);
+		ev_add_dns(s, &q, EVP_LLMNR, mq, 0, 0);
+	}
+	cr_assert_eq(ev_count(s), 2);
+	cr_assert_eq(ev_get(s, 0)->retrans, 2);
+	cr_assert_eq(ev_get(s, 1)->ts_sec, 116);
+	cr_assert_eq(ev_get(s, 1)->retrans, 0);
+	free(mq);
+	ev_free(s);
+}
+
 Test(event, several_questions_several_events_in_order)
 {
 	struct evstore *s = ev_new(0, 1);

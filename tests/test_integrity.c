@@ -388,9 +388,9 @@ Test(integrity, a_tcp_retry_after_truncation_keeps_its_category)
 	run(&e2, args);
 	cr_expect_eq(e2.status, 1, "exit %d: %s", e2.status, e2.err);
 	char cmd[700];
-	snprintf(cmd, sizeof(cmd), "grep -q '^[^\t]*\tdns-udp\t.*x.example.com.*stub-upstream$' '%s/out'", e2.dir);
+	snprintf(cmd, sizeof(cmd), "grep -q '^[^\t]*\tdns-udp\t.*x.example.com.*stub-upstream\thigh$' '%s/out'", e2.dir);
 	cr_expect_eq(system(cmd), 0, "the UDP question is a stub's upstream");
-	snprintf(cmd, sizeof(cmd), "grep -q '^[^\t]*\tdns-tcp\t.*x.example.com.*stub-upstream$' '%s/out'", e2.dir);
+	snprintf(cmd, sizeof(cmd), "grep -q '^[^\t]*\tdns-tcp\t.*x.example.com.*stub-upstream\thigh$' '%s/out'", e2.dir);
 	cr_expect_eq(system(cmd), 0, "the TCP retry keeps the UDP question's category");
 	done(&e2);
 	done(&r);

@@ -585,6 +585,22 @@ Test(rules, err_schema_missing)
 	cr_assert_not_null(strstr(err, "LEAKSCOPE_DATADIR"), "%s", err);
 }
 
+Test(rules, schema_built_in)
+{
+	/* neither a directory nor the environment: the embedded copy, so a
+	 * binary moved away from its build tree still checks descriptions */
+	rules_set_schema_dir(NULL);
+	unsetenv("LEAKSCOPE_DATADIR");
+	cr_assert_str_eq(rules_schema_path(), "(built-in) rules/tunnel.xsd");
+	rules_free(load_ok("rules/examples/tor.xml"));
+	/* and it is the schema: an element it does not know is refused */
+	struct rules *r = NULL;
+	char err[2048] = "";
+	static const char bad[] = "<tunnel xmlns=\"urn:leakscope:tunnel:1\" name=\"x\"><bogus/></tunnel>";
+	cr_assert_eq(rules_load_mem("bad.xml", bad, sizeof(bad) - 1, &r, err, sizeof(err)), -1);
+	cr_assert_not_null(strstr(err, "bad.xml:1:"), "%s", err);
+}
+
 Test(rules, schema_from_environment)
 {
 	char want[4200];

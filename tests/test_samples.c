@@ -481,8 +481,12 @@ Test(samples, lab_captures_match_their_truth, .timeout = 120)
  * parallel-multihomed reading as above), and no other golden row is a leak.
  * So a golden that was regenerated from a wrong run fails here. */
 
+/* columns of events --tunnel (README): ... file frame host verdict category severity */
+#define G_NCOLS 19
+#define G_VERDICT 16
+#define G_CATEGORY 17
 struct grow {
-	char *f[17];
+	char *f[G_NCOLS];
 	bool used;
 };
 
@@ -501,7 +505,8 @@ static size_t load_golden(const char *path, char *buf, size_t buflen, struct gro
 		if (end)
 			*end = '\0';
 		cr_assert_lt(n, max);
-		cr_assert_eq(split_tabs(line, g[n].f, 17), 17, "%s: row %zu has not 17 columns", path, n + 2);
+		cr_assert_eq(split_tabs(line, g[n].f, G_NCOLS), G_NCOLS, "%s: row %zu has not %d columns", path, n + 2,
+			     G_NCOLS);
 		g[n++].used = false;
 		line = end;
 	}
@@ -554,12 +559,12 @@ Test(samples, goldens_match_their_truth, .timeout = 60)
 				continue;
 			gr[j].used = true;
 			nrows_checked++;
-			cr_expect(strcmp(gr[j].f[15], t->verdict) == 0 && strcmp(gr[j].f[16], want) == 0,
-				  "%s: %s %s: golden says %s/%s, truth %s/%s", gpath, t->qname, t->qtype, gr[j].f[15],
-				  gr[j].f[16], t->verdict, want);
+			cr_expect(strcmp(gr[j].f[G_VERDICT], t->verdict) == 0 && strcmp(gr[j].f[G_CATEGORY], want) == 0,
+				  "%s: %s %s: golden says %s/%s, truth %s/%s", gpath, t->qname, t->qtype, gr[j].f[G_VERDICT],
+				  gr[j].f[G_CATEGORY], t->verdict, want);
 		}
 		for (size_t j = 0; j < ng; j++)
-			cr_expect(gr[j].used || strcmp(gr[j].f[15], "leak") != 0,
+			cr_expect(gr[j].used || strcmp(gr[j].f[G_VERDICT], "leak") != 0,
 				  "%s: frame %s %s is a leak the truth does not have", gpath, gr[j].f[14], gr[j].f[6]);
 		ncaps++;
 	}

@@ -39,6 +39,16 @@ run "partial" "$bin" analyze -q --tunnel "$s/wg-killswitch/tunnel.xml" --partial
 run "merge" "$bin" merge -q --tunnel "$s/wg-killswitch/tunnel.xml" -o "$work/r4" "$work/p.lsp"
 # the audit process itself (its analyze children run outside valgrind)
 run "audit samples.xml -j 2" "$bin" audit -q -j 2 -o "$work/r6" "$top/rules/campaigns/samples.xml"
+gzip -c "$s/wg-split/any.pcap" >"$work/any.pcap.gz"
+zstd -q -c "$s/wg-split/any.pcap" >"$work/any.pcap.zst" 2>/dev/null || cp "$work/any.pcap.gz" "$work/any.pcap.zst"
+lz4 -q -c "$s/wg-split/any.pcap" >"$work/any.pcap.lz4" 2>/dev/null || cp "$work/any.pcap.gz" "$work/any.pcap.lz4"
+head -c 2000 "$work/any.pcap.gz" >"$work/cut.gz"
+run "events --format json, gzip/zstd/lz4, -f" "$bin" events --format json -f udp --tunnel "$s/wg-split/tunnel.xml" \
+	"$work/any.pcap.gz" "$work/any.pcap.zst" "$work/any.pcap.lz4" "$work/cut.gz"
+run "events from standard input" sh -c "$vg '$bin' events --tunnel '$s/wg-split/tunnel.xml' - <'$s/wg-split/phys.pcap'"
+run "check-rules a wg-quick .conf" "$bin" check-rules "$top/tests/data/import/wg0.conf"
+run "check-rules an .ovpn" "$bin" check-rules "$top/tests/data/import/office.ovpn"
+run "check-rules a swanctl.conf" "$bin" check-rules "$top/tests/data/import/swanctl.conf"
 vg="valgrind -q --tool=helgrind --error-exitcode=99"
 run "helgrind analyze -j 2 wg-split" "$bin" analyze -q -j 2 --tunnel "$s/wg-split/tunnel.xml" -o "$work/r5" "$s/wg-split/any.pcap"
 exit $fail

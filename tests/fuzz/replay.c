@@ -31,6 +31,7 @@ FUZZ_TARGET(capture)
 FUZZ_TARGET(rules)
 FUZZ_TARGET(campaign)
 FUZZ_TARGET(tunconf)
+FUZZ_TARGET(import)
 FUZZ_TARGET(dhcp)
 FUZZ_TARGET(pipeline)
 
@@ -48,6 +49,7 @@ static const struct {
 	{"rules", fuzz_rules},
 	{"campaign", fuzz_campaign},
 	{"tunconf", fuzz_tunconf},
+	{"import", fuzz_import},
 	{"dhcp", fuzz_dhcp},
 	{"pipeline", fuzz_pipeline},
 	{NULL, NULL},
