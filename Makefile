@@ -167,7 +167,7 @@ bench: leakscope $(BUILD)/bench/genbench $(BUILD)/bench/bareloop
 # same targets with clang's libFuzzer into build-fuzz/ and runs each for
 # FUZZ_SECONDS.
 .PHONY: fuzz
-FUZZ_TARGETS := dns tcp tls doh capture rules campaign tunconf import dhcp pipeline
+FUZZ_TARGETS := dns tcp tls doh capture rules campaign import dhcp pipeline
 FUZZ_INPUTS   = $(wildcard tests/fuzz/*/seeds tests/fuzz/*/regressions)
 FUZZ_SECONDS ?= 60
 FUZZ_CC      ?= clang

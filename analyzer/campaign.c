@@ -48,7 +48,7 @@
 #include <libxml/xmlschemas.h>
 
 #include "rules.h"
-#include "tunnel-config.h"
+#include "rules-import.h"
 #include "util.h"
 
 extern char **environ;
@@ -1043,8 +1043,19 @@ static int tunnel_from_config(const struct campaign_case *cs, const char *cdir, 
 	struct rules *rules = NULL;
 	int rc = -1;
 	*out = NULL;
-	if (tunconf_to_xml(cs->tunnel_path, &xml, err, sizeof(err)) < 0) {
-		snprintf(why, len, "tunnel configuration: %.480s", err);
+	/* the same translation as analyze --tunnel (rules-import.c) */
+	char *cfg = NULL;
+	size_t cfglen = 0;
+	struct load rl = {.path = cs->tunnel_path};
+	if (read_capped(&rl, cs->tunnel_path, 1u << 20, "1 MiB", &cfg, &cfglen) < 0) {
+		snprintf(why, len, "tunnel configuration: %.480s", rl.first);
+		goto done;
+	}
+	int ir = rules_import(cs->tunnel_path, cfg, cfglen, &xml, err, sizeof(err));
+	free(cfg);
+	if (ir <= 0) {
+		snprintf(why, len, "tunnel configuration: %.480s",
+			 ir == 0 ? "neither a wg-quick, an OpenVPN nor a swanctl configuration" : err);
 		goto done;
 	}
 	char *path = xstrdup(cdir); /* the file's path, beside the case's report folder */
@@ -1053,6 +1064,18 @@ static int tunnel_from_config(const struct campaign_case *cs, const char *cdir, 
 		free(path);
 		goto done;
 	}
+	/* Without the host's inside address (OpenVPN and IPsec servers push
+	 * it) every question inside the tunnel would be judged outside: such
+	 * a case cannot be judged from the file alone. */
+	for (size_t t = 0; t < rules->n_tunnels; t++)
+		if (!rules->tunnels[t].n_inside && !TK_CARRIES_STREAMS(rules->tunnels[t].kind)) {
+			snprintf(why, len, "tunnel configuration %.200s: no inside address for tunnel \"%.60s\" (pushed by "
+					   "the server?): give a tunnel description with <inside>",
+				 cs->tunnel, rules->tunnels[t].name);
+			rules_free(rules);
+			free(path);
+			goto done;
+		}
 	rules_free(rules);
 	FILE *f = fopen(path, "wb");
 	bool ok = f && fwrite(xml.s, 1, xml.len, f) == xml.len;

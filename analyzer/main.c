@@ -649,10 +649,13 @@ static void *xml_run(void *arg)
 /* Every file the command reads: the captures and the description. */
 static const char **inputs_of(const struct common_opts *o, int argc, char **argv, int *n)
 {
-	const char **in = xcalloc((size_t)(argc - optind) + 1, sizeof(*in));
+	/* what was named (a folder too) and every capture read from it */
+	const char **in = xcalloc((size_t)(argc - optind) + (size_t)o->nfiles + 1, sizeof(*in));
 	int k = 0;
 	for (int i = optind; i < argc; i++)
 		in[k++] = argv[i];
+	for (int i = 0; i < o->nfiles; i++)
+		in[k++] = o->files[i];
 	if (o->tunnel)
 		in[k++] = o->tunnel;
 	*n = k;
@@ -814,8 +817,10 @@ static int cmd_events(int argc, char **argv)
 	struct common_opts o = {0};
 	if (parse_common(argc, argv, &o, usage_events) < 0)
 		return EXIT_UNUSABLE;
-	if (check_output_file(&o, o.output, argc, argv) < 0)
+	if (check_output_file(&o, o.output, argc, argv) < 0) {
+		free_files(&o);
 		return EXIT_UNUSABLE;
+	}
 	struct rules *rules = NULL;
 	struct analysis *a = run(&o, &rules, false);
 	free_files(&o);

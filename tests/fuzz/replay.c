@@ -30,7 +30,6 @@ FUZZ_TARGET(doh)
 FUZZ_TARGET(capture)
 FUZZ_TARGET(rules)
 FUZZ_TARGET(campaign)
-FUZZ_TARGET(tunconf)
 FUZZ_TARGET(import)
 FUZZ_TARGET(dhcp)
 FUZZ_TARGET(pipeline)
@@ -48,7 +47,6 @@ static const struct {
 	{"capture", fuzz_capture},
 	{"rules", fuzz_rules},
 	{"campaign", fuzz_campaign},
-	{"tunconf", fuzz_tunconf},
 	{"import", fuzz_import},
 	{"dhcp", fuzz_dhcp},
 	{"pipeline", fuzz_pipeline},
