@@ -694,7 +694,10 @@ static int write_both(struct analysis *a, const char *dir, unsigned jobs, char *
 		snprintf(err, errlen, "%s", xj.err);
 		return -1;
 	}
-	return hrc;
+	if (hrc < 0)
+		return -1;
+	/* summary.json and findings.csv, in the same staging folder */
+	return out_json_reports(a, dir, err, errlen);
 }
 
 /* The reports, written into a fresh folder beside dir that replaces dir
@@ -793,7 +796,7 @@ static int cmd_analyze(int argc, char **argv, bool merging)
 		rc = EXIT_CLEAN;
 		goto out;
 	}
-	if (write_reports(a, dir, o.jobs, err, sizeof(err)) < 0 || out_json_reports(a, dir, err, sizeof(err)) < 0) {
+	if (write_reports(a, dir, o.jobs, err, sizeof(err)) < 0) {
 		fprintf(stderr, "leakscope: %s\n", err);
 		goto out;
 	}

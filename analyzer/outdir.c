@@ -268,3 +268,14 @@ int od_commit(struct od_stage *st, char *err, size_t errlen)
 	st->tmp[0] = '\0';
 	return 0;
 }
+
+FILE *od_create(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return NULL;
+	FILE *f = fdopen(fd, "w");
+	if (!f)
+		close(fd);
+	return f;
+}

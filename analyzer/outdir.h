@@ -2,6 +2,8 @@
 #ifndef LS_OUTDIR_H
 #define LS_OUTDIR_H
 
+#include <stdio.h>
+
 #include <stddef.h>
 
 /*
@@ -58,5 +60,8 @@ void od_abort(struct od_stage *st);
  * only), never following a symlink.  0 when removed or absent, -1 with
  * errno otherwise. */
 int od_remove_tree(const char *p);
+/* A new file, created exclusively and never through a symlink (mode
+ * 0644), as every report file is; NULL with errno. */
+FILE *od_create(const char *path);
 
 #endif

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "capture.h"
+#include "outdir.h"
 #include "output.h"
 
 /* A JSON string.  Everything from a capture or a file name is hostile: ",
@@ -213,18 +214,6 @@ int out_events_json(struct analysis *a, FILE *out, bool with_verdict)
 /* ---------------------------------------------------------------------- */
 /* DIR/summary.json: what summary.xml says of the captures and the hosts */
 
-FILE *out_create(const char *path)
-{
-	/* not through a link planted where the report goes */
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return NULL;
-	FILE *fp = fdopen(fd, "w");
-	if (!fp)
-		close(fd);
-	return fp;
-}
-
 static const char *host_verdict(const struct analysis *a, const struct an_host *h)
 {
 	return an_host_status(a, h); /* integrity.c, as every report says it */
@@ -330,7 +319,7 @@ int out_json_reports(struct analysis *a, const char *dir, char *err, size_t errl
 {
 	char path[4200];
 	snprintf(path, sizeof(path), "%s/summary.json", dir);
-	FILE *out = out_create(path);
+	FILE *out = od_create(path);
 	if (!out) {
 		snprintf(err, errlen, "%s: cannot write: %s", path, strerror(errno));
 		return -1;
@@ -341,7 +330,7 @@ int out_json_reports(struct analysis *a, const char *dir, char *err, size_t errl
 		return -1;
 	}
 	snprintf(path, sizeof(path), "%s/findings.csv", dir);
-	out = out_create(path);
+	out = od_create(path);
 	if (!out) {
 		snprintf(err, errlen, "%s: cannot write: %s", path, strerror(errno));
 		return -1;

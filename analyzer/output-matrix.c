@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "campaign.h"
+#include "outdir.h"
 #include "output.h"
 #include "util.h"
 #include "xmlw.h"
@@ -140,18 +141,6 @@ static void xml_expect(struct xmlw *w, const struct campaign_case *cs)
 		xmlw_end(w);
 	}
 	xmlw_end(w);
-}
-
-/* A new file, created exclusively and never through a symlink. */
-static FILE *excl_fopen(const char *path)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return NULL;
-	FILE *f = fdopen(fd, "w");
-	if (!f)
-		close(fd);
-	return f;
 }
 
 static int write_xml(const struct campaign *c, const struct audit_row *rows, size_t n, const struct axis *rx,
@@ -316,7 +305,7 @@ static int write_json(const struct campaign *c, const struct audit_row *rows, si
 		      const struct axis *cx, const char *path)
 {
 	static const char *const kinds[] = {"no-leak", "at-least", "exactly", "undecided"};
-	FILE *f = excl_fopen(path);
+	FILE *f = od_create(path);
 	struct totals t = {0};
 	char link[256];
 	if (!f)
@@ -509,7 +498,7 @@ static void csv_field(FILE *f, const char *s)
 
 static int write_csv(const struct campaign *c, const struct audit_row *rows, size_t n, const char *path)
 {
-	FILE *f = excl_fopen(path);
+	FILE *f = od_create(path);
 	char exp[512], link[256];
 	if (!f)
 		return -1;

@@ -32,9 +32,6 @@ int out_json_reports(struct analysis *a, const char *dir, char *err, size_t errl
  * -1 on a write error. */
 int out_findings_csv(struct analysis *a, FILE *out);
 
-/* Creates path for writing (0644, truncated), never through a symbolic
- * link (O_NOFOLLOW).  NULL with errno on failure. */
-FILE *out_create(const char *path);
 
 /* Writes DIR/summary.xml and DIR/hosts/<host>.xml (creating the folders).
  * Returns 0, or -1 with a message in err. */
