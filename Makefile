@@ -125,6 +125,7 @@ sanitize: deps
 sanitize-run:
 	$(MAKE) BUILD=build-san SAN="$(SANFLAGS)" OPT=-O1 build-san/leakscope build-san/run-tests build-san/fuzz-replay
 	TZ=UTC LS_TOP=$(CURDIR) LEAKSCOPE=$(CURDIR)/build-san/leakscope ASAN_OPTIONS=detect_leaks=1 \
+	  LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 build-san/run-tests --jobs 2 $(TESTFLAGS)
 	TZ=UTC ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  build-san/fuzz-replay $(FUZZ_INPUTS)
