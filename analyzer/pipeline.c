@@ -83,6 +83,7 @@ struct analysis *an_new(const struct an_options *o, const struct rules *rules)
 	wire_init(a);
 	iface_init(a);
 	a->dec = decode_new();
+	carrier_index_build(&pv->cix, rules);
 	if (rules)
 		decode_set_carrier_check(a->dec, carrier_check_hook, a);
 	a->flows = flow_new(a->opt.max_flows, pv->seed, flow_ended, a);
