@@ -11,7 +11,7 @@
  *     carrier.c      else to an endpoint's address: cleartext beside the carrier
  *     timeline.c     to or from a tunnel's inside address: tunnel activity
  *     resolve-wire.c DHCP: announced names and routes, nothing more
- *     (-j: only this shard's flows go on)
+ *     (-j: autofp.c copies the packet to its flow's worker, which goes on)
  *     flow.c         its flow
  *     carrier.c      evidence that the flow is a carrier (carrier-evidence.c); ESP stops here
  *     resolve-wire.c UDP name resolution; nDPI; the TCP stream; DoT/DoH/DoQ
@@ -38,6 +38,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "autofp.h"
 #include "capture.h"
 #include "carrier.h"
 #include "dpi.h"
@@ -87,8 +88,9 @@ struct analysis *an_new(const struct an_options *o, const struct rules *rules)
 	if (rules)
 		decode_set_carrier_check(a->dec, carrier_check_hook, a);
 	a->flows = flow_new(a->opt.max_flows, pv->seed, flow_ended, a);
-	a->dpi = dpi_new();
-	if (!a->dpi) {
+	/* -j: the reader follows no flow itself; each worker has its module */
+	a->dpi = a->opt.nshards > 1 ? NULL : dpi_new();
+	if (!a->dpi && a->opt.nshards <= 1) {
 		fprintf(stderr, "leakscope: cannot initialise nDPI\n");
 		exit(2);
 	}
@@ -97,6 +99,8 @@ struct analysis *an_new(const struct an_options *o, const struct rules *rules)
 		ev_set_storage(a->ev, a->opt.ev_block, a->opt.ev_window, a->opt.ev_cache);
 	(void)resolver_addr_known(&(struct ls_addr){0}); /* builds its table now, before any thread */
 	timeline_init(a);
+	if (a->opt.nshards > 1)
+		pv->fp = autofp_start(a, a->opt.nshards);
 	return a;
 }
 
@@ -112,6 +116,9 @@ void an_free(struct analysis *a)
 {
 	if (!a)
 		return;
+	struct an_priv *pv = a->priv;
+	autofp_stop(pv->fp, a); /* an analysis given up on: its workers end too */
+	pv->fp = NULL;
 	flow_free(a->flows); /* ends its flows: the stages below still there */
 	dpi_free(a->dpi);
 	decode_free(a->dec);
@@ -135,7 +142,7 @@ void an_free(struct analysis *a)
  * on two interfaces (VLAN tags differ), land in the same shard, so
  * query/response matching and duplicate suppression stay within one
  * thread. */
-static uint32_t shard_of(const struct pkt *p, uint32_t n)
+uint32_t pipeline_shard_of(const struct pkt *p, uint32_t n)
 {
 	struct {
 		struct ls_addr a, b;
@@ -188,21 +195,29 @@ static bool process_packet(struct analysis *a, struct pkt *p)
 		return false;
 	if (wire_dhcp(a, p))
 		return false;
-	/* With -j, each thread follows only its share of the flows; what came
-	 * before this point (interfaces, tunnel timeline) every thread sees. */
-	if (a->opt.nshards > 1 && shard_of(p, a->opt.nshards) != a->opt.shard)
-		return false;
+	/* With -j, the flow's worker takes it from here (autofp.c); what came
+	 * before this point (interfaces, tunnel timeline) the reader keeps. */
+	struct an_priv *pv = a->priv;
+	if (pv->fp)
+		autofp_dispatch(pv->fp, p, iref);
+	else
+		pipeline_flow_packet(a, p, iref);
+	return false;
+}
+
+/* The flow stages of a packet: in the reader, or in a -j worker. */
+void pipeline_flow_packet(struct analysis *a, struct pkt *p, uint32_t iref)
+{
 	int dir;
 	struct flow *f = flow_lookup(a->flows, p, &dir);
 	carrier_sniff(f, p, dir);
 	if (p->proto == 50)
-		return false; /* ESP: carrier evidence only */
+		return; /* ESP: carrier evidence only */
 	/* name resolution first: a DNS flow that parses needs no nDPI */
 	wire_udp(a, p, f, iref);
 	wire_dpi(a, p, f);
 	wire_tcp(a, p, f, dir, iref);
 	wire_encrypted(a, p, f, dir, iref);
-	return false;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -342,9 +357,14 @@ void an_finish(struct analysis *a)
 	if (a->finished)
 		return;
 	a->finished = true;
+	struct an_priv *pv = a->priv;
+	autofp_stop(pv->fp, a); /* -j: the workers' flows end and are merged */
+	pv->fp = NULL;
 	if (a->flows) {
-		a->flows_peak = flow_peak(a->flows);
-		a->flows_evicted = flow_evicted(a->flows);
+		uint64_t peak = flow_peak(a->flows);
+		if (peak > a->flows_peak)
+			a->flows_peak = peak;
+		a->flows_evicted += flow_evicted(a->flows);
 	}
 	flow_free(a->flows);
 	a->flows = NULL;

@@ -15,12 +15,15 @@
 #include "iface.h"
 #include "resolve-wire.h"
 
+struct autofp;
+
 struct an_priv {
 	uint64_t seed;           /* fixed: runs are reproducible (hash order never reaches a report) */
 	struct iface_state ifs;  /* iface.c */
 	struct hosts_state hs;   /* hosts.c */
 	struct wire_state ws;    /* resolve-wire.c */
 	struct carrier_index cix; /* carrier.c: the declared endpoints, hashed */
+	struct autofp *fp;        /* -j: the flow workers (autofp.c), NULL with one job */
 };
 
 /* A capture time in microseconds. */
