@@ -14,9 +14,11 @@
 #include "autofp.h"
 
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "dpi.h"
 #include "util.h"
 
 #define AFP_BATCH (128u << 10) /* fits the core's cache beside the reader's buffer */
@@ -38,6 +40,7 @@ struct batch {
 };
 
 struct worker {
+	struct autofp *fp;
 	struct analysis *a;
 	pthread_t th;
 	bool threaded; /* false: no thread could be had, the reader runs its packets itself */
@@ -54,6 +57,13 @@ struct worker {
 struct autofp {
 	unsigned n;
 	struct worker *w;
+	/* nDPI modules: built by the workers in their threads, one after
+	 * another (module creation is not thread-safe), while the reader
+	 * already reads; no worker runs a packet before all are built, so no
+	 * detection overlaps a module's creation */
+	pthread_mutex_t init_mu;
+	pthread_cond_t init_cv;
+	unsigned inited;
 };
 
 static void run_batch(struct worker *w, struct batch *b)
@@ -71,9 +81,26 @@ static void run_batch(struct worker *w, struct batch *b)
 	b->len = 0;
 }
 
+static void build_dpi(struct worker *w)
+{
+	w->a->dpi = dpi_new();
+	if (!w->a->dpi) {
+		fprintf(stderr, "leakscope: cannot initialise nDPI\n");
+		exit(2);
+	}
+}
+
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
+	struct autofp *fp = w->fp;
+	pthread_mutex_lock(&fp->init_mu);
+	build_dpi(w);
+	fp->inited++;
+	pthread_cond_broadcast(&fp->init_cv);
+	while (fp->inited < fp->n)
+		pthread_cond_wait(&fp->init_cv, &fp->init_mu);
+	pthread_mutex_unlock(&fp->init_mu);
 	for (;;) {
 		pthread_mutex_lock(&w->mu);
 		while (w->n == 0 && !w->done)
@@ -100,6 +127,8 @@ struct autofp *autofp_start(struct analysis *a, unsigned n)
 	struct autofp *fp = xcalloc(1, sizeof(*fp));
 	fp->n = n;
 	fp->w = xcalloc(n, sizeof(*fp->w));
+	pthread_mutex_init(&fp->init_mu, NULL);
+	pthread_cond_init(&fp->init_cv, NULL);
 	/* every worker's analysis (and nDPI module: its init is not
 	 * thread-safe, ../shared/notes/ndpi-4.2.md) before any thread */
 	for (unsigned k = 0; k < n; k++) {
@@ -108,17 +137,32 @@ struct autofp *autofp_start(struct analysis *a, unsigned n)
 		o.nshards = 0;
 		o.progress = false;
 		o.partial_path = NULL;
-		fp->w[k].a = an_new(&o, a->rules);
+		fp->w[k].fp = fp;
+		fp->w[k].a = an_new(&o, a->rules); /* shard > 0: no module yet */
 		pthread_mutex_init(&fp->w[k].mu, NULL);
 		pthread_cond_init(&fp->w[k].cv_work, NULL);
 		pthread_cond_init(&fp->w[k].cv_free, NULL);
 	}
-	unsigned started = 0;
+	bool inline_run = false;
 	for (unsigned k = 0; k < n; k++) {
 		fp->w[k].threaded = pthread_create(&fp->w[k].th, NULL, worker_main, &fp->w[k]) == 0;
-		started += fp->w[k].threaded;
+		if (!fp->w[k].threaded) {
+			/* run by the reader (same results); its module is built
+			 * here, counted so that the threads do not wait for it */
+			pthread_mutex_lock(&fp->init_mu);
+			build_dpi(&fp->w[k]);
+			fp->inited++;
+			pthread_cond_broadcast(&fp->init_cv);
+			pthread_mutex_unlock(&fp->init_mu);
+			inline_run = true;
+		}
 	}
-	(void)started; /* a worker without a thread is run by the reader: same results */
+	if (inline_run) { /* the reader runs detection: not while a module is built */
+		pthread_mutex_lock(&fp->init_mu);
+		while (fp->inited < fp->n)
+			pthread_cond_wait(&fp->init_cv, &fp->init_mu);
+		pthread_mutex_unlock(&fp->init_mu);
+	}
 	return fp;
 }
 
@@ -257,6 +301,8 @@ void autofp_stop(struct autofp *fp, struct analysis *a)
 		an_merge_shard(a, fp->w[k].a);
 		an_free(fp->w[k].a);
 	}
+	pthread_mutex_destroy(&fp->init_mu);
+	pthread_cond_destroy(&fp->init_cv);
 	free(fp->w);
 	free(fp);
 }

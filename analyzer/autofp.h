@@ -9,8 +9,10 @@
  * Each worker is an analysis of its own (its flow table, nDPI module,
  * event store) fed by a bounded queue of batches, so the reader waits
  * when a worker falls behind and memory stays flat.  Workers never see a
- * carrier packet, never read a file, and each builds its nDPI module once,
- * before any thread starts.  At the end (autofp_stop) the workers drain
+ * carrier packet, never read a file, and each builds its nDPI module once
+ * in its own thread, one after another (module creation is not
+ * thread-safe), while the reader already reads; no worker runs a packet
+ * before every module is built.  At the end (autofp_stop) the workers drain
  * their queues, their flows end, and what they found is merged into the
  * reader's analysis in worker order (an_merge_shard): the reports are the
  * same bytes as with one thread.

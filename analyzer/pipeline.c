@@ -88,9 +88,11 @@ struct analysis *an_new(const struct an_options *o, const struct rules *rules)
 	if (rules)
 		decode_set_carrier_check(a->dec, carrier_check_hook, a);
 	a->flows = flow_new(a->opt.max_flows, pv->seed, flow_ended, a);
-	/* -j: the reader follows no flow itself; each worker has its module */
-	a->dpi = a->opt.nshards > 1 ? NULL : dpi_new();
-	if (!a->dpi && a->opt.nshards <= 1) {
+	/* -j: the reader follows no flow itself, and a worker (shard > 0)
+	 * builds its module in its own thread (autofp.c) */
+	bool own_dpi = a->opt.nshards <= 1 && a->opt.shard == 0;
+	a->dpi = own_dpi ? dpi_new() : NULL;
+	if (!a->dpi && own_dpi) {
 		fprintf(stderr, "leakscope: cannot initialise nDPI\n");
 		exit(2);
 	}
