@@ -119,6 +119,10 @@ static void *worker_main(void *arg)
 		pthread_cond_signal(&w->cv_free);
 		pthread_mutex_unlock(&w->mu);
 	}
+	/* the last packet seen: the worker's flows end here, in its own
+	 * thread and beside the others, not one worker after another in the
+	 * reader's merge */
+	an_end_flows(w->a);
 	return NULL;
 }
 

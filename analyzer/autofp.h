@@ -38,6 +38,8 @@ void autofp_stop(struct autofp *fp, struct analysis *a);
 
 /* The worker's side, in pipeline.c: a packet through the flow stages. */
 void pipeline_flow_packet(struct analysis *w, struct pkt *p, uint32_t iref);
+/* Every flow of w ends (flows peak and evictions kept; pipeline.c). */
+void an_end_flows(struct analysis *w);
 /* The shard of a packet's flow among n (pipeline.c). */
 uint32_t pipeline_shard_of(const struct pkt *p, uint32_t n);
 

@@ -241,6 +241,17 @@ void carrier_index_free(struct carrier_index *ix)
 	memset(ix, 0, sizeof(*ix));
 }
 
+/* addr_cmp() == 0 without the call: the probe is per packet */
+static inline bool addr_same(const struct ls_addr *x, const struct ls_addr *y)
+{
+	uint64_t a0, a1, b0, b1;
+	memcpy(&a0, x->a, 8);
+	memcpy(&a1, x->a + 8, 8);
+	memcpy(&b0, y->a, 8);
+	memcpy(&b1, y->a + 8, 8);
+	return x->af == y->af && a0 == b0 && a1 == b1;
+}
+
 static bool ep_fits(const struct carrier_ep *e, uint16_t port, uint8_t transport, bool any_port)
 {
 	return any_port || ((!e->port || e->port == port) && (!e->transport || e->transport == transport));
@@ -254,9 +265,9 @@ int carrier_index_match(const struct carrier_index *ix, const struct ls_addr *a,
 		size_t h = (size_t)ep_hash(a) & (ix->nslots - 1);
 		for (uint32_t s; (s = ix->slot[h]) != 0; h = (h + 1) & (ix->nslots - 1)) {
 			const struct carrier_ep *e = &ix->exact[s - 1];
-			if (addr_cmp(&e->addr, a) != 0)
+			if (!addr_same(&e->addr, a))
 				continue;
-			for (; e < ix->exact + ix->nexact && addr_cmp(&e->addr, a) == 0; e++)
+			for (; e < ix->exact + ix->nexact && addr_same(&e->addr, a); e++)
 				if (ep_fits(e, port, transport, any_port)) {
 					best = e;
 					break;

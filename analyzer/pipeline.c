@@ -334,15 +334,22 @@ int an_add_file(struct analysis *a, const char *path)
 /* ---------------------------------------------------------------------- */
 /* Shards */
 
+void an_end_flows(struct analysis *w)
+{
+	if (!w->flows)
+		return;
+	w->flows_peak = flow_peak(w->flows);
+	w->flows_evicted = flow_evicted(w->flows);
+	flow_free(w->flows); /* ends its flows */
+	w->flows = NULL;
+}
+
 void an_merge_shard(struct analysis *dst, struct analysis *src)
 {
 	/* Per-flow results: events, flow-level carriers, names from mDNS and
 	 * NetBIOS, counters.  Everything per packet (files, interfaces, the
 	 * tunnel timeline, DHCP) every shard computed alike: dst keeps its own. */
-	src->flows_peak = flow_peak(src->flows);
-	src->flows_evicted = flow_evicted(src->flows);
-	flow_free(src->flows); /* ends its flows: late TCP messages, carriers */
-	src->flows = NULL;
+	an_end_flows(src); /* late TCP messages, carriers (a worker has done it already) */
 	ev_move(dst->ev, src->ev);
 	carrier_merge(dst, src);
 	wire_merge(dst, src);
