@@ -140,18 +140,25 @@ void an_free(struct analysis *a)
 	free(a);
 }
 
+/* One address into a running hash (the shard only spreads flows: any
+ * fixed mix of the fields will do, and none reaches a report). */
+static uint64_t mix_addr(uint64_t h, const struct ls_addr *x)
+{
+	uint64_t w0, w1;
+	memcpy(&w0, x->a, 8);
+	memcpy(&w1, x->a + 8, 8);
+	h = (h ^ w0 ^ x->af) * 0x9e3779b97f4a7c15ULL;
+	h = (h ^ (h >> 29) ^ w1) * 0xbf58476d1ce4e5b9ULL;
+	return h ^ (h >> 32);
+}
+
 /* The shard of a packet's flow: both directions, and the same packet seen
  * on two interfaces (VLAN tags differ), land in the same shard, so
  * query/response matching and duplicate suppression stay within one
  * thread. */
 uint32_t pipeline_shard_of(const struct pkt *p, uint32_t n)
 {
-	struct {
-		struct ls_addr a, b;
-		uint16_t pa, pb;
-		uint8_t proto;
-	} k;
-	memset(&k, 0, sizeof(k));
+	uint64_t h = 0x5eed;
 	/* Multicast name resolution (mDNS, LLMNR, NetBIOS-NS) is answered by
 	 * unicast from whoever knows: the query and its answer are different
 	 * 5-tuples, matched by the client's side (event.c), so they shard by
@@ -162,18 +169,18 @@ uint32_t pipeline_shard_of(const struct pkt *p, uint32_t n)
 		/* the client's side exactly as event.c keys the message: the
 		 * sender of a query (QR clear), the receiver of a response */
 		bool client_is_src = p->payload_len < 3 || !(p->payload[2] & 0x80);
-		k.a = client_is_src ? p->src : p->dst;
-		k.pa = client_is_src ? p->sport : p->dport;
-		k.proto = p->proto;
-		return (uint32_t)(hash_bytes(&k, sizeof(k), 0x5eed) % n);
+		h = mix_addr(h, client_is_src ? &p->src : &p->dst);
+		h = (h ^ ((uint64_t)(client_is_src ? p->sport : p->dport) << 8 | p->proto)) * 0x94d049bb133111ebULL;
+		return (uint32_t)((h ^ (h >> 31)) % n);
 	}
-	bool sw = addr_cmp(&p->src, &p->dst) > 0 || (addr_cmp(&p->src, &p->dst) == 0 && p->sport > p->dport);
-	k.a = sw ? p->dst : p->src;
-	k.b = sw ? p->src : p->dst;
-	k.pa = sw ? p->dport : p->sport;
-	k.pb = sw ? p->sport : p->dport;
-	k.proto = p->proto;
-	return (uint32_t)(hash_bytes(&k, sizeof(k), 0x5eed) % n);
+	/* both directions alike: the smaller end first */
+	int c = addr_cmp(&p->src, &p->dst);
+	bool sw = c > 0 || (c == 0 && p->sport > p->dport);
+	h = mix_addr(h, sw ? &p->dst : &p->src);
+	h = mix_addr(h, sw ? &p->src : &p->dst);
+	uint64_t ports = sw ? ((uint64_t)p->dport << 16 | p->sport) : ((uint64_t)p->sport << 16 | p->dport);
+	h = (h ^ ports << 8 ^ p->proto) * 0x94d049bb133111ebULL;
+	return (uint32_t)((h ^ (h >> 31)) % n);
 }
 
 /* One decoded packet through the stages.  Returns true when p was a
