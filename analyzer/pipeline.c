@@ -267,6 +267,9 @@ int an_add_file(struct analysis *a, const char *path)
 		return -1;
 	}
 	fi->format = cap_format(cf);
+	/* -j: reading gets a thread of its own too (capture.c read-ahead) */
+	if (a->opt.nshards > 1)
+		(void)cap_set_readahead(cf);
 	struct partial *pw = NULL;
 	if (a->opt.partial_path) {
 		pw = partial_open(a->opt.partial_path, cap_origin_path(cf) ? cap_origin_path(cf) : path, fi->format, err,

@@ -252,8 +252,8 @@ LOAD1=$(cut -d' ' -f1-3 /proc/loadavg)
 	echo "load average before/after timing: $LOAD0 / $LOAD1"
 	echo "leakscope: $LEAKSCOPE (tree $(git -C "$TOP" describe --always --dirty 2>/dev/null || echo '?'))," \
 		"nDPI $(dpkg-query -W -f '${Version}' libndpi-bin 2>/dev/null || echo '?')," \
-		"$(tshark --version 2>/dev/null | head -1 || echo 'no tshark')," \
-		"$(suricata -V 2>/dev/null | head -1 || echo 'no suricata')," \
+		"$(if have tshark; then tshark --version | head -1; else echo 'no tshark'; fi)," \
+		"$(if have suricata; then suricata -V | head -1; else echo 'no suricata'; fi)," \
 		"libpcap $(dpkg-query -W -f '${Version}' libpcap0.8 2>/dev/null || echo '?')"
 	echo "runs: median of $RUNS (tshark: 1); MB = MiB; x bare = wall (CPU) / the bare loop's with a 1 MiB buffer, same file, same run"
 	for k in $KEYS; do
