@@ -1,4 +1,4 @@
-/* pipeline.c - the order of the stages, per packet and per file; the run over files; -j shards.
+/* pipeline.c - the order of the stages, per packet and per file; the run over files; -j workers merged.
  *
  * Follow one packet by opening the files in this order:
  *
@@ -342,7 +342,7 @@ int an_add_file(struct analysis *a, const char *path)
 }
 
 /* ---------------------------------------------------------------------- */
-/* Shards */
+/* -j workers (autofp.c) */
 
 void an_end_flows(struct analysis *w)
 {
@@ -358,7 +358,7 @@ void an_merge_shard(struct analysis *dst, struct analysis *src)
 {
 	/* Per-flow results: events, flow-level carriers, names from mDNS and
 	 * NetBIOS, counters.  Everything per packet (files, interfaces, the
-	 * tunnel timeline, DHCP) every shard computed alike: dst keeps its own. */
+	 * tunnel timeline, DHCP) only the reader dst computed: it keeps it. */
 	an_end_flows(src); /* late TCP messages, carriers (a worker has done it already) */
 	ev_move(dst->ev, src->ev);
 	carrier_merge(dst, src);
