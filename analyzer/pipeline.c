@@ -152,11 +152,11 @@ static uint64_t mix_addr(uint64_t h, const struct ls_addr *x)
 	return h ^ (h >> 32);
 }
 
-/* The shard of a packet's flow: both directions, and the same packet seen
- * on two interfaces (VLAN tags differ), land in the same shard, so
- * query/response matching and duplicate suppression stay within one
- * thread. */
-uint32_t pipeline_shard_of(const struct pkt *p, uint32_t n)
+/* The hash of a packet's flow, by which -j shards and the duplicate table
+ * (resolve-wire.c) picks its set: both directions, and the same packet
+ * seen on two interfaces (VLAN tags differ), hash alike, so query/response
+ * matching and duplicate suppression stay within one worker. */
+uint64_t pipeline_flow_hash(const struct pkt *p)
 {
 	uint64_t h = 0x5eed;
 	/* Multicast name resolution (mDNS, LLMNR, NetBIOS-NS) is answered by
@@ -171,7 +171,7 @@ uint32_t pipeline_shard_of(const struct pkt *p, uint32_t n)
 		bool client_is_src = p->payload_len < 3 || !(p->payload[2] & 0x80);
 		h = mix_addr(h, client_is_src ? &p->src : &p->dst);
 		h = (h ^ ((uint64_t)(client_is_src ? p->sport : p->dport) << 8 | p->proto)) * 0x94d049bb133111ebULL;
-		return (uint32_t)((h ^ (h >> 31)) % n);
+		return h ^ (h >> 31);
 	}
 	/* both directions alike: the smaller end first */
 	int c = addr_cmp(&p->src, &p->dst);
@@ -180,7 +180,14 @@ uint32_t pipeline_shard_of(const struct pkt *p, uint32_t n)
 	h = mix_addr(h, sw ? &p->src : &p->dst);
 	uint64_t ports = sw ? ((uint64_t)p->dport << 16 | p->sport) : ((uint64_t)p->sport << 16 | p->dport);
 	h = (h ^ ports << 8 ^ p->proto) * 0x94d049bb133111ebULL;
-	return (uint32_t)((h ^ (h >> 31)) % n);
+	return h ^ (h >> 31);
+}
+
+/* The worker of a packet's flow: by the duplicate table's set, so that the
+ * flows sharing a set share a worker. */
+uint32_t pipeline_shard_of(const struct pkt *p, uint32_t n)
+{
+	return (uint32_t)((pipeline_flow_hash(p) % DUP_SLOTS) % n);
 }
 
 /* One decoded packet through the stages.  Returns true when p was a

@@ -13,6 +13,7 @@
 #include "carrier.h"
 #include "hosts.h"
 #include "iface.h"
+#include "packet.h"
 #include "resolve-wire.h"
 
 struct autofp;
@@ -25,6 +26,10 @@ struct an_priv {
 	struct carrier_index cix; /* carrier.c: the declared endpoints, hashed */
 	struct autofp *fp;        /* -j: the flow workers (autofp.c), NULL with one job */
 };
+
+/* The hash of p's flow (pipeline.c): -j shards by it, the duplicate table
+ * (resolve-wire.c) picks its set by it. */
+uint64_t pipeline_flow_hash(const struct pkt *p);
 
 /* A capture time in microseconds. */
 static inline int64_t us_of(int64_t s, uint32_t ns)
