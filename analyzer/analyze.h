@@ -39,7 +39,8 @@ struct an_options {
 	size_t max_events;
 	size_t max_flows;
 	bool progress;            /* a progress line on stderr while reading */
-	uint32_t shard, nshards;  /* -j: this analysis follows the flows with shard_of() == shard */
+	uint32_t shard, nshards;  /* -j: nshards > 1 gives the reader that many flow workers (autofp.h);
+	                             shard: 0 the reader, k + 1 worker k */
 	const char *partial_path; /* --partial: the (one) capture is also written here, reduced (partial.h) */
 	bool partials;            /* merge: the captures are partials; their claims are honoured (cap_trust_partial) */
 	const char *filter;       /* -f: the BPF filter the captures were read through (capture.h), or NULL */
@@ -236,8 +237,9 @@ int an_add_file(struct analysis *a, const char *path);
 /* Ends flows, sorts events, derives interface roles, tunnel timelines,
  * hosts and verdicts.  Call once, after the last file. */
 void an_finish(struct analysis *a);
-/* -j: merges what shard src found about its flows into dst (shard 0), then
- * src can be freed.  Both read the same captures.  Before an_finish(dst). */
+/* -j: merges what worker src found about its flows into the reader dst,
+ * then src can be freed (autofp.c calls it, in worker order).  Before
+ * an_finish(dst). */
 void an_merge_shard(struct analysis *dst, struct analysis *src);
 
 /* Before the report writers (after an_finish): seals the event store and

@@ -102,6 +102,12 @@ uint64_t cap_snapped(const struct cap_file *f);
  * 256 KiB limit is damage (cap_next returns -1). */
 uint64_t cap_over_snaplen(const struct cap_file *f);
 void cap_close(struct cap_file *f);
+/* Before the first cap_next: a pcap file read by the fast path from a
+ * seekable file is read ahead by a thread of its own (-j: the kernel's
+ * copy leaves the decoding thread).  Same records, same errors.  Returns
+ * 0, or -1 when f is not such a file or no thread can be had (then it is
+ * read as before). */
+int cap_set_readahead(struct cap_file *f);
 
 /*
  * -f: a BPF filter expression (pcap-filter(7)) applied to every record of

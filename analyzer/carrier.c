@@ -166,37 +166,157 @@ void carrier_flow_ended(struct analysis *a, struct flow *f)
 		     f->first_sec, f->last_sec);
 }
 
+/* ---------------------------------------------------------------------- */
+/* The endpoint index (carrier.h) */
+
+static uint64_t ep_hash(const struct ls_addr *a)
+{
+	uint64_t w0, w1;
+	memcpy(&w0, a->a, 8);
+	memcpy(&w1, a->a + 8, 8);
+	uint64_t h = (w0 ^ ((uint64_t)a->af << 56)) * 0x9e3779b97f4a7c15ULL;
+	h ^= (h >> 29) ^ w1 * 0xc2b2ae3d27d4eb4fULL;
+	h *= 0x165667b19e3779f9ULL;
+	return h ^ (h >> 32);
+}
+
+static int ep_cmp(const void *x, const void *y)
+{
+	const struct carrier_ep *a = x, *b = y;
+	int c = addr_cmp(&a->addr, &b->addr);
+	if (c)
+		return c;
+	return a->order < b->order ? -1 : a->order > b->order;
+}
+
+static uint8_t full_len(const struct ls_addr *a)
+{
+	return a->af == 6 ? 128 : 32;
+}
+
+void carrier_index_build(struct carrier_index *ix, const struct rules *r)
+{
+	memset(ix, 0, sizeof(*ix));
+	if (!r)
+		return;
+	size_t n = 0;
+	for (size_t i = 0; i < r->n_tunnels; i++)
+		n += r->tunnels[i].n_endpoints;
+	if (!n)
+		return;
+	ix->exact = xcalloc(n, sizeof(*ix->exact));
+	ix->pfx = xcalloc(n, sizeof(*ix->pfx));
+	uint32_t order = 0;
+	for (size_t i = 0; i < r->n_tunnels; i++)
+		for (size_t j = 0; j < r->tunnels[i].n_endpoints; j++) {
+			const struct rules_endpoint *ep = &r->tunnels[i].endpoints[j];
+			struct carrier_ep e = {ep->pfx.addr, order++, ep->port, ep->transport, ep->pfx.plen, (uint32_t)i};
+			if (e.plen >= full_len(&e.addr)) {
+				e.plen = full_len(&e.addr);
+				ix->exact[ix->nexact++] = e;
+			} else {
+				ix->pfx[ix->npfx++] = e;
+			}
+		}
+	qsort(ix->exact, ix->nexact, sizeof(*ix->exact), ep_cmp);
+	ix->nslots = 4;
+	while (ix->nslots < 2 * ix->nexact)
+		ix->nslots *= 2;
+	ix->slot = xcalloc(ix->nslots, sizeof(*ix->slot));
+	for (size_t k = 0; k < ix->nexact; k++) {
+		if (k && addr_cmp(&ix->exact[k].addr, &ix->exact[k - 1].addr) == 0)
+			continue; /* the first of an address's run is in the table */
+		size_t h = (size_t)ep_hash(&ix->exact[k].addr) & (ix->nslots - 1);
+		while (ix->slot[h])
+			h = (h + 1) & (ix->nslots - 1);
+		ix->slot[h] = (uint32_t)k + 1;
+	}
+}
+
+void carrier_index_free(struct carrier_index *ix)
+{
+	free(ix->exact);
+	free(ix->slot);
+	free(ix->pfx);
+	memset(ix, 0, sizeof(*ix));
+}
+
+/* addr_cmp() == 0 without the call: the probe is per packet */
+static inline bool addr_same(const struct ls_addr *x, const struct ls_addr *y)
+{
+	uint64_t a0, a1, b0, b1;
+	memcpy(&a0, x->a, 8);
+	memcpy(&a1, x->a + 8, 8);
+	memcpy(&b0, y->a, 8);
+	memcpy(&b1, y->a + 8, 8);
+	return x->af == y->af && a0 == b0 && a1 == b1;
+}
+
+static bool ep_fits(const struct carrier_ep *e, uint16_t port, uint8_t transport, bool any_port)
+{
+	return any_port || ((!e->port || e->port == port) && (!e->transport || e->transport == transport));
+}
+
+int carrier_index_match(const struct carrier_index *ix, const struct ls_addr *a, uint16_t port, uint8_t transport,
+			bool any_port)
+{
+	const struct carrier_ep *best = NULL;
+	if (ix->nexact) {
+		size_t h = (size_t)ep_hash(a) & (ix->nslots - 1);
+		for (uint32_t s; (s = ix->slot[h]) != 0; h = (h + 1) & (ix->nslots - 1)) {
+			const struct carrier_ep *e = &ix->exact[s - 1];
+			if (!addr_same(&e->addr, a))
+				continue;
+			for (; e < ix->exact + ix->nexact && addr_same(&e->addr, a); e++)
+				if (ep_fits(e, port, transport, any_port)) {
+					best = e;
+					break;
+				}
+			break;
+		}
+	}
+	for (size_t k = 0; k < ix->npfx; k++) {
+		const struct carrier_ep *e = &ix->pfx[k];
+		if (best && e->order > best->order)
+			break;
+		if (addr_in_prefix(a, &e->addr, e->plen) && ep_fits(e, port, transport, any_port)) {
+			best = e;
+			break;
+		}
+	}
+	return best ? (int)best->tunnel : -1;
+}
+
 /* The decoder asks before opening a tunnel: a declared endpoint's carrier
  * stays closed whatever its port looks like (WireGuard on udp/4789). */
 bool carrier_check_hook(void *user, const struct pkt *outer)
 {
 	const struct analysis *a = user;
-	return rules_endpoint_match(a->rules, &outer->dst, outer->dport, outer->proto) ||
-	       rules_endpoint_match(a->rules, &outer->src, outer->sport, outer->proto);
+	const struct carrier_index *ix = &((const struct an_priv *)a->priv)->cix;
+	return carrier_index_match(ix, &outer->dst, outer->dport, outer->proto, false) >= 0 ||
+	       carrier_index_match(ix, &outer->src, outer->sport, outer->proto, false) >= 0;
 }
 
 /* Carrier traffic: to or from a declared endpoint.  Never parsed as name
  * resolution, whatever its port (WireGuard on udp/53, OpenVPN on tcp/443). */
 int carrier_declared(struct analysis *a, const struct pkt *p, bool *outbound)
 {
-	if (!a->rules)
-		return -1;
-	const struct rules_tunnel *t = rules_endpoint_match(a->rules, &p->dst, p->dport, p->proto);
+	const struct carrier_index *ix = &((const struct an_priv *)a->priv)->cix;
 	*outbound = true;
-	if (!t) {
-		t = rules_endpoint_match(a->rules, &p->src, p->sport, p->proto);
+	int t = carrier_index_match(ix, &p->dst, p->dport, p->proto, false);
+	if (t < 0) {
+		t = carrier_index_match(ix, &p->src, p->sport, p->proto, false);
 		*outbound = false;
 	}
-	if (!t)
-		return -1;
-	return (int)(t - a->rules->tunnels);
+	return t;
 }
 
 void carrier_endpoint_cleartext(struct analysis *a, const struct pkt *p)
 {
 	/* the endpoint's address, but not its carrier port: cleartext
 	 * that the host routes past the tunnel along with the carrier */
-	if (rules_endpoint_addr_match(a->rules, &p->dst) || rules_endpoint_addr_match(a->rules, &p->src)) {
+	const struct carrier_index *ix = &((const struct an_priv *)a->priv)->cix;
+	if (carrier_index_match(ix, &p->dst, 0, 0, true) >= 0 || carrier_index_match(ix, &p->src, 0, 0, true) >= 0) {
 		if (!a->endpoint_cleartext_pkts++) {
 			a->endpoint_cleartext_file = p->file_idx;
 			a->endpoint_cleartext_frame = p->cp->frame;
@@ -242,5 +362,6 @@ void carrier_merge(struct analysis *dst, const struct analysis *src)
 
 void carrier_free(struct analysis *a)
 {
+	carrier_index_free(&((struct an_priv *)a->priv)->cix);
 	free(a->carriers);
 }

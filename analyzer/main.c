@@ -419,7 +419,6 @@ static int parse_common(int argc, char **argv, struct common_opts *o, void (*usa
 	}
 	size_t cap = 0;
 	int nstdin = 0;
-	bool once = false;
 	for (int i = optind; i < argc; i++) {
 		struct stat st;
 		if (strcmp(argv[i], "-") != 0 && stat(argv[i], &st) == 0 && S_ISDIR(st.st_mode)) {
@@ -430,7 +429,6 @@ static int parse_common(int argc, char **argv, struct common_opts *o, void (*usa
 			continue;
 		}
 		nstdin += strcmp(argv[i], "-") == 0;
-		once |= !in_rereadable(argv[i]);
 		add_file(o, &cap, argv[i]);
 	}
 	if (nstdin > 1) {
@@ -438,15 +436,9 @@ static int parse_common(int argc, char **argv, struct common_opts *o, void (*usa
 		free_files(o);
 		return -1;
 	}
-	/* A pipe is read exactly once: one reader, whatever -j says (every
-	 * -j reader reads every capture; the writers still use -j). */
+	/* Every capture, a pipe too, is read exactly once: with -j one reader
+	 * hands the flows to the workers (autofp.c). */
 	o->read_jobs = o->jobs;
-	if (once && o->jobs > 1) {
-		o->read_jobs = 1;
-		if (!o->quiet)
-			fprintf(stderr, "leakscope: note: standard input or a pipe is read once, by one reader "
-				"(-j %u does not apply to reading)\n", o->jobs);
-	}
 	/* A progress line when a person watches and the input is large. */
 	if (!o->quiet && isatty(2)) {
 		uint64_t total = 0;
@@ -469,56 +461,20 @@ static bool some_read_once(const struct common_opts *o)
 	return false;
 }
 
-struct job {
-	struct analysis *a;
-	int nfiles;
-	char **files;
-	int *rc;
-};
-
-static void *job_run(void *arg)
-{
-	struct job *j = arg;
-	for (int i = 0; i < j->nfiles; i++)
-		j->rc[i] = an_add_file(j->a, j->files[i]);
-	return NULL;
-}
-
-/* Reads every capture into a new analysis; with jobs > 1, each thread
- * reads every capture but follows only its share of the flows, and the
- * shares are merged before the verdicts (the reports are the same as with
+/* Reads every capture into a new analysis; with jobs > 1, one reader
+ * decodes each packet once and hands the flows to jobs worker threads
+ * (autofp.c), merged before the verdicts (the reports are the same as with
  * one job).  Returns NULL when a capture cannot be opened (message printed). */
 static struct analysis *read_all(const struct an_options *opt, const struct rules *rules, int nfiles, char **files,
 				 bool quiet_warnings, unsigned jobs)
 {
-	struct analysis *sh[MAX_JOBS];
-	struct job jb[MAX_JOBS];
-	pthread_t th[MAX_JOBS];
-	int *rc = xcalloc((size_t)nfiles * jobs, sizeof(*rc));
-	/* nDPI modules are created one after another: their init is not
-	 * thread-safe (../shared/notes/ndpi-4.2.md). */
-	for (unsigned k = 0; k < jobs; k++) {
-		struct an_options o = *opt;
-		o.shard = k;
-		o.nshards = jobs;
-		sh[k] = an_new(&o, rules);
-		jb[k] = (struct job){sh[k], nfiles, files, rc + (size_t)k * (size_t)nfiles};
-	}
-	bool started[MAX_JOBS] = {false};
-	for (unsigned k = 1; k < jobs; k++)
-		started[k] = pthread_create(&th[k], NULL, job_run, &jb[k]) == 0;
-	job_run(&jb[0]);
-	for (unsigned k = 1; k < jobs; k++) {
-		if (started[k])
-			pthread_join(th[k], NULL);
-		else
-			job_run(&jb[k]); /* no thread to be had: do it here */
-	}
-	struct analysis *a = sh[0];
-	for (unsigned k = 1; k < jobs; k++) {
-		an_merge_shard(a, sh[k]);
-		an_free(sh[k]);
-	}
+	int *rc = xcalloc((size_t)nfiles, sizeof(*rc));
+	struct an_options o = *opt;
+	o.shard = 0;
+	o.nshards = jobs;
+	struct analysis *a = an_new(&o, rules);
+	for (int i = 0; i < nfiles; i++)
+		rc[i] = an_add_file(a, files[i]);
 	int unreadable = 0;
 	for (int i = 0; i < nfiles; i++) {
 		if (rc[i] < 0) {

@@ -1,4 +1,4 @@
-/* pipeline.c - the order of the stages, per packet and per file; the run over files; -j shards.
+/* pipeline.c - the order of the stages, per packet and per file; the run over files; -j workers merged.
  *
  * Follow one packet by opening the files in this order:
  *
@@ -11,7 +11,7 @@
  *     carrier.c      else to an endpoint's address: cleartext beside the carrier
  *     timeline.c     to or from a tunnel's inside address: tunnel activity
  *     resolve-wire.c DHCP: announced names and routes, nothing more
- *     (-j: only this shard's flows go on)
+ *     (-j: autofp.c copies the packet to its flow's worker, which goes on)
  *     flow.c         its flow
  *     carrier.c      evidence that the flow is a carrier (carrier-evidence.c); ESP stops here
  *     resolve-wire.c UDP name resolution; nDPI; the TCP stream; DoT/DoH/DoQ
@@ -39,6 +39,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "autofp.h"
 #include "capture.h"
 #include "carrier.h"
 #include "dpi.h"
@@ -84,11 +85,15 @@ struct analysis *an_new(const struct an_options *o, const struct rules *rules)
 	wire_init(a);
 	iface_init(a);
 	a->dec = decode_new();
+	carrier_index_build(&pv->cix, rules);
 	if (rules)
 		decode_set_carrier_check(a->dec, carrier_check_hook, a);
 	a->flows = flow_new(a->opt.max_flows, pv->seed, flow_ended, a);
-	a->dpi = dpi_new();
-	if (!a->dpi) {
+	/* -j: the reader follows no flow itself, and a worker (shard > 0)
+	 * builds its module in its own thread (autofp.c) */
+	bool own_dpi = a->opt.nshards <= 1 && a->opt.shard == 0;
+	a->dpi = own_dpi ? dpi_new() : NULL;
+	if (!a->dpi && own_dpi) {
 		fprintf(stderr, "leakscope: cannot initialise nDPI\n");
 		exit(2);
 	}
@@ -97,6 +102,8 @@ struct analysis *an_new(const struct an_options *o, const struct rules *rules)
 		ev_set_storage(a->ev, a->opt.ev_block, a->opt.ev_window, a->opt.ev_cache);
 	(void)resolver_addr_known(&(struct ls_addr){0}); /* builds its table now, before any thread */
 	timeline_init(a);
+	if (a->opt.nshards > 1)
+		pv->fp = autofp_start(a, a->opt.nshards);
 	return a;
 }
 
@@ -112,6 +119,9 @@ void an_free(struct analysis *a)
 {
 	if (!a)
 		return;
+	struct an_priv *pv = a->priv;
+	autofp_stop(pv->fp, a); /* an analysis given up on: its workers end too */
+	pv->fp = NULL;
 	flow_free(a->flows); /* ends its flows: the stages below still there */
 	dpi_free(a->dpi);
 	decode_free(a->dec);
@@ -132,18 +142,25 @@ void an_free(struct analysis *a)
 	free(a);
 }
 
-/* The shard of a packet's flow: both directions, and the same packet seen
- * on two interfaces (VLAN tags differ), land in the same shard, so
- * query/response matching and duplicate suppression stay within one
- * thread. */
-static uint32_t shard_of(const struct pkt *p, uint32_t n)
+/* One address into a running hash (the shard only spreads flows: any
+ * fixed mix of the fields will do, and none reaches a report). */
+static uint64_t mix_addr(uint64_t h, const struct ls_addr *x)
 {
-	struct {
-		struct ls_addr a, b;
-		uint16_t pa, pb;
-		uint8_t proto;
-	} k;
-	memset(&k, 0, sizeof(k));
+	uint64_t w0, w1;
+	memcpy(&w0, x->a, 8);
+	memcpy(&w1, x->a + 8, 8);
+	h = (h ^ w0 ^ x->af) * 0x9e3779b97f4a7c15ULL;
+	h = (h ^ (h >> 29) ^ w1) * 0xbf58476d1ce4e5b9ULL;
+	return h ^ (h >> 32);
+}
+
+/* The hash of a packet's flow, by which -j shards and the duplicate table
+ * (resolve-wire.c) picks its set: both directions, and the same packet
+ * seen on two interfaces (VLAN tags differ), hash alike, so query/response
+ * matching and duplicate suppression stay within one worker. */
+uint64_t pipeline_flow_hash(const struct pkt *p)
+{
+	uint64_t h = 0x5eed;
 	/* Multicast name resolution (mDNS, LLMNR, NetBIOS-NS) is answered by
 	 * unicast from whoever knows: the query and its answer are different
 	 * 5-tuples, matched by the client's side (event.c), so they shard by
@@ -154,18 +171,25 @@ static uint32_t shard_of(const struct pkt *p, uint32_t n)
 		/* the client's side exactly as event.c keys the message: the
 		 * sender of a query (QR clear), the receiver of a response */
 		bool client_is_src = p->payload_len < 3 || !(p->payload[2] & 0x80);
-		k.a = client_is_src ? p->src : p->dst;
-		k.pa = client_is_src ? p->sport : p->dport;
-		k.proto = p->proto;
-		return (uint32_t)(hash_bytes(&k, sizeof(k), 0x5eed) % n);
+		h = mix_addr(h, client_is_src ? &p->src : &p->dst);
+		h = (h ^ ((uint64_t)(client_is_src ? p->sport : p->dport) << 8 | p->proto)) * 0x94d049bb133111ebULL;
+		return h ^ (h >> 31);
 	}
-	bool sw = addr_cmp(&p->src, &p->dst) > 0 || (addr_cmp(&p->src, &p->dst) == 0 && p->sport > p->dport);
-	k.a = sw ? p->dst : p->src;
-	k.b = sw ? p->src : p->dst;
-	k.pa = sw ? p->dport : p->sport;
-	k.pb = sw ? p->sport : p->dport;
-	k.proto = p->proto;
-	return (uint32_t)(hash_bytes(&k, sizeof(k), 0x5eed) % n);
+	/* both directions alike: the smaller end first */
+	int c = addr_cmp(&p->src, &p->dst);
+	bool sw = c > 0 || (c == 0 && p->sport > p->dport);
+	h = mix_addr(h, sw ? &p->dst : &p->src);
+	h = mix_addr(h, sw ? &p->src : &p->dst);
+	uint64_t ports = sw ? ((uint64_t)p->dport << 16 | p->sport) : ((uint64_t)p->sport << 16 | p->dport);
+	h = (h ^ ports << 8 ^ p->proto) * 0x94d049bb133111ebULL;
+	return h ^ (h >> 31);
+}
+
+/* The worker of a packet's flow: by the duplicate table's set, so that the
+ * flows sharing a set share a worker. */
+uint32_t pipeline_shard_of(const struct pkt *p, uint32_t n)
+{
+	return (uint32_t)((pipeline_flow_hash(p) % DUP_SLOTS) % n);
 }
 
 /* One decoded packet through the stages.  Returns true when p was a
@@ -190,21 +214,29 @@ static bool process_packet(struct analysis *a, struct pkt *p)
 		return false;
 	if (wire_dhcp(a, p))
 		return false;
-	/* With -j, each thread follows only its share of the flows; what came
-	 * before this point (interfaces, tunnel timeline) every thread sees. */
-	if (a->opt.nshards > 1 && shard_of(p, a->opt.nshards) != a->opt.shard)
-		return false;
+	/* With -j, the flow's worker takes it from here (autofp.c); what came
+	 * before this point (interfaces, tunnel timeline) the reader keeps. */
+	struct an_priv *pv = a->priv;
+	if (pv->fp)
+		autofp_dispatch(pv->fp, p, iref);
+	else
+		pipeline_flow_packet(a, p, iref);
+	return false;
+}
+
+/* The flow stages of a packet: in the reader, or in a -j worker. */
+void pipeline_flow_packet(struct analysis *a, struct pkt *p, uint32_t iref)
+{
 	int dir;
 	struct flow *f = flow_lookup(a->flows, p, &dir);
 	carrier_sniff(f, p, dir);
 	if (p->proto == 50)
-		return false; /* ESP: carrier evidence only */
+		return; /* ESP: carrier evidence only */
 	/* name resolution first: a DNS flow that parses needs no nDPI */
 	wire_udp(a, p, f, iref);
 	wire_dpi(a, p, f);
 	wire_tcp(a, p, f, dir, iref);
 	wire_encrypted(a, p, f, dir, iref);
-	return false;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -247,6 +279,9 @@ int an_add_file(struct analysis *a, const char *path)
 	if (a->opt.partials)
 		cap_trust_partial(cf);
 	fi->format = cap_format(cf);
+	/* -j: reading gets a thread of its own too (capture.c read-ahead) */
+	if (a->opt.nshards > 1)
+		(void)cap_set_readahead(cf);
 	struct partial *pw = NULL;
 	if (a->opt.partial_path) {
 		pw = partial_open(a->opt.partial_path, cap_origin_path(cf) ? cap_origin_path(cf) : path, fi->format, err,
@@ -319,17 +354,24 @@ int an_add_file(struct analysis *a, const char *path)
 }
 
 /* ---------------------------------------------------------------------- */
-/* Shards */
+/* -j workers (autofp.c) */
+
+void an_end_flows(struct analysis *w)
+{
+	if (!w->flows)
+		return;
+	w->flows_peak = flow_peak(w->flows);
+	w->flows_evicted = flow_evicted(w->flows);
+	flow_free(w->flows); /* ends its flows */
+	w->flows = NULL;
+}
 
 void an_merge_shard(struct analysis *dst, struct analysis *src)
 {
 	/* Per-flow results: events, flow-level carriers, names from mDNS and
 	 * NetBIOS, counters.  Everything per packet (files, interfaces, the
-	 * tunnel timeline, DHCP) every shard computed alike: dst keeps its own. */
-	src->flows_peak = flow_peak(src->flows);
-	src->flows_evicted = flow_evicted(src->flows);
-	flow_free(src->flows); /* ends its flows: late TCP messages, carriers */
-	src->flows = NULL;
+	 * tunnel timeline, DHCP) only the reader dst computed: it keeps it. */
+	an_end_flows(src); /* late TCP messages, carriers (a worker has done it already) */
 	ev_move(dst->ev, src->ev);
 	carrier_merge(dst, src);
 	wire_merge(dst, src);
@@ -346,9 +388,14 @@ void an_finish(struct analysis *a)
 	if (a->finished)
 		return;
 	a->finished = true;
+	struct an_priv *pv = a->priv;
+	autofp_stop(pv->fp, a); /* -j: the workers' flows end and are merged */
+	pv->fp = NULL;
 	if (a->flows) {
-		a->flows_peak = flow_peak(a->flows);
-		a->flows_evicted = flow_evicted(a->flows);
+		uint64_t peak = flow_peak(a->flows);
+		if (peak > a->flows_peak)
+			a->flows_peak = peak;
+		a->flows_evicted += flow_evicted(a->flows);
 	}
 	flow_free(a->flows);
 	a->flows = NULL;

@@ -62,16 +62,27 @@ static bool seen_on_other_iface(struct analysis *a, const struct pkt *p, uint32_
 	k.len = p->payload_len;
 	uint64_t sig = hash_bytes(&k, sizeof(k), pv->seed);
 	sig = hash_bytes(p->payload, p->payload_len < 512 ? p->payload_len : 512, sig);
-	struct dup_slot *d = &pv->ws.dup[sig % DUP_SLOTS];
+	struct dup_slot *d = &pv->ws.dup[pipeline_flow_hash(p) % DUP_SLOTS];
 	int64_t now = us_of(p->cp->ts_sec, p->cp->ts_nsec);
-	int64_t dt = now - d->ts_us;
-	if (d->sig == sig && d->iface != iref && dt <= DUP_WINDOW_US && dt >= -DUP_WINDOW_US) {
-		a->dup_pkts++;
-		return true;
+	unsigned w = DUP_WAYS;
+	for (unsigned i = 0; i < DUP_WAYS; i++)
+		if (d->way[i].sig == sig) {
+			w = i;
+			break;
+		}
+	if (w < DUP_WAYS) {
+		int64_t dt = now - d->way[w].ts_us;
+		if (d->way[w].iface != iref && dt <= DUP_WINDOW_US && dt >= -DUP_WINDOW_US) {
+			a->dup_pkts++;
+			return true;
+		}
+	} else {
+		w = d->next;
+		d->next = (uint8_t)((d->next + 1) % DUP_WAYS);
 	}
-	d->sig = sig;
-	d->ts_us = now;
-	d->iface = iref;
+	d->way[w].sig = sig;
+	d->way[w].ts_us = now;
+	d->way[w].iface = iref;
 	return false;
 }
 

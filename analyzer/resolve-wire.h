@@ -14,7 +14,7 @@
  *    ClientHellos come back through the stream hooks;
  *  - wire_encrypted(): DoT, DoH, DoQ decided once per flow from the
  *    ClientHello (ours or nDPI's), its SNI, ALPN and resolver lists.
- * With -j every shard runs these for its own flows; DHCP only in shard 0.
+ * With -j every worker runs these for its own flows; DHCP only the reader.
  */
 #ifndef LS_RESOLVE_WIRE_H
 #define LS_RESOLVE_WIRE_H
@@ -27,8 +27,13 @@
 #include "stream.h"
 
 /* The same packet captured twice, on two interfaces of one `tcpdump -i any`
- * (a VLAN and its parent, a bridge and its port) is one question, not two. */
-#define DUP_SLOTS 4096
+ * (a VLAN and its parent, a bridge and its port) is one question, not two.
+ * The table is set-associative, its set chosen by the packet's flow
+ * (pipeline_flow_hash, the hash -j shards by): the packets that share a set
+ * are those of the flows that share it, whatever the number of -j workers,
+ * so the same duplicates are found with -j 1 and -j N. */
+#define DUP_SLOTS 1024 /* sets, a power of two */
+#define DUP_WAYS 4
 #define DUP_WINDOW_US 200000
 
 struct dns_msg;
@@ -38,9 +43,12 @@ struct wire_state {
 	struct stream_ctx sc;    /* TCP streams */
 	struct flow *cur_flow;   /* the flow whose stream is being fed */
 	struct dup_slot {
-		uint64_t sig;
-		int64_t ts_us;
-		uint32_t iface;
+		struct {
+			uint64_t sig;
+			int64_t ts_us;
+			uint32_t iface;
+		} way[DUP_WAYS];
+		uint8_t next; /* the way replaced next: round robin */
 	} dup[DUP_SLOTS];
 };
 

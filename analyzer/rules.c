@@ -1212,7 +1212,7 @@ void rules_free(struct rules *r)
 /* The lookups' tables; order = tunnel index << 16 | element index, the
  * document order the linear walks went in (elements per tunnel are capped
  * at LS_RULES_MAX_PER_TUNNEL, allow entries at LS_RULES_MAX_ALLOW). */
-static void build_index(struct rules *r)
+void rules_build_index(struct rules *r)
 {
 	r->ix_endpoints = ri_new();
 	r->ix_inside = ri_new();
@@ -1298,7 +1298,7 @@ out:
 		rules_free(r);
 		return -1;
 	}
-	build_index(r);
+	rules_build_index(r);
 	*out = r;
 	return 0;
 }

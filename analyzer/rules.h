@@ -156,6 +156,10 @@ const char *rules_kind_str(enum tunnel_kind k);
  * multicast or broadcast address, a name-resolution port.  Writes at
  * most max messages ("line N: tunnel "x": endpoint ... why"); returns
  * how many. */
+/* The lookup tables of a struct rules built by hand (the loader builds
+ * them itself); freed by rules_free, or by ri_free on each. */
+void rules_build_index(struct rules *r);
+
 #define RULES_WARNING_MAX 320
 size_t rules_endpoint_warnings(const struct rules *r, char (*out)[RULES_WARNING_MAX], size_t max);
 /* libxml2's version, as the library running reports it ("21004" -> "2.10.4"); a static buffer. */

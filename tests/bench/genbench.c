@@ -4,7 +4,10 @@
  * and the WireGuard paper (wireguard.com/papers/wireguard.pdf, 5.4 and 6). */
 
 /*
- * usage: genbench OUT.pcap SIZE_MB [SEED]
+ * usage: genbench [-c] OUT.pcap SIZE_MB [SEED]
+ *
+ * -c: the carrier-dominated mix (about 94% WireGuard carrier packets)
+ * instead of the office mix.
  *
  * Writes a classic pcap (Ethernet, microsecond timestamps) of at least
  * SIZE_MB MiB as seen on the LAN side of an office gateway: 200 clients in
@@ -1502,20 +1505,27 @@ static void conv_arp(uint64_t t)
 
 /* ---------------------------------------------------------------------- */
 
-/* Conversation mix, in starts per 1000 (README.md shows what it gives). */
-static const struct {
+/* Conversation mixes, in starts per 1000 (README.md shows what they give).
+ * The office mix is the default; the carrier mix (-c) is an audit capture
+ * that is mostly the tunnel itself: about 94% of the packets WireGuard
+ * carrier, 3% DNS, the rest TLS, QUIC and mDNS. */
+struct mixent {
 	void (*fn)(uint64_t);
 	uint32_t per_mille;
-} mix[] = {
-	{conv_wg, 180},   {conv_dns, 600},  {conv_dns_tcp, 10}, {conv_tls, 40},
-	{conv_quic, 20},  {conv_mdns, 100}, {conv_llmnr, 40},   {conv_arp, 10},
 };
-#define NMIX (sizeof mix / sizeof mix[0])
+static const struct mixent mix_office[] = {
+	{conv_wg, 180},   {conv_dns, 600},  {conv_dns_tcp, 10}, {conv_tls, 40},
+	{conv_quic, 20},  {conv_mdns, 100}, {conv_llmnr, 40},   {conv_arp, 10}, {NULL, 0},
+};
+static const struct mixent mix_carrier[] = {
+	{conv_wg, 565}, {conv_dns, 270}, {conv_tls, 12}, {conv_quic, 11}, {conv_mdns, 142}, {NULL, 0},
+};
+static const struct mixent *mix = mix_office;
 
 static void spawn(uint64_t t)
 {
 	uint32_t r = below(1000);
-	for (size_t i = 0; i < NMIX; i++) {
+	for (size_t i = 0; mix[i].fn; i++) {
 		if (r < mix[i].per_mille) {
 			mix[i].fn(t);
 			return;
@@ -1541,9 +1551,14 @@ static int parse_u64(const char *s, uint64_t max, uint64_t *v)
 int main(int argc, char **argv)
 {
 	uint64_t size_mb, seed = DEFAULT_SEED;
+	if (argc > 1 && strcmp(argv[1], "-c") == 0) {
+		mix = mix_carrier;
+		argc--;
+		argv++;
+	}
 	if (argc < 3 || argc > 4 || parse_u64(argv[2], MAX_SIZE_MB, &size_mb) < 0 || size_mb == 0 ||
 	    (argc == 4 && parse_u64(argv[3], UINT64_MAX, &seed) < 0)) {
-		fprintf(stderr, "usage: genbench OUT.pcap SIZE_MB [SEED]   (SIZE_MB 1..%d, MiB)\n",
+		fprintf(stderr, "usage: genbench [-c] OUT.pcap SIZE_MB [SEED]   (SIZE_MB 1..%d, MiB)\n",
 			MAX_SIZE_MB);
 		return 2;
 	}

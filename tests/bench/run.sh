@@ -1,10 +1,12 @@
 #!/bin/bash
-# run.sh - make bench: leakscope's speed and memory against a bare libpcap loop, ndpiReader and tshark.
+# run.sh - make bench: leakscope's speed and memory against a bare libpcap loop, ndpiReader, tshark and Suricata.
 #
-# Generates (or reuses) the benchmark captures under build/bench/, reads
+# Generates (or reuses) the benchmark captures under build/bench/ (two
+# mixes: the office mix and a carrier-dominated one, genbench -c), reads
 # each one once so it sits in the page cache, times every tool on the same
-# file, prints a table and the targets of issue 7 as PASS/FAIL lines.
-# tests/bench/README.md explains the numbers.
+# file (wall and CPU), prints a table with each figure as a ratio to the
+# bare 1 MiB-buffer loop of the same run, and the targets of issues 7 and
+# 13 as PASS/FAIL lines.  tests/bench/README.md explains the numbers.
 #
 # Exit status: 0 when every tool ran to the end (missed targets included:
 # the bench reports, it does not gate); 1 when a tool crashed or failed, or
@@ -15,6 +17,7 @@
 #   BENCH_RUNS    runs per fast tool, the median counts  (default 3)
 #   BENCH_BUILD   where genbench/bareloop are and captures go (default build)
 #   LEAKSCOPE     the binary to time                     (default ./leakscope)
+#   BENCH_MIXES   which mixes: "office carrier" (default), or one of them
 
 set -u
 LC_ALL=C
@@ -28,6 +31,7 @@ BARELOOP=$DIR/bareloop
 LEAKSCOPE=${LEAKSCOPE:-$TOP/leakscope}
 TUNNEL=$TOP/tests/bench/bench-tunnel.xml
 SIZES=${BENCH_SIZES:-200 1024}
+MIXES=${BENCH_MIXES:-office carrier}
 RUNS=${BENCH_RUNS:-3}
 RESULTS=$DIR/results.txt
 
@@ -55,6 +59,15 @@ missing=""
 [ -x /usr/bin/time ] || missing="$missing time"
 have ndpiReader || missing="$missing libndpi-bin"
 have tshark || missing="$missing tshark"
+# Suricata where the archive has it (Debian's main has it for some
+# releases and mirrors, not for others): skipped with a note otherwise
+if ! have suricata; then
+	if apt-cache policy suricata 2>/dev/null | grep -q 'Candidate: [0-9]'; then
+		missing="$missing suricata"
+	else
+		note "suricata is not in this machine's package archive: its rows say skipped"
+	fi
+fi
 if [ -n "$missing" ]; then
 	if [ "$(id -u)" = 0 ]; then
 		note "installing$missing"
@@ -80,30 +93,42 @@ trap 'rm -rf "$TMP"' EXIT
 src_hash=$(sha256sum "$TOP/tests/bench/genbench.c" | cut -d' ' -f1)
 
 declare -A FILE PKTS BYTES
-for s in $SIZES; do
-	f=$DIR/bench-$s.pcap
-	stamp=$f.stamp
-	FILE[$s]=$f
-	reuse=0
-	if [ -f "$f" ] && [ -f "$stamp" ]; then
-		read -r st_src st_size st_bytes st_hash <"$stamp"
-		if [ "$st_src" = "$src_hash" ] && [ "$st_size" = "$s" ] &&
-			[ "$(stat -c %s "$f")" = "$st_bytes" ]; then
-			note "checking $f against its stamp"
-			[ "$(sha256sum "$f" | cut -d' ' -f1)" = "$st_hash" ] && reuse=1
+# Every capture is keyed "mix-size": office-200, carrier-1024, ...
+KEYS=""
+for mix in $MIXES; do
+	case $mix in
+	office) gflag="" prefix=bench ;;
+	carrier) gflag="-c" prefix=carrier ;;
+	*) note "BENCH_MIXES: unknown mix '$mix' (office, carrier)"; exit 1 ;;
+	esac
+	for s in $SIZES; do
+		k=$mix-$s
+		KEYS="$KEYS $k"
+		f=$DIR/$prefix-$s.pcap
+		stamp=$f.stamp
+		FILE[$k]=$f
+		reuse=0
+		if [ -f "$f" ] && [ -f "$stamp" ]; then
+			read -r st_src st_size st_bytes st_hash st_mix <"$stamp"
+			if [ "$st_src" = "$src_hash" ] && [ "$st_size" = "$s" ] && [ "${st_mix:-office}" = "$mix" ] &&
+				[ "$(stat -c %s "$f")" = "$st_bytes" ]; then
+				note "checking $f against its stamp"
+				[ "$(sha256sum "$f" | cut -d' ' -f1)" = "$st_hash" ] && reuse=1
+			fi
 		fi
-	fi
-	if [ $reuse = 0 ]; then
-		note "generating $f ($s MiB)"
-		rm -f "$stamp"
-		if ! "$GENBENCH" "$f" "$s"; then
-			note "genbench failed"
-			exit 1
+		if [ $reuse = 0 ]; then
+			note "generating $f ($mix mix, $s MiB)"
+			rm -f "$stamp"
+			# shellcheck disable=SC2086 # an optional flag
+			if ! "$GENBENCH" $gflag "$f" "$s"; then
+				note "genbench failed"
+				exit 1
+			fi
+			echo "$src_hash $s $(stat -c %s "$f") $(sha256sum "$f" | cut -d' ' -f1) $mix" >"$stamp"
 		fi
-		echo "$src_hash $s $(stat -c %s "$f") $(sha256sum "$f" | cut -d' ' -f1)" >"$stamp"
-	fi
-	BYTES[$s]=$(stat -c %s "$f")
-	cat "$f" >/dev/null # page cache: every tool reads from memory
+		BYTES[$k]=$(stat -c %s "$f")
+		cat "$f" >/dev/null # page cache: every tool reads from memory
+	done
 done
 
 # ---------------------------------------------------------------------------
@@ -112,18 +137,20 @@ done
 # its %M.  Over several runs the median wall time counts, and the largest
 # RSS seen.
 
-declare -A WALL RSS STATUS
+declare -A WALL CPU RSS STATUS
 
 # measure KEY RUNS OK_CODES CMD...: OK_CODES is a space-separated list of
 # exit statuses that mean "ran to the end" (leakscope: 1 = leaks found).
+# The output folder $TMP/out is removed before each run, unless KEEP_OUT=1
+# (the "existing folder" rows: it holds the previous run's reports).
 measure() {
 	local key=$1 runs=$2 ok=$3
 	shift 3
-	local i rc t0 t1 rss walls="" maxrss=0
+	local i rc t0 t1 rss cpu walls="" cpus="" maxrss=0
 	for ((i = 0; i < runs; i++)); do
-		rm -rf "$TMP/out"
+		[ "${KEEP_OUT:-0}" = 1 ] || rm -rf "$TMP/out"
 		t0=$(date +%s%N)
-		/usr/bin/time -f '%e %M' -o "$TMP/time" "$@" >"$TMP/stdout" 2>"$TMP/stderr"
+		/usr/bin/time -f '%e %M %U %S' -o "$TMP/time" "$@" >"$TMP/stdout" 2>"$TMP/stderr"
 		rc=$?
 		t1=$(date +%s%N)
 		if [ $rc -ge 128 ] || grep -q 'terminated by signal' "$TMP/time" ||
@@ -135,44 +162,82 @@ measure() {
 			return 1
 		fi
 		rss=$(tail -1 "$TMP/time" | cut -d' ' -f2)
+		cpu=$(tail -1 "$TMP/time" | awk '{printf "%d", ($3 + $4) * 1000}')
 		[ "$rss" -gt "$maxrss" ] && maxrss=$rss
 		walls="$walls $((t1 - t0))"
+		cpus="$cpus $cpu"
 	done
 	# shellcheck disable=SC2086 # a list, split on purpose
 	WALL[$key]=$(printf '%s\n' $walls | sort -n | awk '{a[NR]=$1} END {printf "%.3f", a[int((NR+1)/2)]/1e9}')
+	# shellcheck disable=SC2086 # a list, split on purpose
+	CPU[$key]=$(printf '%s\n' $cpus | sort -n | awk '{a[NR]=$1} END {printf "%.3f", a[int((NR+1)/2)]/1e3}')
 	RSS[$key]=$(awk -v k="$maxrss" 'BEGIN {printf "%.1f", k/1024}')
 	STATUS[$key]=ok
 	return 0
 }
 
-TOOLS="bare bare-default leakscope leakscope-j2 leakscope-tsv ndpiReader tshark"
+TOOLS="bare bare-default leakscope leakscope-exist leakscope-j2 leakscope-tsv ndpiReader suricata tshark"
 declare -A LABEL=([bare]="bare loop, 1 MiB buffer" [bare-default]="bare loop, default buffer"
-	[leakscope]="leakscope analyze" [leakscope-j2]="leakscope analyze -j 2"
-	[leakscope-tsv]="leakscope events (TSV)" [ndpiReader]="ndpiReader -q" [tshark]="tshark dns names")
+	[leakscope]="leakscope analyze" [leakscope-exist]="analyze, existing folder"
+	[leakscope-j2]="leakscope analyze -j 2"
+	[leakscope-tsv]="leakscope events (TSV)" [ndpiReader]="ndpiReader -q" [suricata]="suricata (DNS, single)"
+	[tshark]="tshark dns names")
+
+# Suricata with no rules and a DNS-only eve log: what it costs to get the
+# DNS transactions out, as leakscope does.
+SURI_YAML=$TMP/suricata.yaml
+cat >"$SURI_YAML" <<'YAML'
+%YAML 1.1
+---
+default-log-dir: /tmp
+outputs:
+  - eve-log:
+      enabled: yes
+      filetype: regular
+      filename: eve.json
+      types:
+        - dns
+app-layer:
+  protocols:
+    dns:
+      tcp:
+        enabled: yes
+      udp:
+        enabled: yes
+YAML
 
 # Other work on the machine skews the numbers; the report shows the load.
 LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
-for s in $SIZES; do
-	f=${FILE[$s]}
+for k in $KEYS; do
+	f=${FILE[$k]}
+	s=${k##*-}
 	note "timing on $(basename "$f")"
-	if measure "bare|$s" "$RUNS" 0 "$BARELOOP" "$f"; then
-		PKTS[$s]=$(awk '{print $2}' "$TMP/stdout")
+	if measure "bare|$k" "$RUNS" 0 "$BARELOOP" "$f"; then
+		PKTS[$k]=$(awk '{print $2}' "$TMP/stdout")
 	fi
-	measure "bare-default|$s" "$RUNS" 0 "$BARELOOP" --default "$f"
-	measure "leakscope|$s" "$RUNS" "0 1" "$LEAKSCOPE" analyze --quiet --tunnel "$TUNNEL" -o "$TMP/out" "$f"
-	# for reading the table, not checked: two threads, and the analysis
-	# with its events as TSV instead of the XML and HTML reports
-	measure "leakscope-j2|$s" "$RUNS" "0 1" "$LEAKSCOPE" analyze --quiet -j 2 --tunnel "$TUNNEL" -o "$TMP/out" "$f"
-	measure "leakscope-tsv|$s" "$RUNS" "0 1" "$LEAKSCOPE" events --tunnel "$TUNNEL" "$f"
+	measure "bare-default|$k" "$RUNS" 0 "$BARELOOP" --default "$f"
+	measure "leakscope|$k" "$RUNS" "0 1" "$LEAKSCOPE" analyze --quiet --tunnel "$TUNNEL" -o "$TMP/out" "$f"
+	# the same into the folder the previous run wrote (its reports are replaced)
+	KEEP_OUT=1 measure "leakscope-exist|$k" "$RUNS" "0 1" "$LEAKSCOPE" analyze --quiet --tunnel "$TUNNEL" \
+		-o "$TMP/out" "$f"
+	measure "leakscope-j2|$k" "$RUNS" "0 1" "$LEAKSCOPE" analyze --quiet -j 2 --tunnel "$TUNNEL" -o "$TMP/out" "$f"
+	measure "leakscope-tsv|$k" "$RUNS" "0 1" "$LEAKSCOPE" events --tunnel "$TUNNEL" "$f"
 	if have ndpiReader; then
-		measure "ndpiReader|$s" "$RUNS" 0 ndpiReader -i "$f" -q
+		measure "ndpiReader|$k" "$RUNS" 0 ndpiReader -i "$f" -q
 	else
-		STATUS["ndpiReader|$s"]=SKIP
+		STATUS["ndpiReader|$k"]=SKIP
+	fi
+	if have suricata; then
+		mkdir -p "$TMP/suri"
+		measure "suricata|$k" "$RUNS" 0 suricata -c "$SURI_YAML" -k none --runmode single -r "$f" \
+			-l "$TMP/suri" -S /dev/null
+	else
+		STATUS["suricata|$k"]=SKIP
 	fi
 	if [ "$s" = "$SMALL" ] && have tshark; then
-		measure "tshark|$s" 1 0 tshark -n -r "$f" -Y dns -T fields -e dns.qry.name
+		measure "tshark|$k" 1 0 tshark -n -r "$f" -Y dns -T fields -e dns.qry.name
 	else
-		STATUS["tshark|$s"]=SKIP
+		STATUS["tshark|$k"]=SKIP
 	fi
 done
 
@@ -187,30 +252,34 @@ LOAD1=$(cut -d' ' -f1-3 /proc/loadavg)
 	echo "load average before/after timing: $LOAD0 / $LOAD1"
 	echo "leakscope: $LEAKSCOPE (tree $(git -C "$TOP" describe --always --dirty 2>/dev/null || echo '?'))," \
 		"nDPI $(dpkg-query -W -f '${Version}' libndpi-bin 2>/dev/null || echo '?')," \
-		"$(tshark --version 2>/dev/null | head -1 || echo 'no tshark')," \
+		"$(if have tshark; then tshark --version | head -1; else echo 'no tshark'; fi)," \
+		"$(if have suricata; then suricata -V | head -1; else echo 'no suricata'; fi)," \
 		"libpcap $(dpkg-query -W -f '${Version}' libpcap0.8 2>/dev/null || echo '?')"
-	echo "runs: median of $RUNS (tshark: 1); MB = MiB; x bare = wall / bare loop with 1 MiB buffer"
-	for s in $SIZES; do
-		echo "bench-$s.pcap: ${BYTES[$s]} bytes, ${PKTS[$s]:-?} packets"
+	echo "runs: median of $RUNS (tshark: 1); MB = MiB; x bare = wall (CPU) / the bare loop's with a 1 MiB buffer, same file, same run"
+	for k in $KEYS; do
+		echo "${k}: $(basename "${FILE[$k]}"), ${BYTES[$k]} bytes, ${PKTS[$k]:-?} packets"
 	done
+	have suricata || echo "suricata: not installed (not in this machine's package archive): skipped"
 	echo
-	printf '%-27s %-6s %9s %9s %11s %9s %9s\n' tool file "wall s" "MB/s" "packets/s" "RSS MB" "x bare"
-	for s in $SIZES; do
+	printf '%-27s %-13s %8s %8s %8s %7s %8s %8s\n' tool file "wall s" "CPU s" "MB/s" "RSS MB" "x bare" "CPU x"
+	for k in $KEYS; do
+		s=${k##*-}
 		for t in $TOOLS; do
-			k="$t|$s"
-			case ${STATUS[$k]:-SKIP} in
+			kk="$t|$k"
+			case ${STATUS[$kk]:-SKIP} in
 			SKIP)
 				[ "$t" = tshark ] && [ "$s" != "$SMALL" ] && continue
-				printf '%-27s %-6s %9s\n' "${LABEL[$t]}" "${s}M" "skipped" ;;
+				printf '%-27s %-13s %8s\n' "${LABEL[$t]}" "$k" "skipped" ;;
 			CRASH)
-				printf '%-27s %-6s %9s\n' "${LABEL[$t]}" "${s}M" "FAILED" ;;
+				printf '%-27s %-13s %8s\n' "${LABEL[$t]}" "$k" "FAILED" ;;
 			*)
-				awk -v n="${LABEL[$t]}" -v f="${s}M" -v w="${WALL[$k]}" -v b="${BYTES[$s]}" \
-					-v p="${PKTS[$s]:-0}" -v r="${RSS[$k]}" -v base="${WALL["bare|$s"]:-0}" \
+				awk -v n="${LABEL[$t]}" -v f="$k" -v w="${WALL[$kk]}" -v c="${CPU[$kk]}" -v b="${BYTES[$k]}" \
+					-v r="${RSS[$kk]}" -v base="${WALL["bare|$k"]:-0}" -v cbase="${CPU["bare|$k"]:-0}" \
 					'BEGIN {
 						x = base > 0 ? sprintf("%.2f", w / base) : "?"
-						printf "%-27s %-6s %9.3f %9.1f %11.0f %9s %9s\n", n, f, w, b / 1048576 / w,
-							p / w, r, x
+						y = cbase > 0 ? sprintf("%.2f", c / cbase) : "?"
+						printf "%-27s %-13s %8.3f %8.3f %8.1f %7s %8s %8s\n", n, f, w, c, b / 1048576 / w,
+							r, x, y
 					}' ;;
 			esac
 		done
@@ -229,30 +298,46 @@ LOAD1=$(cut -d' ' -f1-3 /proc/loadavg)
 		fi
 	}
 	w() { local v=${WALL["$1|$2"]:-}; [ -n "$v" ] && [ "${STATUS["$1|$2"]}" = ok ] && echo "$v" || echo "?"; }
+	c() { local v=${CPU["$1|$2"]:-}; [ -n "$v" ] && [ "${STATUS["$1|$2"]}" = ok ] && echo "$v" || echo "?"; }
 	m() { local v=${RSS["$1|$2"]:-}; [ -n "$v" ] && [ "${STATUS["$1|$2"]}" = ok ] && echo "$v" || echo "?"; }
 	ratio() {
-		if [[ "$1$2" == *"?"* ]]; then echo "?"; else awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; fi
+		if [[ "$1$2" == *"?"* ]]; then echo "?"; else awk -v a="$1" -v b="$2" 'BEGIN {if (b > 0) printf "%.2f", a / b; else printf "?"}'; fi
 	}
-	for s in $SIZES; do
-		l=$(w leakscope "$s") b=$(w bare "$s") n=$(w ndpiReader "$s")
-		check "leakscope within 2x of the bare loop, ${s}M" "$l <= 2 * $b" \
-			"$l s vs $b s = $(ratio "$l" "$b")x"
-		check "leakscope >= 4x faster than ndpiReader, ${s}M" "$n >= 4 * $l" \
-			"$n s vs $l s = $(ratio "$n" "$l")x"
+	for mix in $MIXES; do
+		kb=$mix-$BIG ks=$mix-$SMALL
+		# issue 13: against the bare loop, CPU and wall
+		lim=2; ev=""
+		[ "$mix" = carrier ] && lim=1.5 && ev=1.2
+		for what in wall CPU; do
+			if [ $what = wall ]; then l=$(w leakscope "$kb") b=$(w bare "$kb") t=$(w leakscope-tsv "$kb")
+			else l=$(c leakscope "$kb") b=$(c bare "$kb") t=$(c leakscope-tsv "$kb"); fi
+			check "analyze --tunnel $what within ${lim}x of the bare loop, $kb" "$l <= $lim * $b" \
+				"$l s vs $b s = $(ratio "$l" "$b")x"
+			[ -n "$ev" ] && check "events $what within ${ev}x of the bare loop, $kb" "$t <= $ev * $b" \
+				"$t s vs $b s = $(ratio "$t" "$b")x"
+		done
+		l1=$(w leakscope "$kb") l2=$(w leakscope-j2 "$kb")
+		check "-j 2 wall at most 0.6x of -j 1, $kb" "$l2 <= 0.6 * $l1" "$l2 s vs $l1 s = $(ratio "$l2" "$l1")x"
+		check "-j 2 faster than -j 1 (wall), $ks" "$(w leakscope-j2 "$ks") < $(w leakscope "$ks")" \
+			"$(w leakscope-j2 "$ks") s vs $(w leakscope "$ks") s"
+		l=$(c leakscope "$kb") n=$(c ndpiReader "$kb") su=$(c suricata "$kb")
+		check "analyze >= 4x less CPU than ndpiReader, $kb" "$n >= 4 * $l" "$n s vs $l s = $(ratio "$n" "$l")x"
+		if have suricata; then
+			check "analyze >= 8x less CPU than Suricata, $kb" "$su >= 8 * $l" "$su s vs $l s = $(ratio "$su" "$l")x"
+		fi
+		l=$(c leakscope "$ks") t=$(c tshark "$ks")
+		check "analyze >= 50x less CPU than tshark, $ks" "$t >= 50 * $l" "$t s vs $l s = $(ratio "$t" "$l")x"
+		if [ "$BIG" != "$SMALL" ]; then
+			rs=$(m leakscope "$ks") rb=$(m leakscope "$kb")
+			check "peak RSS ${kb} <= 1.5x ${ks} and < 64 MB" "$rb <= 1.5 * $rs && $rb < 64" \
+				"$rb MB vs $rs MB = $(ratio "$rb" "$rs")x"
+			# 5.5x for 1024 vs 200 MiB (5.12x the bytes): linear plus 7.4%.
+			lim=$(awk -v a="$BIG" -v b="$SMALL" 'BEGIN {printf "%.2f", 5.5 / 5.12 * a / b}')
+			ls_=$(c leakscope "$ks") lb=$(c leakscope "$kb")
+			check "analyze CPU on ${kb} within ${lim}x of ${ks}" "$lb <= $lim * $ls_" \
+				"$lb s vs $ls_ s = $(ratio "$lb" "$ls_")x (bytes $(ratio "${BYTES[$kb]}" "${BYTES[$ks]}")x)"
+		fi
 	done
-	l=$(w leakscope "$SMALL") t=$(w tshark "$SMALL")
-	check "leakscope >= 30x faster than tshark, ${SMALL}M" "$t >= 30 * $l" \
-		"$t s vs $l s = $(ratio "$t" "$l")x"
-	if [ "$BIG" != "$SMALL" ]; then
-		rs=$(m leakscope "$SMALL") rb=$(m leakscope "$BIG")
-		check "leakscope peak RSS ${BIG}M <= 1.5x ${SMALL}M and < 64 MB" "$rb <= 1.5 * $rs && $rb < 64" \
-			"$rb MB vs $rs MB = $(ratio "$rb" "$rs")x"
-		# 5.5x for 1024 vs 200 MiB (5.12x the bytes): linear plus 7.4%.
-		lim=$(awk -v a="$BIG" -v b="$SMALL" 'BEGIN {printf "%.2f", 5.5 / 5.12 * a / b}')
-		ls_=$(w leakscope "$SMALL") lb=$(w leakscope "$BIG")
-		check "leakscope ${BIG}M time within ${lim}x of ${SMALL}M" "$lb <= $lim * $ls_" \
-			"$lb s vs $ls_ s = $(ratio "$lb" "$ls_")x (bytes $(ratio "${BYTES[$BIG]}" "${BYTES[$SMALL]}")x)"
-	fi
 } | tee "$RESULTS"
 
 note "table saved in $RESULTS"
