@@ -464,9 +464,11 @@ static int write_junit(const struct campaign *c, const struct audit_row *rows, s
 		}
 		report_link(r, link, sizeof(link));
 		/* one line: the XML writer writes control bytes, newlines too, as \xHH */
-		snprintf(buf, sizeof(buf), "expected: %s; result: %s%s%s", campaign_expect_str(r->cs, exp, sizeof(exp)),
-			 r->why, r->res.ran ? "; report: " : "", r->res.ran ? link : "");
-		xmlw_elem(&w, "system-out", buf);
+		struct sbuf so = {0};
+		sb_addf(&so, "expected: %s; result: %s%s%s", campaign_expect_str(r->cs, exp, sizeof(exp)), r->why,
+			r->res.ran ? "; report: " : "", r->res.ran ? link : "");
+		xmlw_elem(&w, "system-out", so.s);
+		sb_free(&so);
 		xmlw_end(&w);
 	}
 	return xmlw_close(&w);
