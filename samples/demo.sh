@@ -20,6 +20,8 @@ for desc in "$here"/*/tunnel.xml; do
 		case $rc in
 		0) verdict="no leak" ;;
 		1) verdict="LEAKS" ;;
+		3) verdict="UNDECIDED (exit 3)" ;;
+		4) verdict="INCOMPLETE (exit 4)" ;;
 		*) verdict="unusable input (exit $rc)" ;;
 		esac
 		printf '%-28s %-6s %-26s %s/index.html\n' "$name" "$kind" "$verdict" "$dest"
