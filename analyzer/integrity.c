@@ -124,6 +124,11 @@ void an_integrity(const struct analysis *a, struct an_integrity *o)
 	}
 	if (o->questions && o->judged == 0 && a->rules)
 		undecided = true;
+	if (o->questions == 0 && a->rules && a->packets)
+		add(o, "no-questions", false,
+		    "no name-resolution question was seen at all: nothing leaked, and nothing shows how the host "
+		    "resolves names (a capture of the physical interface alone sees none of those that went inside "
+		    "the tunnel)");
 
 	bool blocks = false;
 	for (size_t i = 0; i < o->nreasons; i++)
