@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "analyze.h"
+#include "host-os.h"
 #include "hosts.h"
 #include "iface.h"
 #include "resolve-wire.h"
@@ -19,6 +20,7 @@ struct an_priv {
 	struct iface_state ifs;  /* iface.c */
 	struct hosts_state hs;   /* hosts.c */
 	struct wire_state ws;    /* resolve-wire.c */
+	struct hostos_state os;  /* host-os.c */
 };
 
 /* A capture time in microseconds. */
