@@ -14,6 +14,7 @@
 #include "decode.h"
 #include "event.h"
 #include "integrity.h"
+#include "os-infer.h"
 #include "facts.h"
 #include "partial.h"
 #include "rules.h"
@@ -173,6 +174,11 @@ struct an_host {
 	 * it went inside / holds a declared inside address */
 	bool tunnelled;
 	bool asked_inside;       /* some question of it went inside the tunnel */
+	/* host-os.c: its operating system as its own traffic shows it
+	 * (os-infer.h): OS_UNKNOWN unless the evidence is clear */
+	enum os_kind os;
+	const char *os_confidence; /* "strong", "likely", "unknown" (static) */
+	char *os_evidence;       /* what counted, plain text (capture bytes \xHH-quoted): escape where shown */
 };
 
 struct analysis {

@@ -139,6 +139,16 @@ int dhcp4_parse(const uint8_t *p, size_t len, struct dhcp_info *out)
 				memcpy(a->a, d + i, 4);
 			}
 			break;
+		case 55: /* the client's request list: its DHCP client's fingerprint */
+			out->prl_len = olen < DHCP_PRL_MAX ? olen : DHCP_PRL_MAX;
+			memcpy(out->prl, d, out->prl_len);
+			break;
+		case 60: { /* vendor class: bytes as sent, cut; os-infer quotes them */
+			size_t n = olen < DHCP_VENDOR_MAX - 1 ? olen : DHCP_VENDOR_MAX - 1;
+			memcpy(out->vendor, d, n);
+			out->vendor[n] = '\0';
+			break;
+		}
 		case 121:
 		case 249:
 			parse_routes(out, d, olen, code);

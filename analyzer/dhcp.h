@@ -11,6 +11,8 @@
 #define DHCP_MAX_ROUTES 32
 #define DHCP_MAX_DNS 8
 #define DHCP_NAME_MAX 256
+#define DHCP_PRL_MAX 64     /* option 55 codes kept (clients ask 10 to 30; the rest is cut) */
+#define DHCP_VENDOR_MAX 128 /* option 60 bytes kept, as text */
 
 struct dhcp_route {
 	struct ls_addr net;  /* destination, host bits cleared */
@@ -33,6 +35,11 @@ struct dhcp_info {
 	bool routes_capped;
 	struct ls_addr dns[DHCP_MAX_DNS]; /* option 6 / v6 option 23 */
 	size_t ndns;
+	/* what the client says of itself (os-infer.h), v4 only: */
+	uint8_t prl[DHCP_PRL_MAX]; /* option 55, parameter request list, in order (RFC 2132 9.8) */
+	size_t prl_len;            /* codes kept (at most DHCP_PRL_MAX) */
+	char vendor[DHCP_VENDOR_MAX]; /* option 60, vendor class identifier (RFC 2132 9.13): raw bytes up
+	                                 to the first NUL, cut; "" when absent.  Hostile: escape where shown */
 	bool malformed;            /* an option lied about its length; parsing stopped there */
 };
 

@@ -43,6 +43,20 @@ void facts_free(struct analysis *a)
 	a->iface_labels = NULL;
 }
 
+const char *an_os_remedy(const struct an_host *h, enum ev_category c)
+{
+	if (!h || h->os == OS_UNKNOWN || !cat_explained(c))
+		return NULL;
+	return os_remedy(h->os, ev_category_str(c));
+}
+
+const char *an_os_label(const struct an_host *h)
+{
+	if (!h)
+		return "unknown";
+	return h->os == OS_MACOS ? "macOS or iOS" : os_name(h->os);
+}
+
 const char *an_iface_text(const struct analysis *a, uint32_t ref)
 {
 	return a->iface_labels && ref < a->nifaces ? a->iface_labels[ref] : "-";

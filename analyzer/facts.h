@@ -46,6 +46,16 @@ struct an_notes {
 };
 void an_event_notes(const struct analysis *a, const struct ev *e, struct an_notes *out);
 
+/* The remedy for a leak of category c in host h's own system's terms
+ * (os-infer.h: NRPT and the smart multi-homed policy on Windows,
+ * DNSDefaultRoute on Linux ...), NULL when h's system is unknown or has
+ * nothing particular for c: then only the generic cat_remedy applies.
+ * Static text. */
+const char *an_os_remedy(const struct an_host *h, enum ev_category c);
+/* How a page names the host's system: "Windows", "macOS or iOS" (Apple's
+ * client is the same on both), "Linux", "Android", "unknown". */
+const char *an_os_label(const struct an_host *h);
+
 /* The evidence note on cleartext to an endpoint's address (TunnelCrack ServerIP). */
 extern const char an_note_endpoint_cleartext[];
 

@@ -128,6 +128,7 @@ void hosts_learn_mac(struct analysis *a, const struct pkt *p)
 {
 	struct an_priv *pv = a->priv;
 	static const uint8_t zero[6];
+	hostos_packet(a, p); /* its TTL, with or without a link layer */
 	if (!p->has_mac || memcmp(p->src_mac, zero, 6) == 0 || (p->src_mac[0] & 1))
 		return;
 	/* the MAC is the outer packet's sender: inside a tunnel, the inner
@@ -359,6 +360,7 @@ void hosts_count_event(struct analysis *a, const struct ev *e)
 	struct an_host *h = &a->hosts[e->host_idx];
 	h->events++;
 	h->by_cat[e->category]++;
+	hostos_event(a, e);
 	if (e->verdict == VERDICT_LEAK)
 		h->leaks++;
 	else if (e->verdict == VERDICT_ALLOWED)

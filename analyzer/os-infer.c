@@ -33,6 +33,12 @@ const char *os_name(enum os_kind os)
 	return os < OS_NKINDS ? names[os] : "unknown";
 }
 
+const char *os_token(enum os_kind os)
+{
+	static const char *const t[OS_NKINDS] = {"unknown", "windows", "macos", "linux", "android"};
+	return os < OS_NKINDS ? t[os] : "unknown";
+}
+
 struct tally {
 	unsigned pts[OS_NKINDS];
 	char *ev;
@@ -159,6 +165,29 @@ static bool name_is(const char *name, const char *known)
 	return n == k && strncasecmp(name, known, k) == 0;
 }
 
+int os_known_name(const char *qname)
+{
+	if (!qname)
+		return -1;
+	/* asked for every question of a capture: the length first */
+	size_t n = strlen(qname);
+	if (n && qname[n - 1] == '.')
+		n--;
+	if (n < 10 || n > 31)
+		return -1; /* the known names are 10 to 31 bytes long (tests/test_os_infer.c: known_names_found) */
+	for (int k = 0; known_names[k].name; k++)
+		if (name_is(qname, known_names[k].name))
+			return k;
+	return -1;
+}
+
+const char *os_known_name_at(int i)
+{
+	static const int n = (int)(sizeof(known_names) / sizeof(known_names[0])) - 1;
+	_Static_assert(sizeof(known_names) / sizeof(known_names[0]) <= OS_MAX_KNOWN_NAMES, "a bit per name");
+	return i >= 0 && i < n ? known_names[i].name : NULL;
+}
+
 static void weigh_names(const struct os_evidence *ev, struct tally *t)
 {
 	char what[200];
@@ -184,17 +213,24 @@ void os_infer(const struct os_evidence *ev, struct os_guess *out)
 		note(&t, OS_WINDOWS, 1, "NetBIOS-NS used (Windows, or Samba)");
 	if (ev->llmnr)
 		note(&t, OS_UNKNOWN, 0, "LLMNR used (Windows, or Linux with systemd-resolved): not counted");
+	char pk[48] = "";
+	if (ev->ttl_pkts)
+		snprintf(pk, sizeof(pk), " (%llu packet%s)", (unsigned long long)ev->ttl_pkts, ev->ttl_pkts == 1 ? "" : "s");
 	if (ev->ttl == 128) {
-		note(&t, OS_WINDOWS, 1, "IPv4 TTL 128");
+		char what[80];
+		snprintf(what, sizeof(what), "IPv4 TTL 128%s", pk);
+		note(&t, OS_WINDOWS, 1, what);
 	} else if (ev->ttl == 64) {
 		/* Linux, Android and macOS all start at 64 */
 		t.pts[OS_LINUX]++;
 		t.pts[OS_ANDROID]++;
 		t.pts[OS_MACOS]++;
-		note(&t, OS_UNKNOWN, 0, "IPv4 TTL 64: Linux, Android or macOS (+1 each)");
+		char what[120];
+		snprintf(what, sizeof(what), "IPv4 TTL 64%s: Linux, Android or macOS (+1 each)", pk);
+		note(&t, OS_UNKNOWN, 0, what);
 	} else if (ev->ttl) {
-		char what[64];
-		snprintf(what, sizeof(what), "IPv4 TTL %u: not counted", ev->ttl);
+		char what[96];
+		snprintf(what, sizeof(what), "IPv4 TTL %u%s: not counted", ev->ttl, pk);
 		note(&t, OS_UNKNOWN, 0, what);
 	}
 	enum os_kind best = OS_UNKNOWN;

@@ -19,6 +19,7 @@ struct os_evidence {
 	bool nbns;                /* it sent NetBIOS-NS queries or registrations */
 	bool llmnr;               /* it sent LLMNR queries */
 	uint8_t ttl;              /* TTL (hop limit) of its own IPv4 packets to a local or first-hop peer, 0: unknown */
+	uint64_t ttl_pkts;        /* how many packets showed it (for the evidence text), 0: not counted */
 };
 
 struct os_guess {
@@ -40,6 +41,19 @@ void os_infer(const struct os_evidence *ev, struct os_guess *out);
 
 /* "Windows", "macOS", "Linux", "Android", "unknown". */
 const char *os_name(enum os_kind os);
+/* The report's token: "windows", "macos" (macOS or iOS: their DHCP
+ * client and connectivity check are the same), "linux", "android",
+ * "unknown". */
+const char *os_token(enum os_kind os);
+
+/* The names os_infer counts, so that a caller walking many questions can
+ * keep one bit per name instead of every name: os_known_name(q) is the
+ * index of q among them (any case, one trailing dot), -1 when q is none
+ * of them; os_known_name_at(i) the name itself, NULL past the last.
+ * Fewer than OS_MAX_KNOWN_NAMES. */
+#define OS_MAX_KNOWN_NAMES 64
+int os_known_name(const char *qname);
+const char *os_known_name_at(int i);
 
 /*
  * The remedy for a leak of category (README's leak categories) in the

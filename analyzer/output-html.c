@@ -57,6 +57,7 @@ struct html {
 	struct ev_reader *rd_time, *rd_host;
 	bool host_mode;
 	size_t host_first;
+	const struct an_host *page_host; /* the host page's host (its OS's remedies), NULL on the index */
 	uint32_t *ord;
 	const size_t *order;    /* hosts sorted by id (a->host_order) */
 	size_t rows_left;       /* event rows the current page may still hold */
@@ -1662,7 +1663,18 @@ static void category_card(struct html *h, enum ev_category c, uint64_t n, const 
 	el(h, "div", "cr");
 	el_text(h, "b", NULL, "Cause");
 	el_text(h, "span", NULL, cat_cause(c));
-	el_text(h, "b", NULL, "Remedy");
+	/* in the host's own system's terms when its traffic says which (its
+	 * evidence is in the identity facts above), then the generic one */
+	const char *osr = an_os_remedy(h->page_host, c);
+	if (osr) {
+		char lb[96];
+		snprintf(lb, sizeof(lb), "Remedy on %s (%s)", an_os_label(h->page_host), h->page_host->os_confidence);
+		el_text(h, "b", NULL, lb);
+		el_text(h, "span", NULL, osr);
+		el_text(h, "b", NULL, "On any system");
+	} else {
+		el_text(h, "b", NULL, "Remedy");
+	}
 	el_text(h, "span", NULL, cat_remedy(c));
 	end(h);
 	events_table(h, evs, keys, nev, key_of(lane, c), KEY_MASK_ALL);
@@ -1682,6 +1694,7 @@ static int write_host_page(struct html *h, const char *dir, size_t hi, char *err
 	const size_t *evs = evs_own;
 	h->host_mode = true;
 	h->host_first = first;
+	h->page_host = ho;
 	char b[256], path[4096];
 	h->up = "../";
 	h->rows_left = HTML_MAX_ROWS;
@@ -1690,11 +1703,13 @@ static int write_host_page(struct html *h, const char *dir, size_t hi, char *err
 		snprintf(err, errlen, "%s/hosts/%s.html: path too long", dir, ho->id);
 		free(evs_own);
 		h->host_mode = false;
+		h->page_host = NULL;
 		return -1;
 	}
 	if (page_open(h, path, ho->id, "DNS leak report \xc2\xb7 host", err, errlen) < 0) {
 		free(evs_own);
 		h->host_mode = false;
+		h->page_host = NULL;
 		return -1;
 	}
 
@@ -1757,6 +1772,13 @@ static int write_host_page(struct html *h, const char *dir, size_t hi, char *err
 	snprintf(b, sizeof(b), "%" PRIu64 " (%" PRIu64 " leak%s, %" PRIu64 " allowed)", ho->events, ho->leaks,
 		 ho->leaks == 1 ? "" : "s", ho->allowed);
 	fact(h, "Name resolutions", b, false);
+	/* never a guess shown as fact: "unknown" unless the evidence is clear */
+	if (ho->os == OS_UNKNOWN)
+		snprintf(b, sizeof(b), "unknown (too little or contradicting evidence: the remedies below are generic)");
+	else
+		snprintf(b, sizeof(b), "%s (%s evidence from its own traffic)", an_os_label(ho), ho->os_confidence);
+	fact(h, "Operating system", b, false);
+	fact(h, "OS evidence", ho->os_evidence && ho->os_evidence[0] ? ho->os_evidence : "\xe2\x80\x94", false);
 	fact(h, "Tunnel description", a->rules ? a->rules->path : "none given", a->rules != NULL);
 	end(h);
 
@@ -1848,6 +1870,7 @@ static int write_host_page(struct html *h, const char *dir, size_t hi, char *err
 	snprintf(b, sizeof(b), "%s.xml", ho->id);
 	free(evs_own);
 	h->host_mode = false;
+	h->page_host = NULL;
 	return page_close(h, path, b, err, errlen);
 }
 

@@ -111,6 +111,16 @@ static void write_event(struct analysis *a, struct xmlw *w, const struct ev *e)
 	if (cat_explained(e->category)) {
 		elem_k(w, "cause", cat_cause(e->category));
 		elem_k(w, "remedy", cat_remedy(e->category));
+		/* the same in the host's own system's terms, when its traffic
+		 * says which system it is (host-os.c) */
+		const struct an_host *ho = e->host_idx >= 0 && (size_t)e->host_idx < a->nhosts ? &a->hosts[e->host_idx] : NULL;
+		const char *osr = an_os_remedy(ho, e->category);
+		if (osr) {
+			start(w, "os-remedy");
+			attr_k(w, "os", os_token(ho->os));
+			xmlw_text_stable(w, osr);
+			end(w);
+		}
 	}
 	if (e->anomalies)
 	{
@@ -187,6 +197,13 @@ static int write_host(struct analysis *a, const char *dir, size_t hi, struct ev_
 	}
 	for (size_t i = 0; i < h->nnames; i++)
 		elem(w, "name", h->names[i]);
+	/* its system as its own traffic shows it, with what counted: "unknown"
+	 * unless the evidence is clear (os-infer.h) */
+	start(w, "os");
+	attr(w, "name", os_token(h->os));
+	attr(w, "confidence", h->os_confidence ? h->os_confidence : "unknown");
+	attr(w, "evidence", h->os_evidence ? h->os_evidence : "");
+	end(w);
 	end(w);
 	start(w, "counts");
 	write_counts(w, h);

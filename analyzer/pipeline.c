@@ -6,11 +6,12 @@
  *   decode.c       decode_packet: link and IP layers, tunnels it can open
  *   process_packet (below), for a decoded packet:
  *     iface.c        which interface it crossed, counted
- *     hosts.c        its sender's MAC for its source address
+ *     hosts.c        its sender's MAC for its source address (host-os.c: its TTL)
  *     carrier.c      a declared carrier?  -> timeline.c, and nothing more
  *     carrier.c      else to an endpoint's address: cleartext beside the carrier
  *     timeline.c     to or from a tunnel's inside address: tunnel activity
  *     resolve-wire.c DHCP: announced names and routes, nothing more
+ *                    (host-os.c: a client's request list and vendor class)
  *     (-j: autofp.c copies the packet to its flow's worker, which goes on)
  *     flow.c         its flow
  *     carrier.c      evidence that the flow is a carrier (carrier-evidence.c); ESP stops here
@@ -26,7 +27,9 @@
  *   verdict.c      each event's path, tunnel and host
  *   hosts.c        announced names to their hosts
  *   verdict.c      phase, verdict, category, evidence; host counts
+ *                  (host-os.c: the names each host asked, NetBIOS, LLMNR)
  *   hosts.c        host addresses in order
+ *   host-os.c      each host's operating system, with its evidence
  *   facts.c        what every writer shows: host order, interface labels
  *   integrity.c    clean, leaks, incomplete or undecided, and why
  *
@@ -134,6 +137,7 @@ void an_free(struct analysis *a)
 	free(a->files);
 	iface_free(a);
 	timeline_free(a);
+	hostos_free(a); /* before the hosts: it owns their os_evidence */
 	hosts_free(a);
 	carrier_free(a);
 	wire_free(a);
@@ -407,6 +411,7 @@ void an_finish(struct analysis *a)
 	hosts_attach_labels(a);
 	verdict_judge(a);
 	hosts_finish(a);
+	hostos_finish(a);
 	facts_finish(a);
 	an_integrity(a, &a->integ);
 }

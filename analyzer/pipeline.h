@@ -11,6 +11,7 @@
 
 #include "analyze.h"
 #include "carrier.h"
+#include "host-os.h"
 #include "hosts.h"
 #include "iface.h"
 #include "packet.h"
@@ -25,6 +26,7 @@ struct an_priv {
 	struct wire_state ws;    /* resolve-wire.c */
 	struct carrier_index cix; /* carrier.c: the declared endpoints, hashed */
 	struct autofp *fp;        /* -j: the flow workers (autofp.c), NULL with one job */
+	struct hostos_state os;  /* host-os.c */
 };
 
 /* The hash of p's flow (pipeline.c): -j shards by it, the duplicate table

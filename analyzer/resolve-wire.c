@@ -151,6 +151,8 @@ static void dissect_dhcp(struct analysis *a, const struct pkt *p)
 	bool v4 = (p->sport == 67 || p->sport == 68) && (p->dport == 67 || p->dport == 68);
 	if (v4 ? dhcp4_parse(p->payload, p->payload_len, &di) < 0 : dhcp6_parse(p->payload, p->payload_len, &di) < 0)
 		return;
+	if (v4)
+		hostos_dhcp(a, p, &di); /* its request list and vendor class: its OS (host-os.h) */
 	if (di.hostname[0] && (v4 ? di.op == 1 : p->dport == 547)) {
 		/* the client names itself in its own request */
 		struct pkt q = *p;

@@ -130,3 +130,47 @@ Test(dhcp, truncation_sweep)
 		free(p);
 	}
 }
+
+/* A DHCPINFORM as Windows sends it (the shape of frame 516 of PcapPlusPlus'
+ * sll.pcap, read with tshark): BOOTREQUEST, chaddr 6c:f0:49:b2:de:6e,
+ *   53 len 1: 8 (INFORM)
+ *   60 len 8: "MSFT 5.0"
+ *   55 len 13: 1,15,3,6,44,46,47,31,33,121,249,43,252
+ * then a second request whose option 55 claims 255 codes and option 60
+ * holds a NUL and 200 bytes: kept cut, never past the buffers. */
+Test(dhcp, request_list_and_vendor_class)
+{
+	uint8_t b[800];
+	memset(b, 0, sizeof(b));
+	b[0] = 1, b[1] = 1, b[2] = 6;
+	static const uint8_t mac[] = {0x6c, 0xf0, 0x49, 0xb2, 0xde, 0x6e};
+	memcpy(b + 28, mac, 6);
+	b[236] = 0x63, b[237] = 0x82, b[238] = 0x53, b[239] = 0x63;
+	static const uint8_t opts[] = {53, 1, 8,
+				       60, 8, 'M', 'S', 'F', 'T', ' ', '5', '.', '0',
+				       55, 13, 1, 15, 3, 6, 44, 46, 47, 31, 33, 121, 249, 43, 252,
+				       255};
+	memcpy(b + 240, opts, sizeof(opts));
+	struct dhcp_info d;
+	cr_assert_eq(dhcp4_parse(b, 240 + sizeof(opts), &d), 0);
+	cr_expect_eq(d.msg_type, 8);
+	cr_expect_str_eq(d.vendor, "MSFT 5.0");
+	static const uint8_t want[] = {1, 15, 3, 6, 44, 46, 47, 31, 33, 121, 249, 43, 252};
+	cr_assert_eq(d.prl_len, sizeof(want));
+	cr_expect_eq(memcmp(d.prl, want, sizeof(want)), 0);
+
+	size_t at = 240;
+	b[at++] = 55, b[at++] = 255;
+	for (int i = 0; i < 255; i++)
+		b[at++] = (uint8_t)i;
+	b[at++] = 60, b[at++] = 200;
+	b[at++] = 'x', b[at++] = 0;
+	memset(b + at, 'A', 198);
+	at += 198;
+	b[at++] = 255;
+	cr_assert_eq(dhcp4_parse(b, at, &d), 0);
+	cr_expect_eq(d.prl_len, DHCP_PRL_MAX);
+	cr_expect_eq(d.prl[DHCP_PRL_MAX - 1], DHCP_PRL_MAX - 1);
+	cr_expect_str_eq(d.vendor, "x", "the vendor class ends at its first NUL");
+	cr_expect_not(d.malformed);
+}

@@ -255,3 +255,32 @@ Test(os_infer, lab_samples_are_thin)
 	guess(&ev, &g);
 	cr_expect_eq(g.os, OS_UNKNOWN, "%s", g.evidence);
 }
+
+/* Every name os_infer counts is found by os_known_name (its length bounds
+ * among them), in any case and with a trailing dot; others are not. */
+Test(os_infer, known_names_found)
+{
+	int n = 0;
+	for (int i = 0; os_known_name_at(i); i++, n++) {
+		char up[64];
+		const char *k = os_known_name_at(i);
+		cr_expect_eq(os_known_name(k), i, "%s", k);
+		size_t len = strlen(k);
+		cr_assert_lt(len + 2, sizeof(up));
+		for (size_t j = 0; j < len; j++)
+			up[j] = (char)(k[j] >= 'a' && k[j] <= 'z' ? k[j] - 32 : k[j]);
+		up[len] = '.';
+		up[len + 1] = '\0';
+		cr_expect_eq(os_known_name(up), i, "%s", up);
+	}
+	cr_expect_geq(n, 10);
+	cr_expect_lt(n, OS_MAX_KNOWN_NAMES);
+	cr_expect_eq(os_known_name("msftconnecttest.com"), -1);
+	cr_expect_eq(os_known_name("www.msftconnecttest.com.evil"), -1);
+	cr_expect_eq(os_known_name(""), -1);
+	cr_expect_eq(os_known_name(NULL), -1);
+	cr_expect_null(os_known_name_at(-1));
+	cr_expect_null(os_known_name_at(n));
+	cr_expect_str_eq(os_token(OS_MACOS), "macos");
+	cr_expect_str_eq(os_token(OS_NKINDS), "unknown");
+}
