@@ -144,6 +144,12 @@ size_t an_suggest_xml(const struct analysis *a, struct sbuf *out)
 		else
 			sb_addf(out, "    <endpoint address=\"%s\" transport=\"%s\"/>\n", addr_str(&c->server, b, sizeof(b)),
 				tr);
+		/* OpenConnect/AnyConnect: DTLS carries the data, and the TLS
+		 * connection to the same server and port (CSTP) is the control
+		 * channel and the fallback data channel: the carrier too */
+		if (c->kind == TK_OPENCONNECT && c->transport == 17 && c->port)
+			sb_addf(out, "    <endpoint address=\"%s\" port=\"%u\" transport=\"tcp\"/>\n",
+				addr_str(&c->server, b, sizeof(b)), c->port);
 		/* the first unused tunnel-looking interface of a capture */
 		for (size_t k = 0; k < a->nifaces; k++) {
 			const struct an_iface *f = &a->ifaces[k];

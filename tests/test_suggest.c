@@ -75,8 +75,6 @@ static const struct {
 	 * so suggest-tunnel names it in a comment as a candidate and applies
 	 * nothing (carrier-evidence.h) */
 	{"ssh-socks", "an SSH connection is suggested as a candidate only (in a comment), never applied"},
-	/* the lab describes the TCP 443 channel too; the evidence is DTLS */
-	{"openconnect-ocserv", "OpenConnect's CSTP over TLS on TCP 443 is not told from HTTPS; only the DTLS carrier on UDP 443 is suggested"},
 };
 
 static const char *known_gap(const char *cap)
