@@ -26,7 +26,7 @@ TLIBSRCS:= $(wildcard tests/lib/*.c)
 TOBJS   := $(TSRCS:tests/%.c=$(BUILD)/tests/%.o)
 TLIBOBJS:= $(TLIBSRCS:tests/%.c=$(BUILD)/tests/%.o)
 TESTBIN := $(BUILD)/run-tests
-TOOLS   := $(BUILD)/gencap
+TOOLS   := $(BUILD)/gencap $(BUILD)/genscale
 
 # Debian 12 packages: what building needs, and what the tests use.
 BUILD_DEPS := gcc make pkg-config libpcap-dev libndpi-dev libxml2-dev libcriterion-dev
@@ -56,6 +56,10 @@ $(BUILD)/tests/%.o: tests/%.c
 
 $(BUILD)/gencap: $(BUILD)/tests/gencap/gencap.o $(TLIBOBJS)
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
+
+# Large captures for the scale checks (tests/scale/README.md).
+$(BUILD)/genscale: $(BUILD)/tests/scale/genscale.o $(BUILD)/tests/lib/capbuild.o
+	$(CC) $(ALL_CFLAGS) -o $@ $^
 
 $(TESTBIN): $(LIBOBJS) $(TOBJS) $(TLIBOBJS)
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS) -lcriterion

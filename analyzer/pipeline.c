@@ -65,6 +65,8 @@ void an_options_default(struct an_options *o)
 	o->parallel_ms = AN_DEFAULT_PARALLEL_MS;
 	o->max_events = AN_DEFAULT_MAX_EVENTS;
 	o->max_flows = FLOW_DEFAULT_MAX;
+	o->max_host_pages = AN_DEFAULT_HOST_PAGES;
+	o->max_host_events = AN_DEFAULT_HOST_EVENTS;
 }
 
 struct analysis *an_new(const struct an_options *o, const struct rules *rules)
