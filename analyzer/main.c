@@ -451,6 +451,8 @@ static int write_both(struct analysis *a, const char *dir, unsigned jobs, char *
  * message in err (dir then as it was). */
 /* A report folder over this many times the captures' size is worth a warning. */
 #define OUT_WARN_FACTOR 4
+/* ...once it is large at all: a page of a tiny capture is always bigger */
+#define OUT_WARN_MIN (64ull << 20)
 
 static int write_reports(struct analysis *a, const char *dir, unsigned jobs, char *err, size_t errlen)
 {
@@ -471,7 +473,7 @@ static int write_reports(struct analysis *a, const char *dir, unsigned jobs, cha
 		if (stat(a->files[i].path, &sb) == 0 && S_ISREG(sb.st_mode))
 			in_bytes += (uint64_t)sb.st_size;
 	}
-	if (in_bytes && out_bytes > OUT_WARN_FACTOR * in_bytes)
+	if (in_bytes && out_bytes > OUT_WARN_FACTOR * in_bytes && out_bytes > OUT_WARN_MIN)
 		fprintf(stderr,
 			"leakscope: warning: the reports take %.1f MB, %.1f times the %.1f MB of the captures "
 			"(--max-host-pages and --max-host-events bound them)\n",
