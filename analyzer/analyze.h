@@ -56,6 +56,11 @@ struct an_options {
 	size_t max_hosts;         /* the host table's limit (0: AN_MAX_HOSTS; tests make it small) */
 	size_t max_host_pages;    /* hosts with a page of their own (report caps above) */
 	size_t max_host_events;   /* events listed in a host's XML */
+	/* an nDPI module to use instead of making one (dpi_shared(): the
+	 * fuzz target, one per process instead of ~60 ms per input); borrowed,
+	 * an_free leaves it; one analysis at a time may use it.  NULL: the
+	 * analysis makes its own (the leakscope binary, each -j shard) */
+	struct dpi *dpi;
 	const char *partial_path; /* --partial: the (one) capture is also written here, reduced (partial.h) */
 	bool partials;            /* merge: the captures are partials; their claims are honoured (cap_trust_partial) */
 	/* the event store's blocks, window and cache (ev_set_storage; 0: the

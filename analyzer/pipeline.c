@@ -89,7 +89,7 @@ struct analysis *an_new(const struct an_options *o, const struct rules *rules)
 	if (rules)
 		decode_set_carrier_check(a->dec, carrier_check_hook, a);
 	a->flows = flow_new(a->opt.max_flows, pv->seed, flow_ended, a);
-	a->dpi = dpi_new();
+	a->dpi = a->opt.dpi ? a->opt.dpi : dpi_new();
 	if (!a->dpi) {
 		fprintf(stderr, "leakscope: cannot initialise nDPI\n");
 		exit(2);
@@ -115,7 +115,8 @@ void an_free(struct analysis *a)
 	if (!a)
 		return;
 	flow_free(a->flows); /* ends its flows: the stages below still there */
-	dpi_free(a->dpi);
+	if (a->dpi != a->opt.dpi)
+		dpi_free(a->dpi); /* a borrowed one (an_options.dpi) stays */
 	decode_free(a->dec);
 	ev_hostview_free(a->evview);
 	ev_free(a->ev);
