@@ -104,6 +104,8 @@ sanitize-run:
 	  build-san/fuzz-replay $(FUZZ_INPUTS)
 	TZ=UTC ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  python3 tests/compare-tshark.py $(CURDIR)/build-san/leakscope
+	@# analyze without --tunnel over every corpus capture and sample (skips the corpus when ../shared is absent)
+	TZ=UTC sh tests/sanitize-corpus.sh $(CURDIR)/build-san/leakscope
 	@# valgrind cannot run an ASan binary: the end-to-end commands on the plain build
 	$(MAKE) leakscope
 	TZ=UTC sh tests/valgrind-e2e.sh $(CURDIR)/leakscope
