@@ -27,7 +27,7 @@ TLIBSRCS:= $(wildcard tests/lib/*.c)
 TOBJS   := $(TSRCS:tests/%.c=$(BUILD)/tests/%.o)
 TLIBOBJS:= $(TLIBSRCS:tests/%.c=$(BUILD)/tests/%.o)
 TESTBIN := $(BUILD)/run-tests
-TOOLS   := $(BUILD)/gencap
+TOOLS   := $(BUILD)/gencap $(BUILD)/genscale
 
 # Debian 12 packages: what building needs, and what the tests use.
 BUILD_DEPS := gcc make pkg-config libpcap-dev libndpi-dev libxml2-dev libcriterion-dev \
@@ -83,6 +83,10 @@ $(BUILD)/tests/%.o: tests/%.c
 $(BUILD)/gencap: $(BUILD)/tests/gencap/gencap.o $(TLIBOBJS)
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
 
+# Large captures for the scale checks (tests/scale/README.md).
+$(BUILD)/genscale: $(BUILD)/tests/scale/genscale.o $(BUILD)/tests/lib/capbuild.o
+	$(CC) $(ALL_CFLAGS) -o $@ $^
+
 $(TESTBIN): $(LIBOBJS) $(TOBJS) $(TLIBOBJS)
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS) -lcriterion
 
@@ -131,6 +135,8 @@ sanitize-run:
 	  build-san/fuzz-replay $(FUZZ_INPUTS)
 	TZ=UTC ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  python3 tests/compare-tshark.py $(CURDIR)/build-san/leakscope
+	@# analyze without --tunnel over every corpus capture and sample (skips the corpus when ../shared is absent)
+	TZ=UTC sh tests/sanitize-corpus.sh $(CURDIR)/build-san/leakscope
 	@# valgrind cannot run an ASan binary: the end-to-end commands on the plain build
 	$(MAKE) leakscope
 	TZ=UTC sh tests/valgrind-e2e.sh $(CURDIR)/leakscope

@@ -23,7 +23,20 @@
 
 #define AN_MAX_IFACES 1024
 #define AN_IFACE_ADDRS 8
-#define AN_MAX_HOSTS 65536
+/* Hosts told apart (the host table; its lookup is a hash table): past
+ * this, a host's questions are judged and counted but belong to no host
+ * (blocking: integrity.c "host-cap"). */
+#define AN_MAX_HOSTS 2097152
+/* Report caps (README "Report size"): host pages (hosts/<host>.html and
+ * .xml, and a row of the index, summary.xml and the terminal table) for
+ * the AN_DEFAULT_HOST_PAGES most severe hosts, the rest summed up in one
+ * line; a host's XML lists at most AN_DEFAULT_HOST_EVENTS events (its
+ * leaks first), its counts stay whole.  Caveats, not blocking: every
+ * host is judged. */
+#define AN_DEFAULT_HOST_PAGES 1000
+#define AN_MAX_HOST_PAGES 1000000
+#define AN_DEFAULT_HOST_EVENTS 10000
+#define AN_MAX_HOST_EVENTS 100000000
 #define AN_MAX_SEGMENTS 65536
 #define AN_DEFAULT_MAX_EVENTS 5000000
 #define AN_DEFAULT_GAP 10        /* seconds of tunnel silence that make a gap, when no keepalive rhythm is seen */
@@ -42,6 +55,14 @@ struct an_options {
 	bool progress;            /* a progress line on stderr while reading */
 	uint32_t shard, nshards;  /* -j: nshards > 1 gives the reader that many flow workers (autofp.h);
 	                             shard: 0 the reader, k + 1 worker k */
+	size_t max_hosts;         /* the host table's limit (0: AN_MAX_HOSTS; tests make it small) */
+	size_t max_host_pages;    /* hosts with a page of their own (report caps above) */
+	size_t max_host_events;   /* events listed in a host's XML */
+	/* an nDPI module to use instead of making one (dpi_shared(): the
+	 * fuzz target, one per process instead of ~60 ms per input); borrowed,
+	 * an_free leaves it; one analysis at a time may use it.  NULL: the
+	 * analysis makes its own (the leakscope binary, each -j shard) */
+	struct dpi *dpi;
 	const char *partial_path; /* --partial: the (one) capture is also written here, reduced (partial.h) */
 	bool partials;            /* merge: the captures are partials; their claims are honoured (cap_trust_partial) */
 	const char *filter;       /* -f: the BPF filter the captures were read through (capture.h), or NULL */
@@ -179,6 +200,7 @@ struct an_host {
 	enum os_kind os;
 	const char *os_confidence; /* "strong", "likely", "unknown" (static) */
 	char *os_evidence;       /* what counted, plain text (capture bytes \xHH-quoted): escape where shown */
+	bool listed;             /* facts.c: it has a page (the report caps) */
 };
 
 struct analysis {
@@ -219,6 +241,15 @@ struct analysis {
 	bool ifaces_capped, hosts_capped, carriers_capped;
 	/* report facts (facts.c, the last stage of an_finish) */
 	size_t *host_order;          /* host indices by id: the order of every report */
+	/* the report caps (facts.c): host_order[0..nlisted) are the hosts
+	 * with a page (the most severe max_host_pages, by id); the others are
+	 * summed up here, and hosts_cut hosts list only part of their events */
+	size_t nlisted;
+	struct {
+		uint64_t hosts, events, leaks, allowed;
+		uint64_t by_cat[CAT__N];
+	} unlisted;
+	uint64_t hosts_cut;
 	char (*iface_labels)[AN_IFACE_LABEL]; /* an_iface_label of each interface */
 	bool suggested;              /* the rules were suggested from the capture, not given */
 	/* an_finish: every judged question counted, hosts past the cap

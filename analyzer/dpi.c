@@ -51,6 +51,14 @@ void dpi_free(struct dpi *d)
 	free(d);
 }
 
+struct dpi *dpi_shared(void)
+{
+	static struct dpi *shared;
+	if (!shared)
+		shared = dpi_new();
+	return shared;
+}
+
 size_t dpi_flow_size(void)
 {
 	return SIZEOF_FLOW_STRUCT + sizeof(struct dpi_flow);

@@ -54,6 +54,13 @@ struct dpi_flow;   /* nDPI state of one flow */
 /* Creates a detection module (~5 MB, 50-100 ms).  Returns NULL on failure. */
 struct dpi *dpi_new(void);
 void dpi_free(struct dpi *d);
+/* One module for the whole process, made at the first call and never
+ * freed (NULL when it cannot be made): for a caller that runs many short
+ * analyses one after the other (the fuzz target, an_options.dpi).  Not
+ * for threads: one analysis at a time.  nDPI keeps a few caches in its
+ * module, so an analysis may classify a flow with what an earlier one
+ * taught it; the analyze binary never shares one. */
+struct dpi *dpi_shared(void);
 
 /*
  * Feeds one packet of a flow.  *fs is the flow's nDPI state, created on the

@@ -124,7 +124,7 @@ struct evstore {
 	struct pend **pb;
 	size_t npb;
 	size_t npend;
-	uint64_t adds;
+	uint64_t adds, last_sweep;
 	int64_t now;
 	uint64_t seed;
 };
@@ -470,6 +470,33 @@ static struct pend **pend_find(struct evstore *s, const struct pend_key *k)
 	return pp;
 }
 
+/* One pending query a bucket on average: the table doubles as questions
+ * wait (a million hosts each asking once, none answered, within a
+ * minute), up to PEND_BUCKETS_MAX.  Chain order never reaches a result:
+ * a key is in the table at most once. */
+#define PEND_BUCKETS_MAX ((size_t)1 << 22)
+
+static void pend_grow(struct evstore *s)
+{
+	if (s->npend < s->npb || s->npb >= PEND_BUCKETS_MAX)
+		return;
+	size_t n = 2 * s->npb;
+	struct pend **nb = xcalloc(n, sizeof(*nb));
+	size_t old = s->npb;
+	s->npb = n;
+	for (size_t b = 0; b < old; b++) {
+		struct pend *p = s->pb[b], *nx;
+		for (; p; p = nx) {
+			nx = p->next;
+			size_t i = pend_bucket(s, &p->k);
+			p->next = nb[i];
+			nb[i] = p;
+		}
+	}
+	free(s->pb);
+	s->pb = nb;
+}
+
 static void pend_sweep(struct evstore *s)
 {
 	for (size_t b = 0; b < s->npb; b++) {
@@ -571,8 +598,13 @@ void ev_add_dns(struct evstore *s, const struct pkt *p, enum ev_proto proto, con
 	s->sorted = false;
 	if (p->cp->ts_sec > s->now)
 		s->now = p->cp->ts_sec;
-	if (++s->adds % PEND_SWEEP_EVERY == 0)
+	/* The sweep only gives memory back (expiry is decided below, per
+	 * packet); it walks every bucket, so it runs once the adds since the
+	 * last one at least match the buckets. */
+	if (++s->adds % PEND_SWEEP_EVERY == 0 && s->adds - s->last_sweep >= s->npb) {
+		s->last_sweep = s->adds;
 		pend_sweep(s);
+	}
 
 	struct pend_key k;
 	pend_key_make(&k, p, proto, m->id, !m->qr);
@@ -624,6 +656,7 @@ void ev_add_dns(struct evstore *s, const struct pkt *p, enum ev_proto proto, con
 			pe->k = k;
 			*pp = pe;
 			s->npend++;
+			pend_grow(s);
 		}
 		pe->first = first;
 		pe->n = made;

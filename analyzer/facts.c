@@ -21,14 +21,50 @@ static int host_id_cmp(const void *x, const void *y, void *ctx)
 	return strcmp(a->hosts[*(const size_t *)x].id, a->hosts[*(const size_t *)y].id);
 }
 
+/* The most severe first: more leaks, then more questions, then by id. */
+static int host_severity_cmp(const void *x, const void *y, void *ctx)
+{
+	const struct analysis *a = ctx;
+	const struct an_host *p = &a->hosts[*(const size_t *)x], *q = &a->hosts[*(const size_t *)y];
+	if (p->leaks != q->leaks)
+		return p->leaks > q->leaks ? -1 : 1;
+	if (p->events != q->events)
+		return p->events > q->events ? -1 : 1;
+	return strcmp(p->id, q->id);
+}
+
 void facts_finish(struct analysis *a)
 {
-	/* hosts by id: the order of every report and of the terminal table */
+	/* hosts by id: the order of every report and of the terminal table;
+	 * past the page cap only the most severe hosts are listed (by id
+	 * among themselves), the others summed up in a->unlisted */
 	free(a->host_order);
 	a->host_order = xcalloc(a->nhosts ? a->nhosts : 1, sizeof(*a->host_order));
 	for (size_t i = 0; i < a->nhosts; i++)
 		a->host_order[i] = i;
-	qsort_r(a->host_order, a->nhosts, sizeof(*a->host_order), host_id_cmp, a);
+	size_t pages = a->opt.max_host_pages ? a->opt.max_host_pages : AN_DEFAULT_HOST_PAGES;
+	size_t per_host = a->opt.max_host_events ? a->opt.max_host_events : AN_DEFAULT_HOST_EVENTS;
+	memset(&a->unlisted, 0, sizeof(a->unlisted));
+	a->nlisted = a->nhosts;
+	if (a->nhosts > pages) {
+		qsort_r(a->host_order, a->nhosts, sizeof(*a->host_order), host_severity_cmp, a);
+		a->nlisted = pages;
+		for (size_t k = pages; k < a->nhosts; k++) {
+			const struct an_host *h = &a->hosts[a->host_order[k]];
+			a->unlisted.hosts++;
+			a->unlisted.events += h->events;
+			a->unlisted.leaks += h->leaks;
+			a->unlisted.allowed += h->allowed;
+			for (int c = 0; c < CAT__N; c++)
+				a->unlisted.by_cat[c] += h->by_cat[c];
+		}
+	}
+	qsort_r(a->host_order, a->nlisted, sizeof(*a->host_order), host_id_cmp, a);
+	for (size_t k = 0; k < a->nhosts; k++)
+		a->hosts[a->host_order[k]].listed = k < a->nlisted;
+	a->hosts_cut = 0;
+	for (size_t k = 0; k < a->nlisted; k++)
+		a->hosts_cut += a->hosts[a->host_order[k]].events > per_host;
 	free(a->iface_labels);
 	a->iface_labels = xcalloc(a->nifaces ? a->nifaces : 1, sizeof(*a->iface_labels));
 	for (size_t i = 0; i < a->nifaces; i++)

@@ -219,7 +219,7 @@ static int host_find_or_add(struct analysis *a, const char *key, bool has_mac, c
 	int found = host_find(a, key);
 	if (found >= 0)
 		return found;
-	if (a->nhosts >= AN_MAX_HOSTS) {
+	if (a->nhosts >= (a->opt.max_hosts ? a->opt.max_hosts : (size_t)AN_MAX_HOSTS)) {
 		a->hosts_capped = true;
 		return -1;
 	}

@@ -67,9 +67,25 @@ void an_integrity(const struct analysis *a, struct an_integrity *o)
 		    ev_dropped(a->ev));
 	if (a->hosts_capped)
 		add(o, "host-cap", true,
-		    "more than %d hosts: %" PRIu64 " name resolutions of the hosts past the limit were judged (their leaks are "
+		    "more than %zu hosts: %" PRIu64 " name resolutions of the hosts past the limit were judged (their leaks are "
 		    "counted) but have no host page",
-		    AN_MAX_HOSTS, a->unhosted_events);
+		    a->opt.max_hosts ? a->opt.max_hosts : (size_t)AN_MAX_HOSTS, a->unhosted_events);
+	/* what the report folder shows (the report caps, analyze.h): every
+	 * host was judged and counted, so these are caveats */
+	if (a->unlisted.hosts)
+		add(o, "host-pages", false,
+		    "%" PRIu64 " hosts have no page of their own (pages for the %zu most severe, --max-host-pages): their %"
+		    PRIu64 " name resolutions (%" PRIu64 " leaks) were judged and are summed up in summary.xml "
+		    "<unlisted-hosts> and the index; leakscope events --tunnel lists each one",
+		    a->unlisted.hosts, a->nlisted, a->unlisted.events, a->unlisted.leaks);
+	if (a->hosts_cut)
+		add(o, "host-events-cut", false,
+		    "%" PRIu64 " host%s asked more than %zu questions: %s XML report lists %zu events (leaks first, "
+		    "--max-host-events), its counts are whole; leakscope events --tunnel lists each one",
+		    a->hosts_cut, a->hosts_cut == 1 ? "" : "s",
+		    a->opt.max_host_events ? a->opt.max_host_events : (size_t)AN_DEFAULT_HOST_EVENTS,
+		    a->hosts_cut == 1 ? "its" : "each one's",
+		    a->opt.max_host_events ? a->opt.max_host_events : (size_t)AN_DEFAULT_HOST_EVENTS);
 	if (a->flows_evicted)
 		add(o, "flow-cap", true,
 		    "%" PRIu64 " flows were ended early at the flow limit: name resolution later in them may be missing",

@@ -77,6 +77,10 @@ static void usage_analyze(FILE *out)
 	      "                             multi-homed query (default 1000)\n"
 	      "      --max-events N         stop recording events past N (1 to 1000000000;\n"
 	      "                             default 5000000)\n"
+	      "      --max-host-pages N     host pages for the N most severe hosts, the others\n"
+	      "                             summed up in the index and summary.xml (default 1000)\n"
+	      "      --max-host-events N    events listed in a host's XML, leaks first; counts stay\n"
+	      "                             whole (default 10000)\n"
 	      "  -j, --jobs N               follow the flows in N threads (1 to 64), write XML and\n"
 	      "                             HTML side by side (same reports; default 1); standard\n"
 	      "                             input or a pipe is read once, by one reader\n"
@@ -217,7 +221,7 @@ struct common_opts {
 	char **files;
 };
 
-enum { OPT_GAP = 256, OPT_PARALLEL, OPT_MAX_EVENTS, OPT_PARTIAL, OPT_FORMAT };
+enum { OPT_GAP = 256, OPT_PARALLEL, OPT_MAX_EVENTS, OPT_PARTIAL, OPT_FORMAT, OPT_HOST_PAGES, OPT_HOST_EVENTS };
 
 #define MAX_JOBS 64
 #define MAX_FOLDER_FILES 100000 /* a folder of more captures than this is refused */
@@ -341,6 +345,8 @@ static int parse_common(int argc, char **argv, struct common_opts *o, void (*usa
 		{"gap", required_argument, NULL, OPT_GAP},
 		{"parallel-window", required_argument, NULL, OPT_PARALLEL},
 		{"max-events", required_argument, NULL, OPT_MAX_EVENTS},
+		{"max-host-pages", required_argument, NULL, OPT_HOST_PAGES},
+		{"max-host-events", required_argument, NULL, OPT_HOST_EVENTS},
 		{"jobs", required_argument, NULL, 'j'},
 		{"partial", required_argument, NULL, OPT_PARTIAL},
 		{"format", required_argument, NULL, OPT_FORMAT},
@@ -394,6 +400,16 @@ static int parse_common(int argc, char **argv, struct common_opts *o, void (*usa
 				usage_hint(cur_cmd);
 				return -1;
 			}
+			break;
+		case OPT_HOST_PAGES:
+			if (parse_uint(optarg, "--max-host-pages", 1, AN_MAX_HOST_PAGES, &v) < 0)
+				return -1;
+			o->an.max_host_pages = (size_t)v;
+			break;
+		case OPT_HOST_EVENTS:
+			if (parse_uint(optarg, "--max-host-events", 1, AN_MAX_HOST_EVENTS, &v) < 0)
+				return -1;
+			o->an.max_host_events = (size_t)v;
 			break;
 		default: /* getopt said what */
 			usage_hint(cur_cmd);
@@ -659,6 +675,11 @@ static int write_both(struct analysis *a, const char *dir, unsigned jobs, char *
 /* The reports, written into a fresh folder beside dir that replaces dir
  * only once every file is complete (outdir.h).  Returns 0, or -1 with a
  * message in err (dir then as it was). */
+/* A report folder over this many times the captures' size is worth a warning. */
+#define OUT_WARN_FACTOR 4
+/* ...once it is large at all: a page of a tiny capture is always bigger */
+#define OUT_WARN_MIN (64ull << 20)
+
 static int write_reports(struct analysis *a, const char *dir, unsigned jobs, char *err, size_t errlen)
 {
 	struct od_stage st;
@@ -670,6 +691,19 @@ static int write_reports(struct analysis *a, const char *dir, unsigned jobs, cha
 		snprintf(err + l, errlen - l, "; %s was left as it was", dir);
 		return -1;
 	}
+	/* the report caps bound the folder; still say so when it outgrows
+	 * the evidence (README "Report size") */
+	uint64_t out_bytes = od_tree_bytes(st.tmp), in_bytes = 0;
+	for (size_t i = 0; i < a->nfiles; i++) {
+		struct stat sb;
+		if (stat(a->files[i].path, &sb) == 0 && S_ISREG(sb.st_mode))
+			in_bytes += (uint64_t)sb.st_size;
+	}
+	if (in_bytes && out_bytes > OUT_WARN_FACTOR * in_bytes && out_bytes > OUT_WARN_MIN)
+		fprintf(stderr,
+			"leakscope: warning: the reports take %.1f MB, %.1f times the %.1f MB of the captures "
+			"(--max-host-pages and --max-host-events bound them)\n",
+			(double)out_bytes / 1e6, (double)out_bytes / (double)in_bytes, (double)in_bytes / 1e6);
 	return od_commit(&st, err, errlen);
 }
 

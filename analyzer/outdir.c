@@ -279,3 +279,36 @@ FILE *od_create(const char *path)
 		close(fd);
 	return f;
 }
+
+static unsigned long long tree_bytes_at(int dfd, int depth)
+{
+	DIR *d = fdopendir(dfd);
+	if (!d) {
+		close(dfd);
+		return 0;
+	}
+	unsigned long long sum = 0;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		struct stat sb;
+		if (fstatat(dirfd(d), de->d_name, &sb, AT_SYMLINK_NOFOLLOW) < 0)
+			continue;
+		if (S_ISREG(sb.st_mode)) {
+			sum += (unsigned long long)sb.st_size;
+		} else if (S_ISDIR(sb.st_mode) && depth < 4) {
+			int fd = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (fd >= 0)
+				sum += tree_bytes_at(fd, depth + 1);
+		}
+	}
+	closedir(d);
+	return sum;
+}
+
+unsigned long long od_tree_bytes(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	return fd < 0 ? 0 : tree_bytes_at(fd, 0);
+}

@@ -54,6 +54,10 @@ int od_begin(struct od_stage *st, const char *dir, char *err, size_t errlen);
  * a warning on stderr, not a failure. */
 int od_commit(struct od_stage *st, char *err, size_t errlen);
 
+/* The bytes the regular files under dir take (st_size, symlinks not
+ * followed, at most 4 levels deep): the report folder's size. */
+unsigned long long od_tree_bytes(const char *dir);
+
 /* Removes the staged folder (after a failed write). */
 void od_abort(struct od_stage *st);
 /* Removes p (a folder and what it holds, or a file or link: its name

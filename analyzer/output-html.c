@@ -1049,6 +1049,11 @@ static void ev_href(struct html *h, size_t i, const struct ev *e, char *buf, siz
 	char d[NUM_LEN];
 	size_t dl = (size_t)(put_u64(d, hord(h, i)) - d);
 	buf[0] = '\0';
+	if (!*h->up && e->host_idx >= 0 && !h->a->hosts[e->host_idx].listed) {
+		/* no page of its own (the report caps): the index's summed-up row */
+		cat_add(&c, "#unlisted", 9);
+		return;
+	}
 	if (!*h->up && e->host_idx >= 0) {
 		const char *id = h->a->hosts[e->host_idx].id;
 		cat_add(&c, "hosts/", 6);
@@ -2091,7 +2096,7 @@ static int write_index(struct html *h, const char *dir, char *err, size_t errlen
 		table_head(h, NULL, cols);
 		enum ev_category cats[CAT__N];
 		int nc = cats_in_order(cats);
-		for (size_t k = 0; k < a->nhosts; k++) {
+		for (size_t k = 0; k < a->nlisted; k++) {
 			struct an_host *ho = &a->hosts[h->order[k]];
 			el(h, "tr", NULL);
 			char href[300];
@@ -2131,7 +2136,39 @@ static int write_index(struct html *h, const char *dir, char *err, size_t errlen
 			td_u64(h, ho->events);
 			end(h);
 		}
+		if (a->unlisted.hosts) {
+			/* the report caps: the hosts without a page, in one row */
+			el(h, "tr", NULL);
+			attr(h, "id", "unlisted");
+			el_textf(h, "td", NULL, "%" PRIu64 " more hosts without a page", a->unlisted.hosts);
+			el_text(h, "td", NULL, "\xe2\x80\x94");
+			el_text(h, "td", NULL, "\xe2\x80\x94");
+			el_text(h, "td", NULL, a->unlisted.leaks ? "leaks" : "\xe2\x80\x94");
+			el(h, "td", NULL);
+			bool first = true;
+			for (int i = 0; i < nc; i++) {
+				if (!cat_is_leak(cats[i]) || !a->unlisted.by_cat[cats[i]])
+					continue;
+				if (!first)
+					br(h);
+				swatch(h, cats[i]);
+				textf(h, " %" PRIu64 " %s", a->unlisted.by_cat[cats[i]], ev_category_str(cats[i]));
+				first = false;
+			}
+			if (first)
+				text(h, "\xe2\x80\x94");
+			end(h);
+			td_u64(h, a->unlisted.allowed);
+			td_u64(h, a->unlisted.events);
+			end(h);
+		}
 		table_end(h);
+		if (a->unlisted.hosts)
+			el_textf(h, "p", "note",
+				 "Pages are written for the %zu most severe hosts (most leaks, then most questions; "
+				 "--max-host-pages). The other %" PRIu64 " hosts were judged all the same: their counts are "
+				 "in the last row and in summary.xml; leakscope events --tunnel lists each of their questions.",
+				 a->nlisted, a->unlisted.hosts);
 	}
 
 	el_text(h, "h2", NULL, "Timeline");
@@ -2225,7 +2262,7 @@ int out_html_reports(struct analysis *a, const char *dir, char *err, size_t errl
 	}
 
 	int rc = 0;
-	for (size_t k = 0; k < a->nhosts && rc == 0; k++)
+	for (size_t k = 0; k < a->nlisted && rc == 0; k++)
 		rc = write_host_page(&h, dir, h.order[k], err, errlen);
 	if (rc == 0)
 		rc = write_index(&h, dir, err, errlen);

@@ -165,17 +165,22 @@ static void write_host_elem(struct xmlw *w, const struct analysis *a, const stru
 }
 
 /* A host's <count> elements, one per category it has events in. */
-static void write_counts(struct xmlw *w, const struct an_host *h)
+static void write_cat_counts(struct xmlw *w, const uint64_t *by_cat)
 {
 	for (int c = 1; c < CAT__N; c++) {
-		if (!h->by_cat[c])
+		if (!by_cat[c])
 			continue;
 		start(w, "count");
 		attr(w, "category", ev_category_str((enum ev_category)c));
 		attr(w, "severity", cat_severity((enum ev_category)c));
-		attr_u64(w, "n", h->by_cat[c]);
+		attr_u64(w, "n", by_cat[c]);
 		end(w);
 	}
+}
+
+static void write_counts(struct xmlw *w, const struct an_host *h)
+{
+	write_cat_counts(w, h->by_cat);
 }
 
 static int write_host(struct analysis *a, const char *dir, size_t hi, struct ev_reader *rd, size_t first,
@@ -209,12 +214,30 @@ static int write_host(struct analysis *a, const char *dir, size_t hi, struct ev_
 	write_counts(w, h);
 	end(w);
 	start(w, "events");
+	/* The report cap (analyze.h): past max_host_events, the host's leaks
+	 * come first (up to the cap), the rest of the list is its first other
+	 * events; in time order either way.  The counts above stay whole. */
+	size_t cap = a->opt.max_host_events ? a->opt.max_host_events : AN_DEFAULT_HOST_EVENTS;
+	bool cut = nevs > cap;
+	uint64_t leak_room = cut ? (h->leaks < cap ? h->leaks : cap) : nevs;
+	uint64_t other_room = cut ? cap - leak_room : nevs;
+	if (cut) {
+		attr_u64(w, "listed", cap);
+		attr_u64(w, "total", nevs);
+	}
 	for (size_t i = 0; i < nevs; i++) {
 		if (i + PREFETCH_AHEAD < nevs)
 			ev_prefetch(ev_read(rd, first + i + PREFETCH_AHEAD), false);
 		if (i + PREFETCH_AHEAD / 2 < nevs)
 			ev_prefetch(ev_read(rd, first + i + PREFETCH_AHEAD / 2), true);
-		write_event(a, w, ev_read(rd, first + i));
+		const struct ev *e = ev_read(rd, first + i);
+		if (cut) {
+			uint64_t *room = e->verdict == VERDICT_LEAK ? &leak_room : &other_room;
+			if (!*room)
+				continue;
+			(*room)--;
+		}
+		write_event(a, w, e);
 	}
 	end(w);
 	if (xmlw_close(w) < 0) {
@@ -314,7 +337,7 @@ static void write_summary_body(struct analysis *a, struct xmlw *w, const size_t 
 	end(w);
 
 	start(w, "hosts");
-	for (size_t k = 0; k < a->nhosts; k++) {
+	for (size_t k = 0; k < a->nlisted; k++) {
 		struct an_host *h = &a->hosts[order[k]];
 		start(w, "host");
 		write_host_elem(w, a, h);
@@ -322,6 +345,16 @@ static void write_summary_body(struct analysis *a, struct xmlw *w, const size_t 
 		snprintf(rp, sizeof(rp), "hosts/%s.xml", h->id);
 		attr(w, "report", rp);
 		write_counts(w, h);
+		end(w);
+	}
+	if (a->unlisted.hosts) {
+		/* the report cap: hosts without a page, summed up */
+		start(w, "unlisted-hosts");
+		attr_u64(w, "hosts", a->unlisted.hosts);
+		attr_u64(w, "events", a->unlisted.events);
+		attr_u64(w, "leaks", a->unlisted.leaks);
+		attr_u64(w, "allowed", a->unlisted.allowed);
+		write_cat_counts(w, a->unlisted.by_cat);
 		end(w);
 	}
 	end(w);
@@ -389,7 +422,7 @@ int out_xml_reports(struct analysis *a, const char *dir, char *err, size_t errle
 	an_prepare_reports(a);
 	struct ev_reader *rd = ev_reader_new(a->ev, a->evview);
 	int rc = 0;
-	for (size_t k = 0; k < a->nhosts && rc == 0; k++) {
+	for (size_t k = 0; k < a->nlisted && rc == 0; k++) {
 		size_t h = order[k], first = ev_hostview_start(a->evview, h);
 		rc = write_host(a, dir, h, rd, first, ev_hostview_start(a->evview, h + 1) - first, err, errlen);
 	}
@@ -414,7 +447,7 @@ void out_summary_table(struct analysis *a, FILE *out)
 {
 	const size_t *order = a->host_order; /* facts.c: hosts by id */
 	fprintf(out, "%-24s %-10s %7s %7s %7s  %s\n", "host", "verdict", "events", "leaks", "allowed", "leaks by category");
-	for (size_t k = 0; k < a->nhosts; k++) {
+	for (size_t k = 0; k < a->nlisted; k++) {
 		struct an_host *h = &a->hosts[order[k]];
 		fprintf(out, "%-24s %-10s %7" PRIu64 " %7" PRIu64 " %7" PRIu64 " ", h->id, host_status(a, h), h->events,
 			h->leaks, h->allowed);
@@ -437,4 +470,8 @@ void out_summary_table(struct analysis *a, FILE *out)
 		}
 		fputc('\n', out);
 	}
+	if (a->unlisted.hosts)
+		fprintf(out, "(%" PRIu64 " more hosts without a page: %" PRIu64 " events, %" PRIu64 " leaks, %" PRIu64
+			" allowed; see summary.xml)\n",
+			a->unlisted.hosts, a->unlisted.events, a->unlisted.leaks, a->unlisted.allowed);
 }

@@ -69,6 +69,8 @@ void an_options_default(struct an_options *o)
 	o->parallel_ms = AN_DEFAULT_PARALLEL_MS;
 	o->max_events = AN_DEFAULT_MAX_EVENTS;
 	o->max_flows = FLOW_DEFAULT_MAX;
+	o->max_host_pages = AN_DEFAULT_HOST_PAGES;
+	o->max_host_events = AN_DEFAULT_HOST_EVENTS;
 }
 
 struct analysis *an_new(const struct an_options *o, const struct rules *rules)
@@ -93,9 +95,10 @@ struct analysis *an_new(const struct an_options *o, const struct rules *rules)
 		decode_set_carrier_check(a->dec, carrier_check_hook, a);
 	a->flows = flow_new(a->opt.max_flows, pv->seed, flow_ended, a);
 	/* -j: the reader follows no flow itself, and a worker (shard > 0)
-	 * builds its module in its own thread (autofp.c) */
+	 * builds its module in its own thread (autofp.c); the fuzz target
+	 * lends one module for every analysis (an_options.dpi) */
 	bool own_dpi = a->opt.nshards <= 1 && a->opt.shard == 0;
-	a->dpi = own_dpi ? dpi_new() : NULL;
+	a->dpi = !own_dpi ? NULL : a->opt.dpi ? a->opt.dpi : dpi_new();
 	if (!a->dpi && own_dpi) {
 		fprintf(stderr, "leakscope: cannot initialise nDPI\n");
 		exit(2);
@@ -126,7 +129,8 @@ void an_free(struct analysis *a)
 	autofp_stop(pv->fp, a); /* an analysis given up on: its workers end too */
 	pv->fp = NULL;
 	flow_free(a->flows); /* ends its flows: the stages below still there */
-	dpi_free(a->dpi);
+	if (a->dpi != a->opt.dpi)
+		dpi_free(a->dpi); /* a borrowed one (an_options.dpi) stays */
 	decode_free(a->dec);
 	ev_hostview_free(a->evview);
 	ev_free(a->ev);

@@ -137,9 +137,11 @@ Test(integrity, event_cap_is_incomplete_not_clean)
 	done(&r);
 }
 
-Test(integrity, a_leak_past_the_host_cap_still_counts)
+Test(integrity, a_leak_of_host_65537_counts)
 {
-	/* 65,536 hosts resolve an allowed name; host 65,537 resolves a secret */
+	/* 65,536 hosts resolve an allowed name; host 65,537 resolves a secret
+	 * (65,536 was the host table's limit; the limit itself is tested
+	 * below, made small) */
 	struct run r;
 	run(&r, "--version >/dev/null 2>&1; true");
 	char cap[400], rules[400];
@@ -165,7 +167,7 @@ Test(integrity, a_leak_past_the_host_cap_still_counts)
 	struct run e;
 	run(&e, args);
 	cr_expect_eq(e.status, 1, "exit %d: %s", e.status, e.err);
-	cr_expect(strstr(e.err, "more than 65536 hosts"), "%s", e.err);
+	cr_expect(!strstr(e.err, "more than"), "no host cap at 65,537 hosts: %s", e.err);
 	char cmd[600];
 	snprintf(cmd, sizeof(cmd), "grep -q 'secret.example.com.*leak' '%s/out'", e.dir);
 	cr_expect_eq(system(cmd), 0, "the leak's row is in the TSV");
