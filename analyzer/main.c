@@ -89,8 +89,9 @@ static void usage_analyze(FILE *out)
 	      "  -q, --quiet                no summary table on stdout, no notes on stderr\n"
 	      "  -h, --help\n"
 	      "\n"
-	      "exit status: 0 no leak, 1 leaks found, 2 unusable input, unwritable output or\n"
-	      "usage error\n",
+	      "exit status: 0 clean (everything read and judged, no leak), 1 leaks found, 2\n"
+	      "unusable input, unwritable output or usage error, 3 undecided (nothing could be\n"
+	      "judged), 4 incomplete (no leak in what was judged, but not everything was)\n",
 	      out);
 }
 
@@ -111,8 +112,8 @@ static void usage_events(FILE *out)
 	      "  -f, --filter EXPR, --gap SECONDS, --parallel-window MS, -j N, -q   as for analyze\n"
 	      "  -h, --help\n"
 	      "\n"
-	      "exit status: 0 (with --tunnel: no leak), 1 leaks found (with --tunnel),\n"
-	      "2 unusable input or usage error\n",
+	      "exit status: without --tunnel 0, or 2 for unusable input or a usage error; with\n"
+	      "--tunnel as analyze: 0 clean, 1 leaks, 2 unusable, 3 undecided, 4 incomplete\n",
 	      out);
 }
 
@@ -152,7 +153,8 @@ static void usage_merge(FILE *out)
 	      "options: -t FILE, -o DIR, -j N, --gap SECONDS, --parallel-window MS,\n"
 	      "--max-events N, -q, -h as for analyze.\n"
 	      "\n"
-	      "exit status: 0 no leak, 1 leaks found, 2 unusable input or usage error\n",
+	      "exit status: as analyze: 0 clean, 1 leaks, 2 unusable input or usage error,\n"
+	      "3 undecided, 4 incomplete\n",
 	      out);
 }
 
