@@ -226,6 +226,7 @@ struct analysis {
 	uint64_t dup_pkts;           /* the same packet seen again on another interface */
 	uint64_t flows_peak;         /* most flows alive at once (the cap is an_options.max_flows) */
 	uint64_t flows_evicted;      /* flows ended early because the cap was reached */
+	uint64_t flows_evicted_live; /* of them, flows that still had something to show (a TCP stream, carrier evidence) */
 	struct an_carrier *carriers;
 	size_t ncarriers;
 	struct an_label *labels;

@@ -158,6 +158,7 @@ struct flow *flow_lookup(struct flowtab *t, const struct pkt *p, int *dir)
 		struct flow *victim = t->count >= t->max ? oldest(t) : NULL;
 		if (victim) {
 			t->evicted++;
+			victim->evicted = true;
 			flow_remove(t, victim);
 		}
 		f = xcalloc(1, sizeof(*f));

@@ -57,6 +57,7 @@ struct flow {
 	uint8_t cls;                 /* timeout class (FLOW_CL_*): the LRU list it is on */
 	uint8_t tcp_fin;             /* FIN seen: bit 0 from the initiator, bit 1 to it */
 	bool tcp_closed;             /* FIN both ways, or RST */
+	bool evicted;                /* ended early because the table was full (set before the end callback) */
 	void *app;                   /* per-flow protocol state (TCP reassembly...), owned by the user */
 };
 

@@ -86,9 +86,15 @@ void an_integrity(const struct analysis *a, struct an_integrity *o)
 		    a->opt.max_host_events ? a->opt.max_host_events : (size_t)AN_DEFAULT_HOST_EVENTS,
 		    a->hosts_cut == 1 ? "its" : "each one's",
 		    a->opt.max_host_events ? a->opt.max_host_events : (size_t)AN_DEFAULT_HOST_EVENTS);
-	if (a->flows_evicted)
+	if (a->flows_evicted_live)
 		add(o, "flow-cap", true,
-		    "%" PRIu64 " flows were ended early at the flow limit: name resolution later in them may be missing",
+		    "%" PRIu64 " flows were ended early at the flow limit while they still had something to show (a TCP "
+		    "stream being followed, a carrier's evidence): name resolution later in them may be missing",
+		    a->flows_evicted_live);
+	else if (a->flows_evicted)
+		add(o, "flow-cap", false,
+		    "%" PRIu64 " flows were ended early at the flow limit, each after it had shown its questions (no "
+		    "TCP stream or carrier evidence was cut)",
 		    a->flows_evicted);
 	if (a->ifaces_capped)
 		add(o, "interface-cap", true, "more than %d interfaces: packets on later ones were not told apart",

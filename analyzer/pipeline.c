@@ -58,6 +58,13 @@
 static void flow_ended(struct flow *f, void *user)
 {
 	struct analysis *a = user;
+	/* A flow ended early at the cap loses what it would still have
+	 * shown: later messages of a TCP stream being followed, the rest of
+	 * a carrier's evidence.  A UDP exchange already gave its questions
+	 * (the event store matches answers, not the flow). */
+	if (f->evicted && ((f->key.proto == 6 && f->st.follow == FOLLOW_YES && !f->tcp_closed) ||
+			   (f->st.cev && !f->st.cev_done)))
+		a->flows_evicted_live++;
 	wire_flow_ended(a, f);
 	carrier_flow_ended(a, f);
 }
@@ -386,6 +393,7 @@ void an_merge_shard(struct analysis *dst, struct analysis *src)
 	if (src->flows_peak > dst->flows_peak)
 		dst->flows_peak = src->flows_peak;
 	dst->flows_evicted += src->flows_evicted;
+	dst->flows_evicted_live += src->flows_evicted_live;
 }
 
 /* ---------------------------------------------------------------------- */

@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "analyze.h"
 #include "capbuild.h"
 #include "rules.h"
 
@@ -395,5 +396,68 @@ Test(integrity, a_tcp_retry_after_truncation_keeps_its_category)
 	snprintf(cmd, sizeof(cmd), "grep -q '^[^\t]*\tdns-tcp\t.*x.example.com.*stub-upstream\thigh$' '%s/out'", e2.dir);
 	cr_expect_eq(system(cmd), 0, "the TCP retry keeps the UDP question's category");
 	done(&e2);
+	done(&r);
+}
+
+/* Flows ended early at the flow cap: a UDP exchange has shown its
+ * question (a caveat), a TCP stream still being followed has not (the
+ * verdict is incomplete). */
+static enum an_status flow_cap_status(bool with_tcp, struct run *r)
+{
+	char cap[400], rules[400];
+	snprintf(cap, sizeof(cap), "%s/fc%d.pcap", r->dir, with_tcp);
+	snprintf(rules, sizeof(rules), "%s/t.xml", r->dir);
+	write_rules(rules, false);
+	struct cb_pcap *w = cb_pcap_open(cap, 101, 65535, 0);
+	cr_assert_not_null(w);
+	uint8_t pkt[1500], q[300], d[64] = {4, 0, 0, 0, 9}, e[64] = {4, 0, 0, 0, 7};
+	size_t n;
+	for (int t = 0; t < 3; t++) {
+		d[8] = e[8] = (uint8_t)(t + 1);
+		n = cb_ip_udp(pkt, sizeof(pkt), "192.168.1.10", "203.0.113.5", 40000, 51820, NULL, d, sizeof(d));
+		cr_assert_eq(cb_pcap_write(w, 100 + t, 0, pkt, (uint32_t)n, (uint32_t)n), 0);
+		n = cb_ip_udp(pkt, sizeof(pkt), "203.0.113.5", "192.168.1.10", 51820, 40000, NULL, e, sizeof(e));
+		cr_assert_eq(cb_pcap_write(w, 100 + t, 1000, pkt, (uint32_t)n, (uint32_t)n), 0);
+	}
+	/* open DNS-over-TCP connections, more than the table holds */
+	for (uint16_t i = 0; with_tcp && i < 8; i++) {
+		n = cb_ip_tcp(pkt, sizeof(pkt), "192.168.1.10", "192.168.1.1", (uint16_t)(41000 + i), 53, 1000, 0, CB_SYN,
+			      NULL, NULL, 0);
+		cr_assert_eq(cb_pcap_write(w, 101, i, pkt, (uint32_t)n, (uint32_t)n), 0);
+	}
+	for (uint16_t i = 0; i < 10; i++) {
+		size_t qn = cb_dns_query(q, sizeof(q), i, "allowed.example", 1);
+		n = cb_ip_udp(pkt, sizeof(pkt), "192.168.1.10", "192.168.1.1", (uint16_t)(42000 + i), 53, NULL, q, qn);
+		cr_assert_eq(cb_pcap_write(w, 101, 1000 + i, pkt, (uint32_t)n, (uint32_t)n), 0);
+	}
+	cr_assert_eq(cb_pcap_close(w), 0);
+	struct rules *rr;
+	char err[2048];
+	const char *t = getenv("LS_TOP");
+	if (t) {
+		char sd[1024];
+		snprintf(sd, sizeof(sd), "%s/rules", t);
+		rules_set_schema_dir(sd);
+	}
+	cr_assert_eq(rules_load(rules, &rr, err, sizeof(err)), 0, "%s", err);
+	struct an_options o;
+	an_options_default(&o);
+	o.max_flows = 4;
+	struct analysis *a = an_new(&o, rr);
+	cr_assert_geq(an_add_file(a, cap), 0);
+	an_finish(a);
+	cr_expect_gt(a->flows_evicted, 0, "the cap was reached");
+	enum an_status st = a->integ.status;
+	an_free(a);
+	rules_free(rr);
+	return st;
+}
+
+Test(integrity, flows_ended_at_the_cap)
+{
+	struct run r;
+	run(&r, "--version >/dev/null 2>&1; true");
+	cr_expect_eq(flow_cap_status(false, &r), AN_CLEAN, "UDP exchanges cut at the cap lose nothing");
+	cr_expect_eq(flow_cap_status(true, &r), AN_INCOMPLETE, "a TCP stream cut while followed: incomplete");
 	done(&r);
 }
