@@ -174,6 +174,8 @@ struct an_host {
 	bool asked_inside;       /* some question of it went inside the tunnel */
 };
 
+struct custody;
+
 struct analysis {
 	struct an_options opt;
 	const struct rules *rules;   /* may be NULL */
@@ -220,6 +222,7 @@ struct analysis {
 	bool tunnel_hosts_by_mac;    /* some tunnel's owner is known by its MAC (verdict.c) */
 	struct an_integrity integ;
 	bool partial_failed;         /* writing the partial failed */
+	const struct custody *custody; /* custody.h: the reports' chain of custody (set by main; NULL: not recorded) */
 	bool finished;
 	void *priv;                  /* internal state */
 };
