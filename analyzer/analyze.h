@@ -175,6 +175,7 @@ struct an_host {
 };
 
 struct custody;
+struct an_relation;
 
 struct analysis {
 	struct an_options opt;
@@ -223,6 +224,7 @@ struct analysis {
 	struct an_integrity integ;
 	bool partial_failed;         /* writing the partial failed */
 	const struct custody *custody; /* custody.h: the reports' chain of custody (set by main; NULL: not recorded) */
+	struct an_relation *relation; /* relation.h: hosts by capture, groups (set by main; NULL: one capture) */
 	bool finished;
 	void *priv;                  /* internal state */
 };

@@ -15,6 +15,7 @@
 #include "campaign.h"
 #include "capture.h"
 #include "custody.h"
+#include "relation.h"
 #include "outdir.h"
 #include "dpi.h"
 #include "input.h"
@@ -629,9 +630,20 @@ static struct analysis *run(const struct common_opts *o, struct rules **rules_ou
 			kept);
 	}
 	a->suggested = suggested;
-	an_integrity(a, &a->integ); /* again: "suggested" is one of its caveats */
+	/* captures given together: the hosts each saw, unrelated groups
+	 * (an integrity caveat); owned here, freed by free_analysis */
+	a->relation = rel_compute(a);
+	an_integrity(a, &a->integ); /* again: "suggested" and "captures-unrelated" are among its caveats */
 	*rules_out = rules;
 	return a;
+}
+
+/* An analysis from run(), with what main attached to it. */
+static void free_analysis(struct analysis *a)
+{
+	if (a)
+		rel_free(a->relation);
+	an_free(a);
 }
 
 /* The integrity contract's word on stderr when the verdict is not a plain
@@ -641,10 +653,13 @@ static void say_status(const struct analysis *a, bool quiet)
 	const struct an_integrity *g = &a->integ;
 	for (size_t i = 0; i < g->nreasons; i++) {
 		const struct an_reason *r = &g->reasons[i];
-		if (!r->blocks_clean && quiet)
+		/* unrelated captures are a warning: said even with -q */
+		bool warn = !strcmp(r->code, "captures-unrelated");
+		if (!r->blocks_clean && quiet && !warn)
 			continue;
 		fprintf(stderr, "leakscope: %s: %s\n",
-			g->status == AN_LEAKS ? (r->blocks_clean ? "INCOMPLETE" : "NOTE")
+			warn ? "WARNING"
+			: g->status == AN_LEAKS ? (r->blocks_clean ? "INCOMPLETE" : "NOTE")
 					      : (r->blocks_clean ? an_status_banner(g->status) : "NOTE"),
 			r->text);
 	}
@@ -834,7 +849,7 @@ static int cmd_analyze(int argc, char **argv, bool merging)
 	say_status(a, o.quiet);
 	rc = an_status_exit(a->integ.status);
 out:
-	an_free(a);
+	free_analysis(a);
 	custody_free(cust);
 	rules_free(rules);
 	free_files(&o);
@@ -856,7 +871,7 @@ static int cmd_events(int argc, char **argv)
 	FILE *out = stdout;
 	if (o.output && !(out = fopen(o.output, "w"))) {
 		fprintf(stderr, "leakscope: %s: cannot write: %s\n", o.output, strerror(errno));
-		an_free(a);
+		free_analysis(a);
 		rules_free(rules);
 		return EXIT_UNUSABLE;
 	}
@@ -871,7 +886,7 @@ static int cmd_events(int argc, char **argv)
 	int status = rules ? an_status_exit(a->integ.status) : EXIT_CLEAN;
 	if (rules)
 		say_status(a, o.quiet);
-	an_free(a);
+	free_analysis(a);
 	rules_free(rules);
 	if (rc < 0) {
 		fprintf(stderr, "leakscope: %s: write error: %s\n", o.output ? o.output : "standard output",
