@@ -1,7 +1,7 @@
 # leakscope - offline DNS-leak analyzer.  See README.md.
 
 CC      ?= cc
-PKGS    := libndpi libpcap libxml-2.0 zlib libzstd liblz4
+PKGS    := libndpi libpcap libxml-2.0 zlib libzstd liblz4 libgcrypt
 WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
            -Wpointer-arith -Wcast-qual -Wwrite-strings -Wundef
 # nDPI's and libxml2's headers are included as system headers so that our
@@ -31,7 +31,7 @@ TOOLS   := $(BUILD)/gencap
 
 # Debian 12 packages: what building needs, and what the tests use.
 BUILD_DEPS := gcc make pkg-config libpcap-dev libndpi-dev libxml2-dev libcriterion-dev \
-              zlib1g-dev libzstd-dev liblz4-dev
+              zlib1g-dev libzstd-dev liblz4-dev libgcrypt20-dev
 TEST_DEPS  := libxml2-utils tshark python3 chromium time libndpi-bin parallel valgrind man-db \
               gzip zstd lz4 python3-jsonschema tcpdump
 

@@ -1,4 +1,4 @@
-/* custody.c - chain of custody: SHA-256 (FIPS 180-4) of the captures and the tunnel description, the command line and versions, for the reports. */
+/* custody.c - chain of custody: SHA-256 (FIPS 180-4, libgcrypt) of the captures and the tunnel description, the command line and versions, for the reports. */
 #include "custody.h"
 
 #include <ctype.h>
@@ -12,106 +12,59 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <gcrypt.h>
+
 #include "input.h"
 #include "util.h"
 
 /* ---------------------------------------------------------------------- */
-/* SHA-256 (FIPS 180-4: 4.1.2 functions, 4.2.2 constants, 5.1.1 padding,
- * 5.3.3 initial value, 6.2.2 computation) */
+/* SHA-256 through libgcrypt (already linked, as nDPI's dependency; now
+ * named in the Makefile): it uses the CPU's SHA extensions or AVX2, some
+ * 1.5 GB/s against about 220 MB/s for a plain C FIPS 180-4 loop, and the
+ * second pass over a capture runs beside the analysis only while it is
+ * faster than the analysis.  Only this file includes gcrypt.h. */
 
-static const uint32_t K[64] = {
-	0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
-	0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
-	0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
-	0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
-	0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
-	0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
-	0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
-	0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
-};
+static pthread_once_t gcry_once = PTHREAD_ONCE_INIT;
 
-#define ROTR(x, n) (((x) >> (n)) | ((x) << (32 - (n))))
-
-static void block(uint32_t h[8], const uint8_t *p)
+static void gcry_setup(void)
 {
-	uint32_t w[64];
-	for (int t = 0; t < 16; t++)
-		w[t] = (uint32_t)p[4 * t] << 24 | (uint32_t)p[4 * t + 1] << 16 | (uint32_t)p[4 * t + 2] << 8 |
-		       (uint32_t)p[4 * t + 3];
-	for (int t = 16; t < 64; t++) {
-		uint32_t s0 = ROTR(w[t - 15], 7) ^ ROTR(w[t - 15], 18) ^ (w[t - 15] >> 3);
-		uint32_t s1 = ROTR(w[t - 2], 17) ^ ROTR(w[t - 2], 19) ^ (w[t - 2] >> 10);
-		w[t] = w[t - 16] + s0 + w[t - 7] + s1;
-	}
-	uint32_t a = h[0], b = h[1], c = h[2], d = h[3], e = h[4], f = h[5], g = h[6], k = h[7];
-	for (int t = 0; t < 64; t++) {
-		uint32_t S1 = ROTR(e, 6) ^ ROTR(e, 11) ^ ROTR(e, 25);
-		uint32_t ch = (e & f) ^ (~e & g);
-		uint32_t t1 = k + S1 + ch + K[t] + w[t];
-		uint32_t S0 = ROTR(a, 2) ^ ROTR(a, 13) ^ ROTR(a, 22);
-		uint32_t maj = (a & b) ^ (a & c) ^ (b & c);
-		uint32_t t2 = S0 + maj;
-		k = g;
-		g = f;
-		f = e;
-		e = d + t1;
-		d = c;
-		c = b;
-		b = a;
-		a = t1 + t2;
-	}
-	h[0] += a; h[1] += b; h[2] += c; h[3] += d;
-	h[4] += e; h[5] += f; h[6] += g; h[7] += k;
+	/* nDPI may have set it up already: these calls are then no-ops */
+	gcry_check_version(NULL);
+	gcry_control(GCRYCTL_DISABLE_SECMEM, 0);
+	gcry_control(GCRYCTL_INITIALIZATION_FINISHED, 0);
 }
 
 void sha256_init(struct sha256 *c)
 {
-	static const uint32_t H0[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
-				       0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
-	memcpy(c->h, H0, sizeof(H0));
+	pthread_once(&gcry_once, gcry_setup);
+	gcry_md_hd_t md = NULL;
+	if (gcry_md_open(&md, GCRY_MD_SHA256, 0) != 0) {
+		/* out of memory, as xmalloc's policy: no way on */
+		fputs("leakscope: libgcrypt: cannot open a SHA-256 context\n", stderr);
+		exit(2);
+	}
+	c->md = md;
 	c->len = 0;
-	c->n = 0;
 }
 
 void sha256_update(struct sha256 *c, const void *data, size_t len)
 {
-	const uint8_t *p = data;
+	gcry_md_write((gcry_md_hd_t)c->md, data, len);
 	c->len += len;
-	if (c->n) {
-		size_t take = 64 - c->n < len ? 64 - c->n : len;
-		memcpy(c->buf + c->n, p, take);
-		c->n += take;
-		p += take;
-		len -= take;
-		if (c->n < 64)
-			return;
-		block(c->h, c->buf);
-		c->n = 0;
-	}
-	for (; len >= 64; p += 64, len -= 64)
-		block(c->h, p);
-	memcpy(c->buf, p, len);
-	c->n = len;
 }
 
 void sha256_final_hex(struct sha256 *c, char hex[65])
 {
-	uint64_t bits = c->len * 8;
-	uint8_t pad[72] = {0x80};
-	size_t padlen = (c->n < 56 ? 56 : 120) - c->n;
-	for (int i = 0; i < 8; i++)
-		pad[padlen + (size_t)i] = (uint8_t)(bits >> (56 - 8 * i));
-	uint64_t keep = c->len;
-	sha256_update(c, pad, padlen + 8);
-	c->len = keep;
+	gcry_md_hd_t md = c->md;
+	const unsigned char *d = gcry_md_read(md, GCRY_MD_SHA256);
 	static const char hx[] = "0123456789abcdef";
-	for (int i = 0; i < 8; i++)
-		for (int j = 0; j < 4; j++) {
-			uint8_t b = (uint8_t)(c->h[i] >> (24 - 8 * j));
-			hex[8 * i + 2 * j] = hx[b >> 4];
-			hex[8 * i + 2 * j + 1] = hx[b & 15];
-		}
+	for (int i = 0; i < 32; i++) {
+		hex[2 * i] = hx[d[i] >> 4];
+		hex[2 * i + 1] = hx[d[i] & 15];
+	}
 	hex[64] = 0;
+	gcry_md_close(md);
+	c->md = NULL;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -173,6 +126,7 @@ void custody_free(struct custody *c)
 {
 	if (!c)
 		return;
+	custody_captures_end(c);
 	for (int i = 0; i < c->argc; i++)
 		free(c->argv[i]);
 	free(c->argv);
@@ -230,25 +184,54 @@ static int hash_file(const char *path, char hex[65], uint64_t *size, char **erro
 	return rc;
 }
 
-void custody_captures(struct custody *c, int n, char *const *paths)
+static void *hash_files(void *arg)
+{
+	struct custody *c = arg;
+	for (size_t i = 0; i < c->ncaps; i++) {
+		struct custody_capture *k = &c->caps[i];
+		if (k->how[0] == 's' && hash_file(k->path, k->sha256, &k->size, &k->error) < 0)
+			k->sha256[0] = 0;
+	}
+	return NULL;
+}
+
+void custody_captures_begin(struct custody *c, int n, char *const *paths)
 {
 	c->caps = xcalloc(n > 0 ? (size_t)n : 1, sizeof(*c->caps));
 	c->ncaps = n > 0 ? (size_t)n : 0;
 	for (size_t i = 0; i < c->ncaps; i++) {
+		c->caps[i].path = xstrdup(paths[i]);
+		c->caps[i].how = in_rereadable(paths[i]) ? "second pass" : "while reading";
+	}
+	/* libgcrypt set up here, in the main thread, before nDPI's
+	 * modules (which may call gcry_check_version themselves) */
+	pthread_once(&gcry_once, gcry_setup);
+	/* the second pass runs beside the analysis, on another core */
+	c->hashing = pthread_create(&c->thread, NULL, hash_files, c) == 0;
+	if (!c->hashing)
+		hash_files(c);
+}
+
+void custody_captures_end(struct custody *c)
+{
+	if (c->hashing)
+		pthread_join(c->thread, NULL);
+	c->hashing = false;
+	for (size_t i = 0; i < c->ncaps; i++) {
 		struct custody_capture *k = &c->caps[i];
-		k->path = xstrdup(paths[i]);
-		if (in_rereadable(paths[i])) {
-			k->how = "second pass";
-			if (hash_file(paths[i], k->sha256, &k->size, &k->error) < 0)
-				k->sha256[0] = 0;
-		} else {
-			k->how = "while reading";
-			if (!stream_take(paths[i], k->sha256, &k->size)) {
-				k->sha256[0] = 0;
-				k->error = xstrdup("not read (the stream could not be opened)");
-			}
+		if (k->how[0] != 'w')
+			continue;
+		if (!stream_take(k->path, k->sha256, &k->size)) {
+			k->sha256[0] = 0;
+			k->error = xstrdup("not read (the stream could not be opened)");
 		}
 	}
+}
+
+void custody_captures(struct custody *c, int n, char *const *paths)
+{
+	custody_captures_begin(c, n, paths);
+	custody_captures_end(c);
 }
 
 /* Secrets stay out of a report that is handed over: a wg-quick PrivateKey

@@ -3,16 +3,17 @@
 #define LS_CUSTODY_H
 
 #include <stdbool.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
-/* SHA-256, FIPS 180-4 section 6.2 (our own: 100 lines, no new library;
- * tests/test_custody.c checks it against sha256sum's values). */
+/* SHA-256 (FIPS 180-4), libgcrypt's behind this wrapper (custody.c says
+ * why; tests/test_custody.c checks it against NIST's vectors and
+ * sha256sum).  A context is opened by sha256_init and closed by
+ * sha256_final_hex. */
 struct sha256 {
-	uint32_t h[8];
+	void *md;       /* gcry_md_hd_t */
 	uint64_t len;   /* bytes hashed so far */
-	uint8_t buf[64];
-	size_t n;       /* bytes waiting in buf */
 };
 void sha256_init(struct sha256 *c);
 void sha256_update(struct sha256 *c, const void *data, size_t len);
@@ -51,6 +52,8 @@ struct custody {
 	char *desc_text;     /* its content (secrets redacted: see desc_redacted), NUL-terminated */
 	size_t desc_redacted; /* lines whose secret was replaced by "(redacted)" */
 	char *desc_translated; /* a VPN configuration's translation to a description, else NULL */
+	pthread_t thread;    /* custody_captures_begin's second pass */
+	bool hashing;
 };
 
 /* A new record of argv (copied).  The caller owns it: custody_free. */
@@ -66,6 +69,12 @@ void custody_versions(struct custody *c, const char *leakscope, const char *capt
  * a second pass over what can be read again, else the digest input.c
  * computed while reading (custody_stream_take). */
 void custody_captures(struct custody *c, int n, char *const *paths);
+/* The same in two halves: begin starts the second pass over the files that
+ * can be read again in a thread of its own (call it before the analysis:
+ * the pass runs beside it); end waits for it and takes the digests of the
+ * read-once streams (call it after the analysis).  custody_free ends it. */
+void custody_captures_begin(struct custody *c, int n, char *const *paths);
+void custody_captures_end(struct custody *c);
 
 /* Records the description as read (bytes, len: the file's bytes; the
  * digest is of them, the text shown has private keys, pre-shared keys and

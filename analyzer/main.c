@@ -809,6 +809,8 @@ static int cmd_analyze(int argc, char **argv, bool merging)
 		}
 	}
 	cust = custody_new(main_argc, main_argv);
+	if (!o.an.partial_path)
+		custody_captures_begin(cust, o.nfiles, o.files);
 	a = run(&o, &rules, true, cust);
 	if (!a)
 		goto out;
@@ -818,7 +820,7 @@ static int cmd_analyze(int argc, char **argv, bool merging)
 		char caps[512];
 		cap_lib_versions(caps, sizeof(caps));
 		custody_versions(cust, LS_VERSION, caps, dpi_version(), rules_libxml_version());
-		custody_captures(cust, o.nfiles, o.files);
+		custody_captures_end(cust);
 		a->custody = cust;
 	}
 	char err[8400];

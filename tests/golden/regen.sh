@@ -15,8 +15,10 @@
 #   auto/events.tsv             leakscope events (no description: path unknown)
 #   auto/summary.xml,           leakscope analyze (the description suggested)
 #   auto/hosts/<host>.xml       (no HTML, to keep the size down)
-# Run from the checkout's top (the reports name the captures by the relative
-# paths given); LEAKSCOPE overrides ./leakscope.
+# The reports name the captures by the relative paths given and record the
+# command line (chain of custody): every run is "leakscope ..." from PATH in a
+# scratch folder with samples/ linked, in both modes; LEAKSCOPE overrides
+# ./leakscope.
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top" || exit 2
