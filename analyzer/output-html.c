@@ -2094,6 +2094,186 @@ static void custody_section(struct html *h)
 	end(h);
 }
 
+/* The index reads most severe first: hosts that leaked, by the worst
+ * severity among their leak categories; then hosts whose questions were
+ * not judged (no tunnel), undecided or incomplete; then clean ones.  Ties
+ * keep the id order (facts.c). */
+static int host_rank(const struct analysis *a, const struct an_host *ho)
+{
+	if (ho->leaks) {
+		int worst = 0;
+		for (int c = 1; c < CAT__N; c++)
+			if (ho->by_cat[c] && cat_is_leak((enum ev_category)c) &&
+			    (int)cat_info((enum ev_category)c)->severity > worst)
+				worst = (int)cat_info((enum ev_category)c)->severity;
+		return 10 + worst;
+	}
+	const char *st = an_host_status(a, ho);
+	if (!strcmp(st, "no-tunnel"))
+		return 3;
+	if (strcmp(st, "clean") != 0)
+		return 2;
+	return 1;
+}
+
+struct ranked {
+	int rank;
+	size_t pos; /* in a->host_order */
+	size_t host;
+};
+
+static int ranked_cmp(const void *x, const void *y)
+{
+	const struct ranked *p = x, *q = y;
+	if (p->rank != q->rank)
+		return p->rank > q->rank ? -1 : 1;
+	return p->pos < q->pos ? -1 : p->pos > q->pos;
+}
+
+/* Host indices, most severe first (host_rank), for the index's table. */
+static size_t *hosts_by_severity(const struct html *h)
+{
+	const struct analysis *a = h->a;
+	struct ranked *r = xcalloc(a->nhosts ? a->nhosts : 1, sizeof(*r));
+	for (size_t k = 0; k < a->nhosts; k++)
+		r[k] = (struct ranked){host_rank(a, &a->hosts[h->order[k]]), k, h->order[k]};
+	qsort(r, a->nhosts, sizeof(*r), ranked_cmp);
+	size_t *out = xcalloc(a->nhosts ? a->nhosts : 1, sizeof(*out));
+	for (size_t k = 0; k < a->nhosts; k++)
+		out[k] = r[k].host;
+	free(r);
+	return out;
+}
+
+#define TOP_N 10 /* rows of each cross-host list; the rest as "+N more" */
+
+struct tally {
+	const char *name; /* interned by the event store: equal names, one pointer */
+	struct ls_addr addr;
+	uint16_t port;
+	uint64_t n, leaks;
+};
+
+static int tally_key_name(const void *x, const void *y)
+{
+	const struct tally *p = x, *q = y;
+	return strcmp(p->name, q->name);
+}
+
+static int tally_key_addr(const void *x, const void *y)
+{
+	const struct tally *p = x, *q = y;
+	int c = memcmp(&p->addr, &q->addr, sizeof(p->addr));
+	return c ? c : (int)p->port - (int)q->port;
+}
+
+static int tally_by_count(const void *x, const void *y)
+{
+	const struct tally *p = x, *q = y;
+	if (p->n != q->n)
+		return p->n > q->n ? -1 : 1;
+	if (p->name && q->name)
+		return strcmp(p->name, q->name);
+	return tally_key_addr(x, y);
+}
+
+/* Sorts t by key, folds equal keys (adding their counts), then sorts by
+ * count (then key).  Returns the entries left. */
+static size_t tally_fold(struct tally *t, size_t n, int (*key)(const void *, const void *))
+{
+	if (!n)
+		return 0;
+	qsort(t, n, sizeof(*t), key);
+	size_t m = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (m && key(&t[m - 1], &t[i]) == 0) {
+			t[m - 1].n += t[i].n;
+			t[m - 1].leaks += t[i].leaks;
+		} else {
+			t[m++] = t[i];
+		}
+	}
+	qsort(t, m, sizeof(*t), tally_by_count);
+	return m;
+}
+
+/* Across hosts: counts by category, the names that leaked most, the
+ * resolvers asked (every server a question went to, with its leaks). */
+static void cross_host_summary(struct html *h, const uint64_t *by_cat)
+{
+	const struct analysis *a = h->a;
+	size_t nev = ev_count(a->ev);
+	el_text(h, "h2", NULL, "Across hosts");
+	enum ev_category cats[CAT__N];
+	int nc = cats_in_order(cats);
+	static const char *const ccols[] = {"Category", "Severity", "Kind", "#Questions", NULL};
+	table_head(h, "across", ccols);
+	for (int i = 0; i < nc; i++) {
+		if (!by_cat[cats[i]])
+			continue;
+		el(h, "tr", NULL);
+		el(h, "td", NULL);
+		swatch(h, cats[i]);
+		textf(h, " %s", ev_category_str(cats[i]));
+		end(h);
+		el_text(h, "td", NULL, cat_severity(cats[i]));
+		el_text(h, "td", NULL, cat_kind_str(cats[i]));
+		td_u64(h, by_cat[cats[i]]);
+		end(h);
+	}
+	table_end(h);
+	/* one sweep: leaked names and resolvers */
+	struct tally *names = xcalloc(nev ? nev : 1, sizeof(*names));
+	struct tally *srv = xcalloc(nev ? nev : 1, sizeof(*srv));
+	size_t nn = 0, ns = 0;
+	for (size_t i = 0; i < nev; i++) {
+		const struct ev *e = hev(h, i);
+		bool leak = e->verdict == VERDICT_LEAK;
+		if (leak && e->qname)
+			names[nn++] = (struct tally){.name = e->qname, .n = 1, .leaks = 1};
+		if (e->category != CAT_LOCAL)
+			srv[ns++] = (struct tally){.addr = e->server, .port = e->server_port, .n = 1, .leaks = leak};
+	}
+	nn = tally_fold(names, nn, tally_key_name);
+	ns = tally_fold(srv, ns, tally_key_addr);
+	el_text(h, "h3", NULL, "Names that leaked most");
+	if (!nn) {
+		el_text(h, "p", "note", "No name leaked.");
+	} else {
+		static const char *const ncols[] = {"Name", "#Leaks", NULL};
+		table_head(h, "across", ncols);
+		for (size_t i = 0; i < nn && i < TOP_N; i++) {
+			el(h, "tr", NULL);
+			el_text(h, "td", "mono wrap", names[i].name);
+			td_u64(h, names[i].n);
+			end(h);
+		}
+		table_end(h);
+		if (nn > TOP_N)
+			el_textf(h, "p", "note", "+%zu more names (every leak is in findings.csv).", nn - TOP_N);
+	}
+	el_text(h, "h3", NULL, "Resolvers asked");
+	if (!ns) {
+		el_text(h, "p", "note", "No question left a host.");
+	} else {
+		static const char *const scols[] = {"Server", "#Questions", "#Leaks", NULL};
+		table_head(h, "across", scols);
+		for (size_t i = 0; i < ns && i < TOP_N; i++) {
+			char b[96];
+			el(h, "tr", NULL);
+			el_text(h, "td", "mono nowrap", endpoint(&srv[i].addr, srv[i].port, b, sizeof(b)));
+			td_u64(h, srv[i].n);
+			td_u64(h, srv[i].leaks);
+			end(h);
+		}
+		table_end(h);
+		if (ns > TOP_N)
+			el_textf(h, "p", "note", "+%zu more servers.", ns - TOP_N);
+	}
+	free(names);
+	free(srv);
+}
+
 #define HOSTS_PER_CAPTURE 12 /* host links shown per capture; the rest as "+N more" */
 
 /* Which capture each host was seen in (relation.h), captures by time
@@ -2262,8 +2442,9 @@ static int write_index(struct html *h, const char *dir, char *err, size_t errlen
 		table_head(h, NULL, cols);
 		enum ev_category cats[CAT__N];
 		int nc = cats_in_order(cats);
+		size_t *sev = hosts_by_severity(h);
 		for (size_t k = 0; k < a->nhosts; k++) {
-			struct an_host *ho = &a->hosts[h->order[k]];
+			struct an_host *ho = &a->hosts[sev[k]];
 			el(h, "tr", NULL);
 			char href[300];
 			snprintf(href, sizeof(href), "hosts/%s.html", ho->id);
@@ -2302,8 +2483,12 @@ static int write_index(struct html *h, const char *dir, char *err, size_t errlen
 			td_u64(h, ho->events);
 			end(h);
 		}
+		free(sev);
 		table_end(h);
+		el_text(h, "p", "note", "Most severe first: hosts that leaked (by their worst leak's severity), then "
+			"those not judged, undecided or incomplete, then clean ones; ties by id.");
 	}
+	cross_host_summary(h, by_cat);
 
 	el_text(h, "h2", NULL, "Timeline");
 	size_t *all = xcalloc(nev ? nev : 1, sizeof(*all));
