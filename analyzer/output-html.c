@@ -174,6 +174,8 @@ static void link_to(struct html *h, const char *href, const char *s)
 	end(h);
 }
 
+#define IFACE_CHARS 24     /* code points of an interface label in an event row */
+#define ANSWERS_SHOWN 4    /* answer records shown in an event row; the rest as "+N more" */
 #define LABEL_BUF (4 * HTML_LABEL_CHARS + 4) /* a cut label: 4 bytes a code point, the ellipsis, NUL */
 
 /* The first max (at most HTML_LABEL_CHARS) code points of s as the page
@@ -1348,6 +1350,22 @@ static const char *const ev_cols[] = {
 	"Rcode", "Answers", "Category", "Evidence", NULL,
 };
 
+/* A capture named in an event row: its file name, the path as given on
+ * hover (a long folder made every row several lines taller; the captures
+ * table has the paths). */
+static void file_span(struct html *h, const char *path)
+{
+	const char *base = strrchr(path, '/');
+	el(h, "span", "mono");
+	if (base && base[1]) {
+		attr(h, "title", path);
+		text_k(h, base + 1);
+	} else {
+		text_k(h, path);
+	}
+	end(h);
+}
+
 static void event_row(struct html *h, size_t i, const struct ev *e)
 {
 	struct analysis *a = h->a;
@@ -1389,11 +1407,24 @@ static void event_row(struct html *h, size_t i, const struct ev *e)
 	}
 	end(h);
 
-	el(h, "td", NULL);
-	if (e->iface_ref < a->nifaces)
-		text_k(h, an_iface_text(a, e->iface_ref));
-	else
+	el(h, "td", "iface");
+	if (e->iface_ref < a->nifaces) {
+		/* a Windows adapter label (Wi-Fi (\Device\NPF_{GUID})) would
+		 * push the row over the query name: cut, the whole on hover */
+		const char *lab = an_iface_text(a, e->iface_ref);
+		char cb[LABEL_BUF];
+		const char *shown = text_cut(lab, IFACE_CHARS, cb);
+		if (strcmp(shown, lab) != 0) {
+			el(h, "span", NULL);
+			attr(h, "title", lab);
+			text(h, shown);
+			end(h);
+		} else {
+			text_k(h, lab);
+		}
+	} else {
 		text(h, "-");
+	}
 	if (e->iface_ref < a->nifaces) {
 		br(h);
 		el_text(h, "span", "small", iface_role_str(a->ifaces[e->iface_ref].role));
@@ -1430,12 +1461,28 @@ static void event_row(struct html *h, size_t i, const struct ev *e)
 		 * what the whole list is, as any other text */
 		bool hex = !xmlw_html_ok(e->answers, false);
 		const char *s = e->answers;
-		for (const char *c = strchr(s, ','); c; c = strchr(s, ',')) {
+		size_t total = 1, shown = 0;
+		for (const char *c = strchr(s, ','); c; c = strchr(c + 1, ','))
+			total++;
+		/* at most ANSWERS_SHOWN records (16 A records made a row some
+		 * 500 px tall); every one in the title, the XML and the TSV */
+		if (total > ANSWERS_SHOWN)
+			attr(h, "title", e->answers);
+		for (const char *c = strchr(s, ','); c && shown + 1 < ANSWERS_SHOWN + (total <= ANSWERS_SHOWN);
+		     c = strchr(s, ',')) {
 			xmlw_html_write(&h->w, s, (size_t)(c - s) + 1, hex, false); /* with the comma */
 			br(h);
 			s = c + 1;
+			shown++;
 		}
-		xmlw_html_write(&h->w, s, strlen(s), hex, false);
+		if (total <= ANSWERS_SHOWN) {
+			xmlw_html_write(&h->w, s, strlen(s), hex, false);
+		} else {
+			const char *c = strchr(s, ',');
+			xmlw_html_write(&h->w, s, (size_t)(c - s), hex, false);
+			br(h);
+			el_textf(h, "span", "small", "+%zu more", total - ANSWERS_SHOWN);
+		}
 	} else if (e->tls_app_records[0] || e->tls_app_records[1]) {
 		/* encrypted: what can be told is how much was exchanged */
 		el_textf(h, "span", "small",
@@ -1483,15 +1530,11 @@ static void event_row(struct html *h, size_t i, const struct ev *e)
 		text(h, ")");
 	}
 	br(h);
-	el(h, "span", "mono");
-	text_k(h, a->files[e->file_idx].path);
-	end(h);
+	file_span(h, a->files[e->file_idx].path);
 	if (e->answered && !e->from_response && e->resp_file_idx != e->file_idx) {
 		br(h);
 		textf(h, "response frame %" PRIu64 " in ", e->resp_frame);
-		el(h, "span", "mono");
-		text_k(h, a->files[e->resp_file_idx].path);
-		end(h);
+		file_span(h, a->files[e->resp_file_idx].path);
 	}
 	if (e->anomalies) {
 		struct sbuf sb = {0};
