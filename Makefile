@@ -1,7 +1,7 @@
 # leakscope - offline DNS-leak analyzer.  See README.md.
 
 CC      ?= cc
-PKGS    := libndpi libpcap libxml-2.0 zlib libzstd liblz4
+PKGS    := libndpi libpcap libxml-2.0 zlib libzstd liblz4 libgcrypt
 WARN    := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
            -Wpointer-arith -Wcast-qual -Wwrite-strings -Wundef
 # nDPI's and libxml2's headers are included as system headers so that our
@@ -31,9 +31,9 @@ TOOLS   := $(BUILD)/gencap $(BUILD)/genscale
 
 # Debian 12 packages: what building needs, and what the tests use.
 BUILD_DEPS := gcc make pkg-config libpcap-dev libndpi-dev libxml2-dev libcriterion-dev \
-              zlib1g-dev libzstd-dev liblz4-dev
+              zlib1g-dev libzstd-dev liblz4-dev libgcrypt20-dev
 TEST_DEPS  := libxml2-utils tshark python3 chromium time libndpi-bin parallel valgrind man-db \
-              gzip zstd lz4 python3-jsonschema tcpdump
+              gzip zstd lz4 python3-jsonschema tcpdump poppler-utils
 
 .PHONY: all deps test test-run sanitize sanitize-run demo samples clean install uninstall
 
@@ -115,6 +115,7 @@ test-run: leakscope $(TESTBIN) $(BUILD)/fuzz-replay
 	TZ=UTC python3 tests/compare-tshark.py $(CURDIR)/leakscope
 	TZ=UTC python3 tests/corpus-carriers.py $(CURDIR)/leakscope
 	TZ=UTC python3 tests/html-screenshot.py $(CURDIR)/leakscope
+	TZ=UTC python3 tests/print-pdf-test.py $(CURDIR)/leakscope
 	TZ=UTC python3 tests/matrix-screenshot.py $(CURDIR)/leakscope
 	TZ=UTC sh tests/parallel-recipe.sh $(CURDIR)/leakscope
 	TZ=UTC sh tests/install-test.sh

@@ -203,6 +203,9 @@ struct an_host {
 	bool listed;             /* facts.c: it has a page (the report caps) */
 };
 
+struct custody;
+struct an_relation;
+
 struct analysis {
 	struct an_options opt;
 	const struct rules *rules;   /* may be NULL */
@@ -259,6 +262,8 @@ struct analysis {
 	bool tunnel_hosts_by_mac;    /* some tunnel's owner is known by its MAC (verdict.c) */
 	struct an_integrity integ;
 	bool partial_failed;         /* writing the partial failed */
+	const struct custody *custody; /* custody.h: the reports' chain of custody (set by main; NULL: not recorded) */
+	struct an_relation *relation; /* relation.h: hosts by capture, groups (set by main; NULL: one capture) */
 	bool finished;
 	void *priv;                  /* internal state */
 };

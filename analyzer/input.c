@@ -14,6 +14,7 @@
 #include <zlib.h>
 #include <zstd.h>
 
+#include "custody.h"
 #include "util.h"
 
 #define IN_BUF (256u << 10)  /* compressed bytes read at a time */
@@ -41,7 +42,21 @@ struct in_stream {
 	ZSTD_DStream *zs;
 	LZ4F_dctx *lz;
 	char damage[DAMAGE_MAX];
+	/* a read-once source (standard input, a pipe) is hashed here, every
+	 * byte as it comes off the descriptor (custody.h) */
+	bool hash;
+	struct sha256 sh;
+	char *path;
 };
+
+/* Every read of the source goes through here. */
+static ssize_t src_read(struct in_stream *s, uint8_t *buf, size_t n)
+{
+	ssize_t r = read(s->fd, buf, n);
+	if (r > 0 && s->hash)
+		sha256_update(&s->sh, buf, (size_t)r);
+	return r;
+}
 
 static void damaged(struct in_stream *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -65,7 +80,7 @@ static size_t src_fill(struct in_stream *s)
 		return s->in_len - s->in_pos;
 	s->in_pos = s->in_len = 0;
 	for (;;) {
-		ssize_t n = read(s->fd, s->in, IN_BUF);
+		ssize_t n = src_read(s, s->in, IN_BUF);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
@@ -125,7 +140,7 @@ static size_t dec_gzip(struct in_stream *s, uint8_t *out, size_t cap)
 				memmove(s->in, s->in + s->in_pos, s->in_len - s->in_pos);
 				s->in_len -= s->in_pos;
 				s->in_pos = 0;
-				ssize_t n = read(s->fd, s->in + s->in_len, IN_BUF - s->in_len);
+				ssize_t n = src_read(s, s->in + s->in_len, IN_BUF - s->in_len);
 				if (n <= 0)
 					s->src_eof = true;
 				else
@@ -270,6 +285,22 @@ no:
 static int in_close_cookie(void *cookie)
 {
 	struct in_stream *s = cookie;
+	if (s->hash) {
+		/* the reader may stop early (damage, a cap): the digest is
+		 * still of the whole stream, as sha256sum would see it */
+		for (;;) {
+			ssize_t n = src_read(s, s->in, IN_BUF);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0)
+				break;
+		}
+		char hex[65];
+		uint64_t size = s->sh.len;
+		sha256_final_hex(&s->sh, hex);
+		custody_stream_done(s->path, hex, size);
+	}
+	free(s->path);
 	int rc = s->fd > 2 ? close(s->fd) : 0;
 	if (s->z_init)
 		inflateEnd(&s->z);
@@ -311,7 +342,7 @@ bool in_rereadable(const char *path)
 static void sniff(struct in_stream *s, size_t n)
 {
 	while (s->in_len < n && !s->src_eof) {
-		ssize_t r = read(s->fd, s->in + s->in_len, IN_BUF - s->in_len);
+		ssize_t r = src_read(s, s->in + s->in_len, IN_BUF - s->in_len);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0) {
@@ -363,6 +394,9 @@ FILE *in_open(const char *path, struct in_stream **state, uint64_t *size, char *
 	struct in_stream *s = xcalloc(1, sizeof(*s));
 	s->fd = fd;
 	s->in = xmalloc(IN_BUF);
+	s->hash = !in_rereadable(path);
+	s->path = xstrdup(path);
+	sha256_init(&s->sh);
 	sniff(s, sizeof(magic));
 	const uint8_t *m = s->in;
 	size_t n = s->in_len;

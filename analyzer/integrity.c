@@ -8,6 +8,8 @@
 
 #include "analyze.h"
 #include "event.h"
+#include "relation.h"
+#include "util.h"
 
 static void add(struct an_integrity *o, const char *code, bool blocks, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
@@ -56,6 +58,37 @@ void an_integrity(const struct analysis *a, struct an_integrity *o)
 		add(o, "no-packets", true, "no packet was read from the captures");
 		undecided = true;
 	}
+	/* captures given together that have nothing to do with each other */
+	const struct an_relation *rel = a->relation;
+	if (rel && rel->ngroups > 1) {
+		char list[AN_REASON_TEXT];
+		size_t l = 0;
+		list[0] = 0;
+		for (int g = 0; g < rel->ngroups && l < sizeof(list); g++)
+			for (size_t i = 0; i < rel->nfiles && l < sizeof(list); i++) {
+				if (rel->group[i] != g)
+					continue;
+				const struct an_file *f = &a->files[i];
+				const char *base = strrchr(f->path, '/');
+				char t0[32], t1[32];
+				time_iso_sec(f->first_sec, t0, sizeof(t0));
+				time_iso_sec(f->last_sec, t1, sizeof(t1));
+				int n = snprintf(list + l, sizeof(list) - l, "%s[%d] %s %.10s..%.10s, %zu host%s", l ? "; " : "",
+						 g + 1, base ? base + 1 : f->path, t0, t1, rel->file_hosts[i],
+						 rel->file_hosts[i] == 1 ? "" : "s");
+				l += n > 0 ? (size_t)n : 0;
+			}
+		add(o, "captures-unrelated", false,
+		    "%zu captures from %d different times (no overlap, not within %d min; %zu host%s in common) were "
+		    "read as one investigation: judge each on its own: %s",
+		    rel->nfiles, rel->ngroups, REL_NEAR_SEC / 60, rel->shared_hosts, rel->shared_hosts == 1 ? "" : "s",
+		    list);
+	}
+	if (rel && rel->nlonely)
+		add(o, "captures-unrelated", false,
+		    "%zu pair%s of captures overlap in time but share no host (no host asked a question in both): check "
+		    "that they are one investigation",
+		    rel->nlonely, rel->nlonely == 1 ? "" : "s");
 	if (a->unsupported_link)
 		add(o, "unsupported-link", true, "%" PRIu64 " packets on link types that are not decoded were skipped",
 		    a->unsupported_link);

@@ -14,6 +14,8 @@
 #include "analyze.h"
 #include "campaign.h"
 #include "capture.h"
+#include "custody.h"
+#include "relation.h"
 #include "outdir.h"
 #include "dpi.h"
 #include "input.h"
@@ -21,6 +23,9 @@
 #include "rules-import.h"
 #include "rules.h"
 
+/* The command line as given, for the reports' chain of custody. */
+static int main_argc;
+static char **main_argv;
 
 /* a command has already said that stdout failed (check_stdout) */
 static bool stdout_reported;
@@ -518,7 +523,8 @@ static struct analysis *read_all(const struct an_options *opt, const struct rule
 /* Suggests a description from a first pass over the captures.  Returns the
  * rules (NULL when no carrier was recognised) through *out; -1 when the
  * input is unusable. */
-static int suggest_rules(const struct an_options *opt, int nfiles, char **files, struct rules **out, bool quiet)
+static int suggest_rules(const struct an_options *opt, int nfiles, char **files, struct rules **out, bool quiet,
+			 struct custody *cust)
 {
 	*out = NULL;
 	struct analysis *a = read_all(opt, NULL, nfiles, files, quiet, 1);
@@ -533,6 +539,8 @@ static int suggest_rules(const struct an_options *opt, int nfiles, char **files,
 		if (rules_load_mem("(suggested)", xml.s, xml.len, out, err, sizeof(err)) < 0) {
 			fprintf(stderr, "leakscope: the suggested description does not validate: %s\n", err);
 			rc = -1;
+		} else if (cust) {
+			custody_description(cust, "suggested", NULL, xml.s, xml.len, NULL);
 		}
 	}
 	sb_free(&xml);
@@ -542,16 +550,29 @@ static int suggest_rules(const struct an_options *opt, int nfiles, char **files,
 /* Loads the rules (given, or suggested when none is given and suggest is
  * set) and reads every capture.  Returns the analysis or NULL when the
  * input is unusable (message printed). */
-static struct analysis *run(const struct common_opts *o, struct rules **rules_out, bool suggest)
+static struct analysis *run(const struct common_opts *o, struct rules **rules_out, bool suggest,
+			    struct custody *cust)
 {
 	struct rules *rules = NULL;
 	char err[2048];
 	bool suggested = false;
 	if (o->tunnel) {
-		if (rules_load_any(o->tunnel, &rules, NULL, err, sizeof(err)) < 0) {
+		/* read once, hashed, and loaded from the same bytes: the
+		 * chain of custody names what was judged against */
+		char *buf;
+		size_t n;
+		struct sbuf xml = {0};
+		if (custody_read_file(o->tunnel, LS_RULES_MAX_FILE, &buf, &n, err, sizeof(err)) < 0 ||
+		    rules_load_any_mem(o->tunnel, buf, n, &rules, &xml, err, sizeof(err)) < 0) {
 			fprintf(stderr, "leakscope: %s\n", err);
+			free(buf);
+			sb_free(&xml);
 			return NULL;
 		}
+		if (cust)
+			custody_description(cust, "given", o->tunnel, buf, n, xml.s);
+		free(buf);
+		sb_free(&xml);
 	} else if (suggest) {
 		if (some_read_once(o)) {
 			/* the suggestion is a first pass over the captures: a
@@ -561,7 +582,7 @@ static struct analysis *run(const struct common_opts *o, struct rules **rules_ou
 				"(leakscope suggest-tunnel can write one), or save the capture to a file\n");
 			return NULL;
 		}
-		if (suggest_rules(&o->an, o->nfiles, o->files, &rules, true) < 0)
+		if (suggest_rules(&o->an, o->nfiles, o->files, &rules, true, cust) < 0)
 			return NULL;
 		suggested = rules != NULL;
 		if (!o->quiet || !suggested)
@@ -583,9 +604,20 @@ static struct analysis *run(const struct common_opts *o, struct rules **rules_ou
 			kept);
 	}
 	a->suggested = suggested;
-	an_integrity(a, &a->integ); /* again: "suggested" is one of its caveats */
+	/* captures given together: the hosts each saw, unrelated groups
+	 * (an integrity caveat); owned here, freed by free_analysis */
+	a->relation = rel_compute(a);
+	an_integrity(a, &a->integ); /* again: "suggested" and "captures-unrelated" are among its caveats */
 	*rules_out = rules;
 	return a;
+}
+
+/* An analysis from run(), with what main attached to it. */
+static void free_analysis(struct analysis *a)
+{
+	if (a)
+		rel_free(a->relation);
+	an_free(a);
 }
 
 /* The integrity contract's word on stderr when the verdict is not a plain
@@ -595,10 +627,13 @@ static void say_status(const struct analysis *a, bool quiet)
 	const struct an_integrity *g = &a->integ;
 	for (size_t i = 0; i < g->nreasons; i++) {
 		const struct an_reason *r = &g->reasons[i];
-		if (!r->blocks_clean && quiet)
+		/* unrelated captures are a warning: said even with -q */
+		bool warn = !strcmp(r->code, "captures-unrelated");
+		if (!r->blocks_clean && quiet && !warn)
 			continue;
 		fprintf(stderr, "leakscope: %s: %s\n",
-			g->status == AN_LEAKS ? (r->blocks_clean ? "INCOMPLETE" : "NOTE")
+			warn ? "WARNING"
+			: g->status == AN_LEAKS ? (r->blocks_clean ? "INCOMPLETE" : "NOTE")
 					      : (r->blocks_clean ? an_status_banner(g->status) : "NOTE"),
 			r->text);
 	}
@@ -717,6 +752,7 @@ static int cmd_analyze(int argc, char **argv, bool merging)
 		return EXIT_UNUSABLE;
 	struct rules *rules = NULL;
 	struct analysis *a = NULL;
+	struct custody *cust = NULL;
 	if (o.an.partial_path && o.nfiles != 1) {
 		fprintf(stderr, "leakscope: --partial takes exactly one capture\n");
 		goto out;
@@ -770,9 +806,21 @@ static int cmd_analyze(int argc, char **argv, bool merging)
 			goto out;
 		}
 	}
-	a = run(&o, &rules, true);
+	cust = custody_new(main_argc, main_argv);
+	if (!o.an.partial_path)
+		custody_captures_begin(cust, o.nfiles, o.files);
+	a = run(&o, &rules, true, cust);
 	if (!a)
 		goto out;
+	if (!o.an.partial_path) {
+		/* the chain of custody (custody.h): after the read, so that a
+		 * pipe's digest (taken while reading) is there */
+		char caps[512];
+		cap_lib_versions(caps, sizeof(caps));
+		custody_versions(cust, LS_VERSION, caps, dpi_version(), rules_libxml_version());
+		custody_captures_end(cust);
+		a->custody = cust;
+	}
 	char err[8400];
 	if (o.an.partial_path) {
 		/* a partial: the result is the file; verdicts come at merge time */
@@ -801,7 +849,8 @@ static int cmd_analyze(int argc, char **argv, bool merging)
 	say_status(a, o.quiet);
 	rc = an_status_exit(a->integ.status);
 out:
-	an_free(a);
+	free_analysis(a);
+	custody_free(cust);
 	rules_free(rules);
 	free_files(&o);
 	return rc;
@@ -817,14 +866,14 @@ static int cmd_events(int argc, char **argv)
 		return EXIT_UNUSABLE;
 	}
 	struct rules *rules = NULL;
-	struct analysis *a = run(&o, &rules, false);
+	struct analysis *a = run(&o, &rules, false, NULL);
 	free_files(&o);
 	if (!a)
 		return EXIT_UNUSABLE;
 	FILE *out = stdout;
 	if (o.output && !(out = fopen(o.output, "w"))) {
 		fprintf(stderr, "leakscope: %s: cannot write: %s\n", o.output, strerror(errno));
-		an_free(a);
+		free_analysis(a);
 		rules_free(rules);
 		return EXIT_UNUSABLE;
 	}
@@ -839,7 +888,7 @@ static int cmd_events(int argc, char **argv)
 	int status = rules ? an_status_exit(a->integ.status) : EXIT_CLEAN;
 	if (rules)
 		say_status(a, o.quiet);
-	an_free(a);
+	free_analysis(a);
 	rules_free(rules);
 	if (rc < 0) {
 		fprintf(stderr, "leakscope: %s: write error: %s\n", o.output ? o.output : "standard output",
@@ -963,6 +1012,11 @@ static void print_version(void)
 
 int main(int argc, char **argv)
 {
+	/* a copy of the pointers: parse_common renames a command's argv[0]
+	 * for getopt's messages */
+	main_argc = argc;
+	main_argv = xcalloc((size_t)argc + 1, sizeof(*main_argv));
+	memcpy(main_argv, argv, (size_t)argc * sizeof(*argv));
 	atexit(check_stdout);
 	/* Reports never carry wall-clock time, but times printed from the
 	 * capture are UTC whatever the caller's TZ. */

@@ -7,6 +7,7 @@
 
 #include "capture.h"
 #include "outdir.h"
+#include "custody.h"
 #include "output.h"
 
 /* A JSON string.  Everything from a capture or a file name is hostile: ",
@@ -219,6 +220,62 @@ static const char *host_verdict(const struct analysis *a, const struct an_host *
 	return an_host_status(a, h); /* integrity.c, as every report says it */
 }
 
+/* summary.xml's <custody>, the same values (custody.h). */
+static void write_custody(const struct analysis *a, FILE *out, bool *first)
+{
+	const struct custody *c = a->custody;
+	if (!c)
+		return;
+	key(out, first, "custody");
+	bool f = true;
+	fputc('{', out);
+	key(out, &f, "command");
+	fputc('[', out);
+	for (int i = 0; i < c->argc; i++) {
+		if (i)
+			fputc(',', out);
+		put_str(out, c->argv[i]);
+	}
+	fputc(']', out);
+	key(out, &f, "versions");
+	fputc('{', out);
+	bool fv = true;
+	static const char *const comp[4] = {"leakscope", "capture_libraries", "ndpi", "libxml2"};
+	for (int i = 0; i < 4; i++)
+		kv_str(out, &fv, comp[i], c->versions[i]);
+	fputc('}', out);
+	key(out, &f, "captures");
+	fputc('[', out);
+	for (size_t i = 0; i < c->ncaps; i++) {
+		const struct custody_capture *k = &c->caps[i];
+		bool fk = true;
+		fputs(i ? ",{" : "{", out);
+		kv_str(out, &fk, "path", k->path);
+		if (k->sha256[0]) {
+			kv_u64(out, &fk, "size", k->size);
+			kv_str(out, &fk, "sha256", k->sha256);
+		}
+		kv_str(out, &fk, "hashed", k->how);
+		kv_str(out, &fk, "error", k->error);
+		fputc('}', out);
+	}
+	fputc(']', out);
+	key(out, &f, "description");
+	bool fd = true;
+	fputc('{', out);
+	kv_str(out, &fd, "source", c->desc_source);
+	kv_str(out, &fd, "path", c->desc_path);
+	if (c->desc_text) {
+		kv_u64(out, &fd, "size", c->desc_size);
+		kv_str(out, &fd, "sha256", c->desc_sha256);
+		kv_u64(out, &fd, "redacted_lines", c->desc_redacted);
+		kv_str(out, &fd, "content", c->desc_text);
+		kv_str(out, &fd, "translated", c->desc_translated);
+	}
+	fputc('}', out);
+	fputc('}', out);
+}
+
 static void write_summary(struct analysis *a, FILE *out)
 {
 	char b[128];
@@ -312,7 +369,9 @@ static void write_summary(struct analysis *a, FILE *out)
 		fputc('}', out);
 		fputc('}', out);
 	}
-	fputs("]}\n", out);
+	fputc(']', out);
+	write_custody(a, out, &first);
+	fputs("}\n", out);
 }
 
 int out_json_reports(struct analysis *a, const char *dir, char *err, size_t errlen)

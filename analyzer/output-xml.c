@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include "capture.h"
+#include "custody.h"
 #include "output.h"
 #include "xmlw.h"
 
@@ -248,6 +249,8 @@ static int write_host(struct analysis *a, const char *dir, size_t hi, struct ev_
 }
 
 
+static void write_custody(const struct analysis *a, struct xmlw *w);
+
 static void write_summary_body(struct analysis *a, struct xmlw *w, const size_t *order)
 {
 	const struct an_integrity *g = &a->integ;
@@ -406,6 +409,73 @@ static void write_summary_body(struct analysis *a, struct xmlw *w, const size_t 
 	attr(w, "fragment-cap-reached", ds->frag_cap_reached ? "true" : "false");
 	if (ds->tso) /* only when seen: the reports of other captures keep their bytes */
 		attr_u64(w, "tso-frames", ds->tso);
+	end(w);
+	write_custody(a, w);
+}
+
+/* Text of several lines as one <line> element each (the XML writer shows
+ * a newline in text as \x0a: a file's lines stay lines). */
+static void write_lines(struct xmlw *w, const char *name, const char *text)
+{
+	start(w, name);
+	const char *p = text;
+	while (*p) {
+		const char *nl = strchr(p, '\n');
+		size_t l = nl ? (size_t)(nl - p) : strlen(p);
+		char *line = xmalloc(l + 1);
+		memcpy(line, p, l);
+		line[l] = 0;
+		elem(w, "line", line);
+		free(line);
+		p += l + (nl ? 1 : 0);
+	}
+	end(w);
+}
+
+/* What judged what: the command line, the versions, each capture's size
+ * and SHA-256, the description's digest and content (custody.h). */
+static void write_custody(const struct analysis *a, struct xmlw *w)
+{
+	const struct custody *c = a->custody;
+	if (!c)
+		return;
+	start(w, "custody");
+	start(w, "command");
+	for (int i = 0; i < c->argc; i++)
+		elem(w, "arg", c->argv[i]);
+	end(w);
+	static const char *const comp[4] = {"leakscope", "capture-libraries", "ndpi", "libxml2"};
+	for (int i = 0; i < 4; i++) {
+		start(w, "version");
+		attr(w, "component", comp[i]);
+		attr(w, "value", c->versions[i]);
+		end(w);
+	}
+	for (size_t i = 0; i < c->ncaps; i++) {
+		const struct custody_capture *k = &c->caps[i];
+		start(w, "capture-file");
+		attr(w, "path", k->path);
+		if (k->sha256[0]) {
+			attr_u64(w, "size", k->size);
+			attr(w, "sha256", k->sha256);
+		}
+		attr(w, "hashed", k->how);
+		elem(w, "error", k->error);
+		end(w);
+	}
+	start(w, "description");
+	attr(w, "source", c->desc_source);
+	if (c->desc_path)
+		attr(w, "path", c->desc_path);
+	if (c->desc_text) {
+		attr_u64(w, "size", c->desc_size);
+		attr(w, "sha256", c->desc_sha256);
+		attr_u64(w, "redacted-lines", c->desc_redacted);
+		write_lines(w, "content", c->desc_text);
+		if (c->desc_translated)
+			write_lines(w, "translated", c->desc_translated);
+	}
+	end(w);
 	end(w);
 }
 

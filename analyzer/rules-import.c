@@ -955,15 +955,21 @@ int rules_load_any(const char *path, struct rules **out, struct sbuf *xml_out, c
 			snprintf(err, errlen, "%s: larger than 1 MiB", path);
 		return -1;
 	}
+	int rc = rules_load_any_mem(path, buf, n, out, xml_out, err, errlen);
+	free(buf);
+	return rc;
+}
+
+int rules_load_any_mem(const char *path, const char *buf, size_t n, struct rules **out, struct sbuf *xml_out,
+		       char *err, size_t errlen)
+{
+	*out = NULL;
 	struct sbuf xml = {0};
 	int rc = rules_import(path, buf, n, &xml, err, errlen);
 	if (rc == 0) {
 		/* XML: to the loader as it is */
-		rc = rules_load_mem(path, buf, n, out, err, errlen);
-		free(buf);
-		return rc;
+		return rules_load_mem(path, buf, n, out, err, errlen);
 	}
-	free(buf);
 	if (rc < 0) {
 		sb_free(&xml);
 		return -1;

@@ -38,5 +38,10 @@ int rules_import(const char *path, const char *buf, size_t len, struct sbuf *xml
  * in err.
  */
 int rules_load_any(const char *path, struct rules **out, struct sbuf *xml, char *err, size_t errlen);
+/* The same for the file's bytes already read (n bytes of buf; path names
+ * it in messages): the reports' chain of custody hashes the very bytes
+ * that were judged against. */
+int rules_load_any_mem(const char *path, const char *buf, size_t n, struct rules **out, struct sbuf *xml,
+		       char *err, size_t errlen);
 
 #endif

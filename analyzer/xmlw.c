@@ -337,13 +337,13 @@ struct hname {
  * inline (a, span, b, svg, ...). */
 static const struct hname hnames[] = {
 	{"area", HK_VOID}, {"article", HK_BOX}, {"base", HK_VOID}, {"body", HK_BOX}, {"br", HK_VOID},
-	{"caption", HK_BLOCK}, {"col", HK_VOID}, {"dd", HK_BLOCK}, {"div", HK_BLOCK}, {"dl", HK_BOX},
+	{"caption", HK_BLOCK}, {"col", HK_VOID}, {"dd", HK_BLOCK}, {"details", HK_BLOCK}, {"div", HK_BLOCK}, {"dl", HK_BOX},
 	{"dt", HK_BLOCK}, {"embed", HK_VOID}, {"figcaption", HK_BLOCK}, {"figure", HK_BOX},
 	{"footer", HK_BLOCK}, {"h1", HK_BLOCK}, {"h2", HK_BLOCK}, {"h3", HK_BLOCK}, {"h4", HK_BLOCK},
 	{"h5", HK_BLOCK}, {"h6", HK_BLOCK}, {"head", HK_BOX}, {"header", HK_BLOCK},
 	{"hr", HK_VOID | HK_NL_END}, {"html", HK_BOX}, {"img", HK_VOID}, {"input", HK_VOID}, {"li", HK_BLOCK},
 	{"link", HK_VOID | HK_NL_END}, {"main", HK_BOX}, {"meta", HK_VOID | HK_NL_END}, {"ol", HK_BOX},
-	{"p", HK_BLOCK}, {"section", HK_BOX}, {"source", HK_VOID}, {"style", HK_BLOCK}, {"table", HK_BOX},
+	{"p", HK_BLOCK}, {"pre", HK_BLOCK}, {"section", HK_BOX}, {"source", HK_VOID}, {"style", HK_BLOCK}, {"summary", HK_BLOCK}, {"table", HK_BOX},
 	{"tbody", HK_BOX}, {"td", HK_BLOCK}, {"th", HK_BLOCK}, {"thead", HK_BOX}, {"title", HK_BLOCK},
 	{"tr", HK_BOX}, {"track", HK_VOID}, {"ul", HK_BOX}, {"wbr", HK_VOID},
 };

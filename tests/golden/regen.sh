@@ -15,8 +15,10 @@
 #   auto/events.tsv             leakscope events (no description: path unknown)
 #   auto/summary.xml,           leakscope analyze (the description suggested)
 #   auto/hosts/<host>.xml       (no HTML, to keep the size down)
-# Run from the checkout's top (the reports name the captures by the relative
-# paths given); LEAKSCOPE overrides ./leakscope.
+# The reports name the captures by the relative paths given and record the
+# command line (chain of custody): every run is "leakscope ..." from PATH in a
+# scratch folder with samples/ linked, in both modes; LEAKSCOPE overrides
+# ./leakscope.
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top" || exit 2
@@ -26,14 +28,18 @@ mode=write
 [ "${1:-}" = "--check" ] && mode=check
 [ -x "$ls" ] || { echo "regen.sh: $ls not built (make leakscope)" >&2; exit 2; }
 
-if [ $mode = check ]; then
-	out=$(mktemp -d /tmp/ls-golden-XXXXXX) || exit 2
-	trap 'rm -rf "$out"' EXIT
-else
-	out=tests/golden
+# The reports' chain of custody holds the command line as given, so both
+# modes run the same words: "leakscope" from PATH, in a scratch folder where
+# samples/ is the checkout's, writing to golden/<scenario>/<capture>.
+case $ls in /*) ;; *) ls=$top/$ls ;; esac
+work=$(mktemp -d /tmp/ls-golden-XXXXXX) || exit 2
+trap 'rm -rf "$work"' EXIT
+mkdir "$work/bin" && ln -s "$ls" "$work/bin/leakscope" && ln -s "$top/samples" "$work/samples" || exit 2
+if [ $mode = write ]; then
 	# only the generated folders: README.md and this script stay
 	for d in tests/golden/*/; do [ -d "$d" ] && rm -rf "$d"; done
 fi
+out=golden
 
 # run CMD...: exit status 0 (no leak), 1 (leaks), 3 (undecided) and 4
 # (incomplete) are results; 2 (unusable input) is not
@@ -44,6 +50,7 @@ run() {
 }
 
 n=0
+cd "$work" || exit 2
 for cap in samples/*/*.pcap; do
 	[ -f "$cap" ] || continue
 	sdir=$(dirname "$cap")
@@ -54,13 +61,18 @@ for cap in samples/*/*.pcap; do
 	# a report): the reports first, the files beside them after
 	mkdir -p "$(dirname "$g")"
 	rm -rf "$g"
-	run "$ls" analyze -q --tunnel "$sdir/tunnel.xml" -o "$g" "$cap"
-	run "$ls" analyze -q -o "$g/auto" "$cap"
-	run "$ls" events --tunnel "$sdir/tunnel.xml" -o "$g/events.tsv" "$cap"
-	run "$ls" events -o "$g/auto/events.tsv" "$cap"
+	run env PATH="$work/bin:$PATH" leakscope analyze -q --tunnel "$sdir/tunnel.xml" -o "$g" "$cap"
+	run env PATH="$work/bin:$PATH" leakscope analyze -q -o "$g/auto" "$cap"
+	run env PATH="$work/bin:$PATH" leakscope events --tunnel "$sdir/tunnel.xml" -o "$g/events.tsv" "$cap"
+	run env PATH="$work/bin:$PATH" leakscope events -o "$g/auto/events.tsv" "$cap"
 	rm -f "$g"/auto/index.html "$g"/auto/hosts/*.html
 	n=$((n + 1))
 done
+cd "$top" || exit 2
+out=$work/golden
+if [ $mode = write ] && [ $n -gt 0 ]; then
+	cp -R "$out"/. tests/golden/ || exit 2
+fi
 [ $n -gt 0 ] || { echo "regen.sh: no captures under samples/" >&2; exit 2; }
 
 if [ $mode = write ]; then
