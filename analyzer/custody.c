@@ -67,6 +67,13 @@ void sha256_final_hex(struct sha256 *c, char hex[65])
 	c->md = NULL;
 }
 
+void sha256_discard(struct sha256 *c)
+{
+	if (c->md)
+		gcry_md_close((gcry_md_hd_t)c->md);
+	c->md = NULL;
+}
+
 /* ---------------------------------------------------------------------- */
 /* Digests of read-once streams (input.c), taken by custody_captures */
 
@@ -180,6 +187,8 @@ static int hash_file(const char *path, char hex[65], uint64_t *size, char **erro
 	if (rc == 0) {
 		*size = h.len;
 		sha256_final_hex(&h, hex);
+	} else {
+		sha256_discard(&h);
 	}
 	return rc;
 }

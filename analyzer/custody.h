@@ -17,6 +17,8 @@ struct sha256 {
 };
 void sha256_init(struct sha256 *c);
 void sha256_update(struct sha256 *c, const void *data, size_t len);
+/* Frees a context without a digest (sha256_final_hex frees it too). */
+void sha256_discard(struct sha256 *c);
 /* Writes the digest as 64 lower-case hex digits and a NUL into hex. */
 void sha256_final_hex(struct sha256 *c, char hex[65]);
 

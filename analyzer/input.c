@@ -300,6 +300,7 @@ static int in_close_cookie(void *cookie)
 		sha256_final_hex(&s->sh, hex);
 		custody_stream_done(s->path, hex, size);
 	}
+	sha256_discard(&s->sh);
 	free(s->path);
 	int rc = s->fd > 2 ? close(s->fd) : 0;
 	if (s->z_init)
@@ -396,7 +397,8 @@ FILE *in_open(const char *path, struct in_stream **state, uint64_t *size, char *
 	s->in = xmalloc(IN_BUF);
 	s->hash = !in_rereadable(path);
 	s->path = xstrdup(path);
-	sha256_init(&s->sh);
+	if (s->hash) /* a file is hashed by a second pass (custody.c) */
+		sha256_init(&s->sh);
 	sniff(s, sizeof(magic));
 	const uint8_t *m = s->in;
 	size_t n = s->in_len;
