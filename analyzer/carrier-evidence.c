@@ -111,7 +111,7 @@ static uint32_t be32(const uint8_t *p)
  * Cloudflare WARP puts a client id there, so they are not required here:
  * a single message proves nothing either way, the index/counter
  * consistency across messages does. */
-static int wg_type(const uint8_t *d, uint32_t n)
+int cev_wg_type(const uint8_t *d, uint32_t n)
 {
 	if (n < 32)
 		return 0;
@@ -119,11 +119,6 @@ static int wg_type(const uint8_t *d, uint32_t n)
 	    (d[0] == 4 && (n - 32) % 16 == 0))
 		return d[0];
 	return 0;
-}
-
-bool cev_wg_shaped(const uint8_t *d, uint32_t n)
-{
-	return wg_type(d, n) && !d[1] && !d[2] && !d[3];
 }
 
 bool cev_ike_shaped(const uint8_t *d, uint32_t n)
@@ -177,7 +172,7 @@ static void claim(struct cev_flow *s, enum tunnel_kind k, enum cev_strength st, 
 
 static void wg_packet(struct cev_flow *s, const uint8_t *d, uint32_t n, int dir, uint64_t fr, uint32_t fi)
 {
-	int t = wg_type(d, n);
+	int t = cev_wg_type(d, n);
 	if (d[0] == 0xc4)
 		t = 0;
 	if (t && (d[1] || d[2] || d[3]))
@@ -361,7 +356,7 @@ static bool may_start(uint8_t proto, uint16_t sport, uint16_t dport, const uint8
 	if (proto == 50)
 		return n >= 8;
 	if (proto == 17) {
-		if (wg_type(d, n) || (d[0] == 0xc4 && n >= 32))
+		if (cev_wg_type(d, n) || (d[0] == 0xc4 && n >= 32))
 			return true;
 		if ((sport == 500 || dport == 500) && n >= 28)
 			return true;
@@ -461,11 +456,6 @@ bool cev_claim(const struct cev_flow *s, bool dns_parsed, struct cev_claim *out)
 	out->file_idx = s->file_idx;
 	out->candidate_only = s->candidate_only;
 	return true;
-}
-
-bool cev_started(const struct cev_flow *s)
-{
-	return s != NULL;
 }
 
 void cev_free(struct cev_flow **st)

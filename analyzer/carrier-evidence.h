@@ -77,14 +77,14 @@ void cev_tls_hello(struct cev_flow **st, const char *sni, bool has_alpn, uint16_
  */
 bool cev_claim(const struct cev_flow *st, bool dns_parsed, struct cev_claim *out);
 
-/* True when the flow's first bytes are of a carrier shape worth a look:
- * cheap, for callers that want to skip the rest. */
-bool cev_started(const struct cev_flow *st);
-
 void cev_free(struct cev_flow **st);
 
-/* Shape checks for single messages, shared with the decoder's callers. */
-bool cev_wg_shaped(const uint8_t *d, uint32_t n);
+/* Shape checks for single messages.  cev_wg_type: the WireGuard message
+ * type (1 initiation 148 bytes, 2 response 92, 3 cookie reply 64, 4
+ * transport data 32 + 16k), 0 for none; the reserved bytes are not looked
+ * at (Cloudflare WARP puts a client id there): carrier.c's carrier_wg_msg
+ * asks for them to be zero. */
+int cev_wg_type(const uint8_t *d, uint32_t n);
 bool cev_ike_shaped(const uint8_t *d, uint32_t n);
 /* Tor's random TLS server name (see above). */
 bool cev_tor_sni(const char *sni);

@@ -16,17 +16,13 @@
 
 enum wg_msg carrier_wg_msg(const uint8_t *d, uint32_t n)
 {
-	if (n < 32 || d[1] || d[2] || d[3])
+	/* the shapes are carrier-evidence.c's; a declared WireGuard carrier
+	 * also has its three reserved bytes zero */
+	int t = cev_wg_type(d, n);
+	if (!t || d[1] || d[2] || d[3])
 		return WG_NONE;
-	if (d[0] == 1 && n == 148)
-		return WG_INITIATION;
-	if (d[0] == 2 && n == 92)
-		return WG_RESPONSE;
-	if (d[0] == 3 && n == 64)
-		return WG_COOKIE;
-	if (d[0] == 4 && (n - 32) % 16 == 0)
-		return n == 32 ? WG_KEEPALIVE : WG_TRANSPORT;
-	return WG_NONE;
+	static const enum wg_msg m[] = {WG_NONE, WG_INITIATION, WG_RESPONSE, WG_COOKIE, WG_TRANSPORT};
+	return t == 4 && n == 32 ? WG_KEEPALIVE : m[t];
 }
 
 void carrier_sniff(struct flow *f, const struct pkt *p, int dir)
