@@ -1,7 +1,8 @@
 /* carrier.h - VPN carriers: which packets are a tunnel's encrypted traffic, and of what kind.
  *
- * The one place that knows carrier shapes (WireGuard, IKE, OpenVPN), the
- * kinds' default ports and the carrier table suggest-tunnel reads:
+ * With carrier-evidence.c (the one place that knows carrier message shapes:
+ * WireGuard, OpenVPN, IKE, ESP, DTLS, SSH, Tor), the kinds' default ports
+ * and the carrier table suggest-tunnel reads:
  *  - with a description: carrier_declared() says whether a packet is a
  *    declared endpoint's carrier (never parsed as name resolution,
  *    whatever its port), carrier_endpoint_cleartext() counts other traffic
